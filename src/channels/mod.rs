@@ -1,0 +1,1 @@
+//! Posts messages to group robots: payloads, signing, reply classification, retries, rate budgets.

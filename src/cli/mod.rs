@@ -1,0 +1,1 @@
+//! The command line: clap subcommands; the only module that prints.

@@ -1,0 +1,1 @@
+//! The SQLite ledger: one row per (event, rule, channel, part); claim, record, history.

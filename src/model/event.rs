@@ -1,0 +1,136 @@
+//! The event record: everything herald knows about one meetup or live stream.
+
+use chrono::{DateTime, NaiveTime};
+use chrono_tz::Tz;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// One event, validated: `end >= start`, URLs parse, the zone is a real IANA zone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Stable id: the file stem unless the record gives one. Part of every ledger key.
+    pub id: String,
+    pub title: String,
+    pub series: Option<String>,
+    pub number: Option<u32>,
+    pub status: EventStatus,
+    /// Start and end in the event's own zone.
+    pub start: DateTime<Tz>,
+    pub end: DateTime<Tz>,
+    pub format: EventFormat,
+    pub city: Option<String>,
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    pub registration: Option<String>,
+    /// Live-stream links; `title` names the platform (e.g. "B 站直播").
+    pub live: Vec<Link>,
+    pub cover: Option<String>,
+    /// A short introduction of the event (a paragraph, plain text).
+    pub summary: Option<String>,
+    pub hosts: Vec<String>,
+    pub organizers: Vec<String>,
+    pub partners: Vec<String>,
+    pub talks: Vec<Talk>,
+    /// Event-level slides (资料下载) and replays (回放).
+    pub slides: Vec<Link>,
+    pub replays: Vec<Link>,
+    pub articles: Vec<Link>,
+    pub project_links: Vec<Link>,
+    pub contacts: Vec<Contact>,
+    /// Audience tags, e.g. "云原生", "Java".
+    pub tags: Vec<String>,
+    /// Channel names or `tag:NAME` selectors this event goes to; empty = every channel a rule picks.
+    pub targets: Vec<String>,
+    /// Free-form table, visible to templates as `event.extra`.
+    pub extra: BTreeMap<String, serde_json::Value>,
+    /// The file the record came from (for messages), if any.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EventStatus {
+    #[default]
+    Scheduled,
+    Postponed,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum EventFormat {
+    #[default]
+    Offline,
+    Online,
+    Hybrid,
+}
+
+impl EventFormat {
+    /// The house-style label for 活动形式.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventFormat::Offline => "线下活动",
+            EventFormat::Online => "线上直播",
+            EventFormat::Hybrid => "线下活动 + 线上直播",
+        }
+    }
+}
+
+/// A titled URL (slides, replays, live streams, articles, project links).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Talk {
+    pub title: String,
+    pub speakers: Vec<Speaker>,
+    pub slot: Option<TalkSlot>,
+    /// 议题简介, plain text; paragraphs separated by blank lines.
+    pub r#abstract: Option<String>,
+    /// 听众收获.
+    pub takeaways: Vec<String>,
+    /// 议题大纲.
+    pub outline: Vec<String>,
+    pub slides: Option<String>,
+    pub replay: Option<String>,
+}
+
+/// A talk's time slot, on the event's day(s), in the event's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TalkSlot {
+    pub start: NaiveTime,
+    pub end: Option<NaiveTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Speaker {
+    pub name: String,
+    /// 花名 (Alibaba/Ant nickname), shown as `刘浩杨（花名：某某）`.
+    pub alias: Option<String>,
+    /// Role and organisation in one line, e.g. "蚂蚁集团技术专家".
+    pub role: Option<String>,
+    pub bio: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    pub kind: ContactKind,
+    pub value: String,
+    /// Optional label, e.g. "SOFAStack 社区群".
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactKind {
+    DingtalkGroup,
+    WechatOfficialAccount,
+    WechatGroup,
+    Email,
+    Other,
+}

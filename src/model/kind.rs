@@ -1,0 +1,69 @@
+//! The kinds of message herald sends about an event, and what a `change` message reports.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    /// 活动预告 / 报名.
+    Announce,
+    /// Day before, same day, starting soon (with the live link).
+    Remind,
+    /// 活动回顾: slides, replays.
+    Recap,
+    /// Time, venue or link changed: old → new.
+    Change,
+    /// 活动取消.
+    Cancel,
+    /// 本周活动: several events in one message.
+    Digest,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 6] = [
+        MessageKind::Announce,
+        MessageKind::Remind,
+        MessageKind::Recap,
+        MessageKind::Change,
+        MessageKind::Cancel,
+        MessageKind::Digest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Announce => "announce",
+            MessageKind::Remind => "remind",
+            MessageKind::Recap => "recap",
+            MessageKind::Change => "change",
+            MessageKind::Cancel => "cancel",
+            MessageKind::Digest => "digest",
+        }
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for MessageKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        MessageKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown message kind `{s}` (expected one of announce, remind, recap, change, cancel, digest)"))
+    }
+}
+
+/// One changed fact of an already-announced event, for `change` messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Chinese label shown to readers: "时间", "地点", "直播链接".
+    pub label: String,
+    pub old: String,
+    pub new: String,
+}

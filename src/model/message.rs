@@ -1,0 +1,98 @@
+//! A rendered message: what one channel receives for one (event, kind), already in the
+//! platform's dialect and split into parts that each fit the platform's byte limit.
+
+use super::{Format, Link, MessageKind, Platform};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    pub kind: MessageKind,
+    pub platform: Platform,
+    pub format: Format,
+    /// Notification / chat-list title (DingTalk `markdown.title`, Feishu post title, card header).
+    pub title: String,
+    /// Ordered parts, each within `Limits::of(platform, format).content_bytes`. Marked (1/3)…
+    /// in their text when there is more than one.
+    pub parts: Vec<Part>,
+    /// Buttons for card formats: 报名 / 观看直播 / 观看回放 / 下载资料.
+    pub buttons: Vec<Link>,
+    /// Cover image URL for card formats.
+    pub cover: Option<String>,
+    /// The one link a link/news card opens (registration before, replay or slides after).
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Part {
+    /// 1-based.
+    pub index: usize,
+    pub total: usize,
+    pub body: PartBody,
+}
+
+impl Part {
+    /// The content's size in UTF-8 bytes, as counted against the platform limit.
+    pub fn bytes(&self) -> usize {
+        self.body.bytes()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", content = "content", rename_all = "snake_case")]
+pub enum PartBody {
+    /// Markdown (in the platform's subset) or plain text, ready for the content field.
+    Text(String),
+    /// Rich text paragraphs (Feishu `post`): each paragraph a list of inline elements.
+    Rich(Vec<Vec<Inline>>),
+}
+
+impl PartBody {
+    pub fn bytes(&self) -> usize {
+        match self {
+            PartBody::Text(s) => s.len(),
+            PartBody::Rich(paras) => {
+                paras
+                    .iter()
+                    .flat_map(|p| p.iter())
+                    .map(Inline::bytes)
+                    .sum::<usize>()
+                    + paras.len()
+            }
+        }
+    }
+
+    /// All visible text and link targets, for checks such as keyword mode and fact survival.
+    pub fn plain(&self) -> String {
+        match self {
+            PartBody::Text(s) => s.clone(),
+            PartBody::Rich(paras) => paras
+                .iter()
+                .map(|p| {
+                    p.iter()
+                        .map(|i| match i {
+                            Inline::Text { text, .. } => text.clone(),
+                            Inline::Link { text, href } => format!("{text} {href}"),
+                        })
+                        .collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "tag", rename_all = "snake_case")]
+pub enum Inline {
+    Text { text: String, bold: bool },
+    Link { text: String, href: String },
+}
+
+impl Inline {
+    pub fn bytes(&self) -> usize {
+        match self {
+            Inline::Text { text, .. } => text.len(),
+            Inline::Link { text, href } => text.len() + href.len(),
+        }
+    }
+}

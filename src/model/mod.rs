@@ -1,0 +1,22 @@
+//! Pure domain types shared by every other module: events, message kinds, platforms,
+//! rendered messages, deliveries and located problems. No I/O, nothing here can fail.
+
+mod channel;
+mod delivery;
+mod event;
+mod kind;
+mod message;
+mod platform;
+mod problem;
+mod rule;
+
+pub use channel::{ChannelSpec, Mentions, redact_url};
+pub use delivery::{Delivery, DeliveryKey, Outcome, OutcomeClass};
+pub use event::{
+    Contact, ContactKind, Event, EventFormat, EventStatus, Link, Speaker, Talk, TalkSlot,
+};
+pub use kind::{FieldChange, MessageKind};
+pub use message::{Inline, Message, Part, PartBody};
+pub use platform::{Format, Limits, Platform};
+pub use problem::{Location, Problem};
+pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};

@@ -1,0 +1,1 @@
+//! Pure planning: (events, rules, channels, window) → deliveries with due instants and deadlines.

@@ -1,0 +1,1 @@
+//! Reads event records (`config/events/*.toml`) into validated events plus located problems.

@@ -1,0 +1,11 @@
+//! One integration test binary; each topic in its own module.
+
+mod util;
+
+mod channels;
+mod cli;
+mod daemon;
+mod ledger;
+mod plan;
+mod render;
+mod tidy;
