@@ -2,6 +2,7 @@
 //! rendered messages, deliveries and located problems. No I/O, nothing here can fail.
 
 mod channel;
+mod clock;
 mod delivery;
 mod event;
 mod kind;
@@ -11,6 +12,7 @@ mod problem;
 mod rule;
 
 pub use channel::{ChannelSpec, Mentions, redact_url};
+pub use clock::{Clock, ScaledClock, SystemClock};
 pub use delivery::{Delivery, DeliveryKey, Outcome, OutcomeClass};
 pub use event::{
     Contact, ContactKind, Event, EventFormat, EventStatus, Link, Speaker, Talk, TalkSlot,
