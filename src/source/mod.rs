@@ -1,1 +1,82 @@
 //! Reads event records (`config/events/*.toml`) into validated events plus located problems.
+//! One broken file never hides the others.
+
+mod hint;
+mod parse;
+mod raw;
+
+pub use hint::did_you_mean;
+pub use parse::{parse_event, toml_problem};
+
+use crate::model::{Event, Location, Problem};
+use chrono_tz::Tz;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Every `*.toml` file in `dir`, sorted by name.
+pub fn event_files(dir: &Path) -> Result<Vec<PathBuf>, Problem> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Problem::new(
+            Location::file(dir),
+            format!("cannot read events directory: {e}"),
+        )
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Load every event in `dir`. Good events are returned even when other files are broken.
+pub fn load_dir(dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
+    let files = match event_files(dir) {
+        Ok(files) => files,
+        Err(p) => return (Vec::new(), vec![p]),
+    };
+    let mut events = Vec::new();
+    let mut problems = Vec::new();
+    for file in files {
+        match std::fs::read_to_string(&file) {
+            Ok(text) => match parse_event(&file, &text, default_zone) {
+                Ok(event) => events.push(event),
+                Err(mut ps) => problems.append(&mut ps),
+            },
+            Err(e) => problems.push(Problem::new(
+                Location::file(&file),
+                format!("cannot read file: {e}"),
+            )),
+        }
+    }
+    reject_duplicate_ids(&mut events, &mut problems);
+    (events, problems)
+}
+
+/// Two files with the same id would share ledger keys: keep the first, report the second.
+fn reject_duplicate_ids(events: &mut Vec<Event>, problems: &mut Vec<Problem>) {
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    events.retain(|e| {
+        let here = e.source.clone().unwrap_or_default();
+        match seen.get(&e.id) {
+            Some(first) => {
+                problems.push(
+                    Problem::new(
+                        Location::file(&here),
+                        format!(
+                            "field `id`: `{}` is already used by {}",
+                            e.id,
+                            first.display()
+                        ),
+                    )
+                    .with_hint("give each event a unique id"),
+                );
+                false
+            }
+            None => {
+                seen.insert(e.id.clone(), here);
+                true
+            }
+        }
+    });
+}

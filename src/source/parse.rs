@@ -1,0 +1,405 @@
+//! Validates one event record into a `model::Event`, collecting every problem with its location.
+
+use super::hint::did_you_mean;
+use super::raw::{RawEvent, RawLink, RawTalk, RawTime};
+use crate::model::{Contact, Event, Link, Location, Problem, Speaker, Talk, TalkSlot};
+use chrono::{DateTime, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
+use chrono_tz::Tz;
+use std::path::Path;
+use toml::Spanned;
+
+/// Parse and validate one event file. `text` is its content; `path` is used for the id (file
+/// stem) and in problem locations.
+pub fn parse_event(path: &Path, text: &str, default_zone: Tz) -> Result<Event, Vec<Problem>> {
+    let raw: RawEvent = toml::from_str(text).map_err(|e| vec![toml_problem(path, text, &e)])?;
+    Validator {
+        path,
+        text,
+        problems: Vec::new(),
+    }
+    .event(raw, default_zone)
+}
+
+/// A problem for a TOML syntax or type error, with a did-you-mean hint for unknown keys.
+pub fn toml_problem(path: &Path, text: &str, err: &toml::de::Error) -> Problem {
+    let location = match err.span() {
+        Some(span) => Location::at_offset(path, text, span.start),
+        None => Location::file(path),
+    };
+    let message = err.message().trim().to_string();
+    let hint = did_you_mean(&message);
+    let problem = Problem::new(location, message);
+    match hint {
+        Some(h) => problem.with_hint(h),
+        None => problem,
+    }
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    fn event(mut self, raw: RawEvent, default_zone: Tz) -> Result<Event, Vec<Problem>> {
+        let id = match &raw.id {
+            Some(id) => self.id(id),
+            None => self
+                .path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        };
+        if raw.title.get_ref().trim().is_empty() {
+            self.problem(
+                raw.title.span().start,
+                "field `title`: must not be empty",
+                None,
+            );
+        }
+        let zone = raw
+            .timezone
+            .as_ref()
+            .map_or(Some(default_zone), |z| self.zone(z));
+        let start = zone.and_then(|z| self.time(&raw.start, z, "start"));
+        let end = zone.and_then(|z| self.time(&raw.end, z, "end"));
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            self.problem(
+                raw.end.span().start,
+                "field `end`: is before `start`",
+                Some("end must be at or after start"),
+            );
+        }
+        let registration = self.opt_url(&raw.registration, "registration");
+        let cover = self.opt_url(&raw.cover, "cover");
+        let live = self.links(&raw.live, "live");
+        let slides = self.links(&raw.slides, "slides");
+        let replays = self.links(&raw.replays, "replays");
+        let articles = self.links(&raw.articles, "articles");
+        let project_links = self.links(&raw.project_links, "project_links");
+        let talks: Vec<Talk> = raw.talks.iter().map(|t| self.talk(t)).collect();
+        let contacts = raw
+            .contacts
+            .into_iter()
+            .map(|c| Contact {
+                kind: c.kind,
+                value: c.value,
+                label: c.label,
+            })
+            .collect();
+        let extra = raw
+            .extra
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k,
+                    serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+                )
+            })
+            .collect();
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        let (Some(start), Some(end)) = (start, end) else {
+            unreachable!("a missing time is always reported as a problem")
+        };
+        Ok(Event {
+            id,
+            title: clean(raw.title.into_inner()),
+            series: raw.series,
+            number: raw.number,
+            status: raw.status,
+            start,
+            end,
+            format: raw.format,
+            city: raw.city,
+            venue: raw.venue,
+            address: raw.address,
+            registration,
+            live,
+            cover,
+            summary: raw.summary,
+            hosts: raw.hosts,
+            organizers: raw.organizers,
+            partners: raw.partners,
+            talks,
+            slides,
+            replays,
+            articles,
+            project_links,
+            contacts,
+            tags: raw.tags,
+            targets: raw.targets,
+            extra,
+            source: Some(self.path.to_path_buf()),
+        })
+    }
+
+    fn problem(&mut self, offset: usize, message: impl Into<String>, hint: Option<&str>) {
+        let mut p = Problem::new(Location::at_offset(self.path, self.text, offset), message);
+        p.hint = hint.map(str::to_string);
+        self.problems.push(p);
+    }
+
+    fn id(&mut self, id: &Spanned<String>) -> String {
+        let ok = !id.get_ref().is_empty()
+            && id
+                .get_ref()
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !ok {
+            self.problem(
+                id.span().start,
+                "field `id`: must be ASCII letters, digits, `-`, `_` or `.`",
+                Some("ids are used in ledger keys and on the command line"),
+            );
+        }
+        id.get_ref().clone()
+    }
+
+    fn zone(&mut self, zone: &Spanned<String>) -> Option<Tz> {
+        match zone.get_ref().parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.problem(
+                    zone.span().start,
+                    format!("field `timezone`: unknown zone `{}`", zone.get_ref()),
+                    Some("use an IANA name such as `Asia/Shanghai`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn time(&mut self, raw: &Spanned<RawTime>, zone: Tz, field: &str) -> Option<DateTime<Tz>> {
+        match to_datetime(raw.get_ref(), zone) {
+            Ok(t) => Some(t),
+            Err(why) => {
+                self.problem(raw.span().start, format!("field `{field}`: {why}"), Some("write e.g. 2021-09-11T13:30:00 (in the event's timezone) or with an offset"));
+                None
+            }
+        }
+    }
+
+    fn url(&mut self, raw: &Spanned<String>, field: &str) -> Option<String> {
+        match check_url(raw.get_ref()) {
+            Ok(()) => Some(raw.get_ref().trim().to_string()),
+            Err(why) => {
+                self.problem(
+                    raw.span().start,
+                    format!("field `{field}`: {why}"),
+                    Some("write a full http(s) URL"),
+                );
+                None
+            }
+        }
+    }
+
+    fn opt_url(&mut self, raw: &Option<Spanned<String>>, field: &str) -> Option<String> {
+        raw.as_ref().and_then(|u| self.url(u, field))
+    }
+
+    fn links(&mut self, raw: &[RawLink], field: &str) -> Vec<Link> {
+        raw.iter()
+            .filter_map(|l| {
+                Some(Link {
+                    title: clean(l.title.clone()),
+                    url: self.url(&l.url, field)?,
+                })
+            })
+            .collect()
+    }
+
+    fn talk(&mut self, raw: &RawTalk) -> Talk {
+        let slot = raw
+            .time
+            .as_ref()
+            .and_then(|t| match parse_slot(t.get_ref()) {
+                Some(slot) => Some(slot),
+                None => {
+                    self.problem(
+                        t.span().start,
+                        format!("field `talks.time`: cannot read `{}`", t.get_ref()),
+                        Some("write HH:MM or HH:MM-HH:MM"),
+                    );
+                    None
+                }
+            });
+        Talk {
+            title: clean(raw.title.clone()),
+            speakers: raw
+                .speakers
+                .iter()
+                .map(|s| Speaker {
+                    name: clean(s.name.clone()),
+                    alias: s.alias.clone(),
+                    role: s.role.clone(),
+                    bio: s.bio.clone(),
+                })
+                .collect(),
+            slot,
+            r#abstract: raw.r#abstract.clone(),
+            takeaways: raw.takeaways.clone(),
+            outline: raw.outline.clone(),
+            slides: self.opt_url(&raw.slides, "talks.slides"),
+            replay: self.opt_url(&raw.replay, "talks.replay"),
+        }
+    }
+}
+
+/// Titles from real pages carry non-breaking and zero-width spaces; normalise them.
+fn clean(s: String) -> String {
+    let s: String = s
+        .chars()
+        .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'))
+        .map(|c| {
+            if c == '\u{a0}' || c == '\u{3000}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    s.trim().to_string()
+}
+
+fn check_url(s: &str) -> Result<(), String> {
+    let url = url::Url::parse(s.trim()).map_err(|e| format!("bad URL `{s}`: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(()),
+        other => Err(format!("bad URL `{s}`: scheme `{other}` is not http(s)")),
+    }
+}
+
+fn to_datetime(raw: &RawTime, zone: Tz) -> Result<DateTime<Tz>, String> {
+    let text = match raw {
+        RawTime::Toml(dt) => {
+            if dt.date.is_none() || dt.time.is_none() {
+                return Err(format!("`{dt}` needs both a date and a time"));
+            }
+            dt.to_string()
+        }
+        RawTime::Text(s) => s.trim().to_string(),
+    };
+    if let Ok(t) = DateTime::parse_from_rfc3339(&text) {
+        return Ok(t.with_timezone(&zone));
+    }
+    let local = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
+    .ok_or_else(|| format!("cannot read `{text}` as a date and time"))?;
+    match zone.from_local_datetime(&local) {
+        LocalResult::Single(t) => Ok(t),
+        LocalResult::Ambiguous(first, _) => Ok(first),
+        LocalResult::None => Err(format!(
+            "`{text}` does not exist in {zone} (a daylight-saving gap)"
+        )),
+    }
+}
+
+fn parse_slot(s: &str) -> Option<TalkSlot> {
+    let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+    match s.split_once(['-', '–']) {
+        Some((a, b)) => Some(TalkSlot {
+            start: time(a)?,
+            end: Some(time(b)?),
+        }),
+        None => Some(TalkSlot {
+            start: time(s)?,
+            end: None,
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::Asia::Shanghai;
+
+    const MINIMAL: &str = "title = \"T\"\nstart = 2021-09-11T13:30:00\nend = 2021-09-11T17:00:00\n";
+
+    fn parse(text: &str) -> Result<Event, Vec<Problem>> {
+        parse_event(Path::new("events/x.toml"), text, Shanghai)
+    }
+
+    #[test]
+    fn local_times_are_read_in_the_event_zone() {
+        let e = parse(MINIMAL).unwrap();
+        assert_eq!(e.id, "x");
+        assert_eq!(e.start.to_rfc3339(), "2021-09-11T13:30:00+08:00");
+        let e = parse(&format!("{MINIMAL}timezone = \"Europe/Berlin\"\n")).unwrap();
+        assert_eq!(e.start.to_rfc3339(), "2021-09-11T13:30:00+02:00");
+    }
+
+    #[test]
+    fn unknown_field_is_located_with_a_hint() {
+        let errs = parse(&format!("{MINIMAL}venu = \"x\"\n")).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        let shown = errs[0].to_string();
+        assert!(
+            shown.starts_with("events/x.toml:4:1: unknown field `venu`"),
+            "{shown}"
+        );
+        assert!(shown.contains("did you mean `venue`?"), "{shown}");
+    }
+
+    #[test]
+    fn every_semantic_problem_is_reported() {
+        let text = "title = \"T\"\nstart = 2021-09-11T13:30:00\nend = 2021-09-11T12:00:00\nregistration = \"not a url\"\ncover = \"/cover.jpg\"\n";
+        let errs = parse(text).unwrap_err();
+        let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert!(
+            shown[0].starts_with("events/x.toml:3:7: field `end`: is before `start`"),
+            "{shown:?}"
+        );
+        assert!(
+            shown[1].starts_with("events/x.toml:4:16: field `registration`: bad URL"),
+            "{shown:?}"
+        );
+        assert!(shown[2].contains("field `cover`"), "{shown:?}");
+    }
+
+    #[test]
+    fn unknown_zone_and_dst_gap_are_errors() {
+        let errs = parse(&format!("{MINIMAL}timezone = \"Asia/Chengdu\"\n")).unwrap_err();
+        assert!(errs[0].to_string().contains("unknown zone `Asia/Chengdu`"));
+        let gap = "title = \"T\"\nstart = 2021-03-28T02:30:00\nend = 2021-03-28T05:00:00\ntimezone = \"Europe/Berlin\"\n";
+        let errs = parse(gap).unwrap_err();
+        assert!(
+            errs[0].to_string().contains("daylight-saving gap"),
+            "{:?}",
+            errs
+        );
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let errs = parse(&format!("{MINIMAL}number = \"eight\"\n")).unwrap_err();
+        assert!(
+            errs[0].to_string().starts_with("events/x.toml:4:10:"),
+            "{}",
+            errs[0]
+        );
+    }
+
+    #[test]
+    fn talk_slots_and_invisible_spaces() {
+        let text =
+            format!("{MINIMAL}[[talks]]\ntitle = \"\u{200b}A\u{a0}B \"\ntime = \"13:30-14:10\"\n");
+        let e = parse(&text).unwrap();
+        assert_eq!(e.talks[0].title, "A B");
+        assert_eq!(
+            e.talks[0].slot.unwrap().end.unwrap().to_string(),
+            "14:10:00"
+        );
+    }
+}

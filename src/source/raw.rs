@@ -1,0 +1,102 @@
+//! The event record as written in TOML: serde structs with spans, before validation.
+
+use crate::model::{ContactKind, EventFormat, EventStatus};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawEvent {
+    pub id: Option<Spanned<String>>,
+    pub title: Spanned<String>,
+    pub series: Option<String>,
+    pub number: Option<u32>,
+    #[serde(default)]
+    pub status: EventStatus,
+    pub start: Spanned<RawTime>,
+    pub end: Spanned<RawTime>,
+    pub timezone: Option<Spanned<String>>,
+    #[serde(default)]
+    pub format: EventFormat,
+    pub city: Option<String>,
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    pub registration: Option<Spanned<String>>,
+    pub cover: Option<Spanned<String>>,
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub organizers: Vec<String>,
+    #[serde(default)]
+    pub partners: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub targets: Vec<String>,
+    #[serde(default)]
+    pub live: Vec<RawLink>,
+    #[serde(default)]
+    pub slides: Vec<RawLink>,
+    #[serde(default)]
+    pub replays: Vec<RawLink>,
+    #[serde(default)]
+    pub articles: Vec<RawLink>,
+    #[serde(default)]
+    pub project_links: Vec<RawLink>,
+    #[serde(default)]
+    pub contacts: Vec<RawContact>,
+    #[serde(default)]
+    pub talks: Vec<RawTalk>,
+    #[serde(default)]
+    pub extra: BTreeMap<String, toml::Value>,
+}
+
+/// A time: a TOML datetime (local or with offset) or a string like `2021-09-11 13:30`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawTime {
+    Toml(toml::value::Datetime),
+    Text(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub title: String,
+    pub url: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContact {
+    pub kind: ContactKind,
+    pub value: String,
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTalk {
+    pub title: String,
+    #[serde(default)]
+    pub speakers: Vec<RawSpeaker>,
+    pub time: Option<Spanned<String>>,
+    pub r#abstract: Option<String>,
+    #[serde(default)]
+    pub takeaways: Vec<String>,
+    #[serde(default)]
+    pub outline: Vec<String>,
+    pub slides: Option<Spanned<String>>,
+    pub replay: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpeaker {
+    pub name: String,
+    pub alias: Option<String>,
+    pub role: Option<String>,
+    pub bio: Option<String>,
+}
