@@ -1,1 +1,268 @@
 //! Reads `herald.toml`: raw serde structs validated into a [`Config`] that cannot be wrong.
+//! Every problem is collected with its location; secrets come only from env or files.
+
+mod channels;
+mod duration;
+mod raw;
+mod rules;
+mod secret;
+
+pub use duration::parse_duration;
+pub use rules::{default_rules, parse_deadline, parse_slot};
+pub use secret::Env;
+
+use crate::model::{ChannelSpec, Location, Problem, Rule};
+use crate::source::toml_problem;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use raw::RawConfig;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// The validated configuration. Relative paths are resolved against the config file's folder.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub zone: Tz,
+    pub events_dir: PathBuf,
+    pub templates_dir: PathBuf,
+    pub ledger_path: PathBuf,
+    pub listen: Option<SocketAddr>,
+    pub send: SendSettings,
+    pub demo: Option<Demo>,
+    pub channels: Vec<ChannelSpec>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SendSettings {
+    /// Posts in flight at once across all robots.
+    pub concurrency: usize,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// On SIGTERM, how long in-flight posts may take to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for SendSettings {
+    fn default() -> Self {
+        SendSettings {
+            concurrency: 64,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The demo clock: starts at `start` and runs `speed` times faster than real time.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Demo {
+    pub start: DateTime<Utc>,
+    pub speed: f64,
+}
+
+impl Config {
+    pub fn channel(&self, name: &str) -> Option<&ChannelSpec> {
+        self.channels.iter().find(|c| c.name == name)
+    }
+}
+
+/// Where the config is: `--config`, else `HERALD_CONFIG`, else `config/herald.toml`.
+pub fn default_path() -> PathBuf {
+    std::env::var_os("HERALD_CONFIG")
+        .map_or_else(|| PathBuf::from("config/herald.toml"), PathBuf::from)
+}
+
+/// Read and validate the config file, with secrets from the process environment.
+pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![Problem::new(
+            Location::file(path),
+            format!("cannot read config: {e}"),
+        )]
+    })?;
+    parse(path, &text, &|k| std::env::var(k).ok())
+}
+
+/// Validate config text; `env` supplies environment variables.
+pub fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, Vec<Problem>> {
+    let raw: RawConfig = toml::from_str(text).map_err(|e| vec![toml_problem(path, text, &e)])?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut checker = Checker {
+        path,
+        text,
+        base,
+        env,
+        problems: Vec::new(),
+    };
+    let config = checker.config(raw);
+    match config {
+        Some(c) if checker.problems.is_empty() => Ok(c),
+        _ => Err(checker.problems),
+    }
+}
+
+pub(crate) struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+    base: &'a Path,
+    env: Env<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn at(&mut self, offset: usize, message: impl Into<String>, hint: Option<&str>) {
+        let mut p = Problem::new(Location::at_offset(self.path, self.text, offset), message);
+        p.hint = hint.map(str::to_string);
+        self.problems.push(p);
+    }
+
+    /// Parse a spanned string with `f`, reporting `field: why` at its location on failure.
+    fn parsed<T>(
+        &mut self,
+        raw: &Spanned<String>,
+        field: &str,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        match f(raw.get_ref()) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                self.at(raw.span().start, format!("field `{field}`: {why}"), None);
+                None
+            }
+        }
+    }
+
+    fn std_duration(
+        &mut self,
+        raw: Option<&Spanned<String>>,
+        field: &str,
+        default: Duration,
+    ) -> Duration {
+        let Some(raw) = raw else { return default };
+        self.parsed(raw, field, |s| {
+            parse_duration(s)?
+                .to_std()
+                .map_err(|_| format!("`{s}` must not be negative"))
+        })
+        .unwrap_or(default)
+    }
+
+    fn config(&mut self, raw: RawConfig) -> Option<Config> {
+        let zone = match &raw.herald.timezone {
+            Some(z) => self.parsed(z, "herald.timezone", |s| {
+                s.parse::<Tz>().map_err(|_| format!("unknown zone `{s}`"))
+            }),
+            None => Some(chrono_tz::Asia::Shanghai),
+        };
+        let listen = raw.herald.listen.as_ref().and_then(|l| {
+            self.parsed(l, "herald.listen", |s| {
+                s.parse::<SocketAddr>().map_err(|e| format!("`{s}`: {e}"))
+            })
+        });
+        let defaults = SendSettings::default();
+        let send = SendSettings {
+            concurrency: raw.send.concurrency.unwrap_or(defaults.concurrency).max(1),
+            connect_timeout: self.std_duration(
+                raw.send.connect_timeout.as_ref(),
+                "send.connect_timeout",
+                defaults.connect_timeout,
+            ),
+            request_timeout: self.std_duration(
+                raw.send.request_timeout.as_ref(),
+                "send.request_timeout",
+                defaults.request_timeout,
+            ),
+            shutdown_grace: self.std_duration(
+                raw.send.shutdown_grace.as_ref(),
+                "send.shutdown_grace",
+                defaults.shutdown_grace,
+            ),
+        };
+        let demo = raw.demo.as_ref().and_then(|d| self.demo(d));
+        let channels = self.channels(&raw);
+        let zone = zone?;
+        let rules = if raw.rules.is_empty() {
+            default_rules(zone)
+        } else {
+            self.rules(&raw, zone)
+        };
+        let rel =
+            |p: &Option<String>, default: &str| self.base.join(p.as_deref().unwrap_or(default));
+        Some(Config {
+            path: self.path.to_path_buf(),
+            zone,
+            events_dir: rel(&raw.herald.events, "events"),
+            templates_dir: rel(&raw.herald.templates, "templates"),
+            ledger_path: rel(&raw.herald.ledger, "../data/herald.db"),
+            listen,
+            send,
+            demo,
+            channels,
+            rules,
+        })
+    }
+
+    fn demo(&mut self, raw: &raw::RawDemo) -> Option<Demo> {
+        let start = self.parsed(&raw.start, "demo.start", |s| {
+            DateTime::parse_from_rfc3339(s)
+                .map(|t| t.to_utc())
+                .map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
+        })?;
+        if !(raw.speed.is_finite() && raw.speed > 0.0) {
+            self.at(
+                raw.start.span().start,
+                "field `demo.speed`: must be a positive number",
+                None,
+            );
+            return None;
+        }
+        Some(Demo {
+            start,
+            speed: raw.speed,
+        })
+    }
+
+    fn channels(&mut self, raw: &RawConfig) -> Vec<ChannelSpec> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for ch in &raw.channels {
+            if !seen.insert(ch.name.get_ref().clone()) {
+                self.at(
+                    ch.name.span().start,
+                    format!(
+                        "field `channels.name`: `{}` is used twice",
+                        ch.name.get_ref()
+                    ),
+                    Some("channel names must be unique"),
+                );
+            }
+            out.extend(self.channel(ch));
+        }
+        out
+    }
+
+    fn rules(&mut self, raw: &RawConfig, zone: Tz) -> Vec<Rule> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for r in &raw.rules {
+            let name = r.name.get_ref();
+            if name.contains(':') || !seen.insert(name.clone()) {
+                self.at(
+                    r.name.span().start,
+                    format!("field `rules.name`: `{name}` is used twice or contains `:`"),
+                    Some("rule names are ledger keys; `manual:` and `change:` are reserved"),
+                );
+            }
+            out.extend(self.rule(r, zone));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,124 @@
+//! Validates `[[channels]]` into `model::ChannelSpec`s: platform, format, secrets, budget.
+
+use super::Checker;
+use super::raw::RawChannel;
+use super::secret::{is_indirect, resolve};
+use crate::model::{ChannelSpec, Format, Mentions, Platform};
+use std::str::FromStr;
+
+impl Checker<'_> {
+    pub(super) fn channel(&mut self, raw: &RawChannel) -> Option<ChannelSpec> {
+        let name = raw.name.get_ref().clone();
+        let platform = self.parsed(&raw.platform, "channels.platform", |s| {
+            Platform::from_str(s)
+        })?;
+        let format = match &raw.format {
+            Some(f) => self.parsed(f, "channels.format", |s| parse_format(platform, s))?,
+            None => platform.default_format(),
+        };
+        let webhook = self.webhook(raw, platform);
+        let secret = match &raw.secret {
+            Some(s) if platform == Platform::Wecom => {
+                self.at(
+                    s.span().start,
+                    "field `secret`: WeCom robots have no signing secret",
+                    Some("remove it; the key in the webhook URL is the only credential"),
+                );
+                None
+            }
+            Some(s) => self.secret(s, "secret").map(Some),
+            None => Some(None),
+        };
+        let (webhook, secret) = (webhook?, secret?);
+        if raw.keywords.len() > 10 {
+            self.at(
+                raw.name.span().start,
+                format!(
+                    "channel `{name}`: {} keywords; platforms allow at most 10",
+                    raw.keywords.len()
+                ),
+                None,
+            );
+        }
+        Some(ChannelSpec {
+            name,
+            platform,
+            format,
+            webhook,
+            secret,
+            keywords: raw.keywords.clone(),
+            mentions: Mentions {
+                mobiles: raw.mentions.mobiles.clone(),
+                user_ids: raw.mentions.user_ids.clone(),
+                all: raw.mentions.all,
+            },
+            tags: raw.tags.clone(),
+            per_minute: raw
+                .per_minute
+                .unwrap_or_else(|| platform.default_per_minute()),
+            per_second: raw
+                .per_second
+                .or((platform == Platform::Feishu).then_some(5)),
+        })
+    }
+
+    fn webhook(
+        &mut self,
+        raw: &RawChannel,
+        platform: Platform,
+    ) -> Option<Option<secrecy::SecretString>> {
+        match (&raw.webhook, platform) {
+            (None, Platform::Console) => Some(None),
+            (None, _) => {
+                self.at(
+                    raw.name.span().start,
+                    format!(
+                        "channel `{}`: field `webhook` is required for {platform}",
+                        raw.name.get_ref()
+                    ),
+                    Some("webhook = \"https://…?access_token=${MY_TOKEN_VAR}\""),
+                );
+                None
+            }
+            (Some(w), _) => Some(Some(self.secret(w, "webhook")?)),
+        }
+    }
+
+    /// A secret-bearing setting: must come from `${ENV}` or `file:`, never be written inline.
+    fn secret(
+        &mut self,
+        raw: &toml::Spanned<String>,
+        field: &str,
+    ) -> Option<secrecy::SecretString> {
+        if !is_indirect(raw.get_ref()) {
+            self.at(
+                raw.span().start,
+                format!("field `{field}`: secrets must come from the environment or a file"),
+                Some("write `${HERALD_…}` or `file:/run/secrets/…`; the value is not shown"),
+            );
+            return None;
+        }
+        match resolve(raw.get_ref(), self.base, self.env) {
+            Ok(v) => Some(v),
+            Err(why) => {
+                self.at(raw.span().start, format!("field `{field}`: {why}"), None);
+                None
+            }
+        }
+    }
+}
+
+fn parse_format(platform: Platform, s: &str) -> Result<Format, String> {
+    platform
+        .formats()
+        .iter()
+        .copied()
+        .find(|f| f.as_str() == s)
+        .ok_or_else(|| {
+            let names: Vec<&str> = platform.formats().iter().map(|f| f.as_str()).collect();
+            format!(
+                "{platform} has no format `{s}` (expected one of {})",
+                names.join(", ")
+            )
+        })
+}

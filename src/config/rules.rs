@@ -1,0 +1,244 @@
+//! Validates `[[rules]]` into `model::Rule`s, and the built-in rules used when none are given.
+
+use super::Checker;
+use super::duration::parse_duration;
+use super::raw::RawRule;
+use crate::model::{Anchor, Deadline, DeadlineAnchor, EventFormat, MessageKind, Rule, Slot, When};
+use chrono::TimeDelta;
+use chrono_tz::Tz;
+use std::str::FromStr;
+use toml::Spanned;
+
+/// Parse a cron slot: the `cron` crate's 6/7-field form, or the usual 5-field form.
+pub fn parse_slot(expr: &str) -> Result<Slot, String> {
+    let fields = expr.split_whitespace().count();
+    let full = match fields {
+        5 => format!("0 {expr}"),
+        6 | 7 => expr.to_string(),
+        _ => {
+            return Err(format!(
+                "`{expr}` has {fields} fields; write 5 (min hour day month weekday) or 6-7 (with seconds)"
+            ));
+        }
+    };
+    let schedule = cron::Schedule::from_str(&full)
+        .map_err(|e| format!("bad cron expression `{expr}`: {e}"))?;
+    Ok(Slot {
+        expr: expr.to_string(),
+        schedule,
+    })
+}
+
+/// Parse `start`, `end` or `due`, optionally followed by a signed duration (`start+30m`).
+pub fn parse_deadline(text: &str) -> Result<Deadline, String> {
+    let s = text.trim();
+    let split = s.find(['+', '-']).unwrap_or(s.len());
+    let anchor = match &s[..split] {
+        "start" => DeadlineAnchor::Start,
+        "end" => DeadlineAnchor::End,
+        "due" => DeadlineAnchor::Due,
+        other => {
+            return Err(format!(
+                "deadline anchor `{other}` is not start, end or due"
+            ));
+        }
+    };
+    let offset = if split == s.len() {
+        TimeDelta::zero()
+    } else {
+        parse_duration(&s[split..])?
+    };
+    Ok(Deadline { anchor, offset })
+}
+
+fn default_deadline(kind: MessageKind) -> Deadline {
+    let (anchor, offset) = match kind {
+        MessageKind::Recap => (DeadlineAnchor::End, TimeDelta::days(30)),
+        MessageKind::Digest => (DeadlineAnchor::Due, TimeDelta::hours(12)),
+        _ => (DeadlineAnchor::Start, TimeDelta::zero()),
+    };
+    Deadline { anchor, offset }
+}
+
+impl Checker<'_> {
+    pub(super) fn rule(&mut self, raw: &RawRule, zone: Tz) -> Option<Rule> {
+        let kind = self.parsed(&raw.kind, "rules.kind", |s| MessageKind::from_str(s));
+        let zone = match &raw.timezone {
+            Some(z) => self.parsed(z, "rules.timezone", |s| {
+                s.parse::<Tz>().map_err(|_| format!("unknown zone `{s}`"))
+            })?,
+            None => zone,
+        };
+        let slot = raw
+            .slot
+            .as_ref()
+            .and_then(|s| self.parsed(s, "rules.slot", |x| parse_slot(x)));
+        let deadline = match &raw.deadline {
+            Some(d) => self.parsed(d, "rules.deadline", |x| parse_deadline(x))?,
+            None => default_deadline(kind?),
+        };
+        let when = if kind? == MessageKind::Digest {
+            let Some(slot) = slot else {
+                self.at(
+                    raw.name.span().start,
+                    "rule: a digest rule needs a `slot`",
+                    Some("e.g. slot = \"0 9 * * MON\""),
+                );
+                return None;
+            };
+            let window = self.duration(raw.window.as_ref(), "rules.window", TimeDelta::days(7))?;
+            When::Digest { slot, window }
+        } else {
+            let anchor = match raw.anchor.as_ref() {
+                Some(a) => self.parsed(a, "rules.anchor", |s| match s {
+                    "start" => Ok(Anchor::Start),
+                    "end" => Ok(Anchor::End),
+                    other => Err(format!("anchor `{other}` is not start or end")),
+                })?,
+                None => Anchor::Start,
+            };
+            let offset = self.duration(raw.offset.as_ref(), "rules.offset", TimeDelta::zero())?;
+            let require_slides = match &raw.require_slides {
+                Some(d) => Some(self.parsed(d, "rules.require_slides", |s| parse_duration(s))?),
+                None => None,
+            };
+            When::Event {
+                anchor,
+                offset,
+                slot,
+                require_slides,
+            }
+        };
+        Some(Rule {
+            name: raw.name.get_ref().clone(),
+            kind: kind?,
+            when,
+            deadline,
+            targets: if raw.targets.is_empty() {
+                vec!["*".to_string()]
+            } else {
+                raw.targets.clone()
+            },
+            formats: raw.formats.clone(),
+            zone,
+        })
+    }
+
+    fn duration(
+        &mut self,
+        raw: Option<&Spanned<String>>,
+        field: &str,
+        default: TimeDelta,
+    ) -> Option<TimeDelta> {
+        match raw {
+            Some(d) => self.parsed(d, field, |s| parse_duration(s)),
+            None => Some(default),
+        }
+    }
+}
+
+/// The rules used when the config gives none: announce a week before at 10:00, remind the day
+/// before at 10:00 and an hour before, post the live link at the start of online events, and a
+/// recap the day after at 10:00 once slides exist (at the latest a week after).
+pub fn default_rules(zone: Tz) -> Vec<Rule> {
+    let ten = || Some(parse_slot("0 10 * * *").expect("valid built-in slot"));
+    let rule = |name: &str, kind, anchor, offset, slot, deadline: &str| Rule {
+        name: name.to_string(),
+        kind,
+        when: When::Event {
+            anchor,
+            offset,
+            slot,
+            require_slides: None,
+        },
+        deadline: parse_deadline(deadline).expect("valid built-in deadline"),
+        targets: vec!["*".to_string()],
+        formats: Vec::new(),
+        zone,
+    };
+    let mut live = rule(
+        "live-at-start",
+        MessageKind::Remind,
+        Anchor::Start,
+        TimeDelta::zero(),
+        None,
+        "start+30m",
+    );
+    live.formats = vec![EventFormat::Online, EventFormat::Hybrid];
+    let mut recap = rule(
+        "recap",
+        MessageKind::Recap,
+        Anchor::End,
+        TimeDelta::days(1),
+        ten(),
+        "end+30d",
+    );
+    recap.when = When::Event {
+        anchor: Anchor::End,
+        offset: TimeDelta::days(1),
+        slot: ten(),
+        require_slides: Some(TimeDelta::days(7)),
+    };
+    vec![
+        rule(
+            "announce",
+            MessageKind::Announce,
+            Anchor::Start,
+            TimeDelta::days(-7),
+            ten(),
+            "start",
+        ),
+        rule(
+            "remind-day-before",
+            MessageKind::Remind,
+            Anchor::Start,
+            TimeDelta::days(-1),
+            ten(),
+            "start",
+        ),
+        rule(
+            "remind-hour-before",
+            MessageKind::Remind,
+            Anchor::Start,
+            TimeDelta::hours(-1),
+            None,
+            "start",
+        ),
+        live,
+        recap,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn five_field_cron_gets_seconds() {
+        let slot = parse_slot("0 9 * * MON").unwrap();
+        assert_eq!(slot.expr, "0 9 * * MON");
+        assert!(parse_slot("0 0 9 * * MON").is_ok());
+        assert!(parse_slot("9 * *").is_err());
+        assert!(parse_slot("0 99 * * *").is_err());
+    }
+
+    #[test]
+    fn deadlines_read_anchor_and_offset() {
+        assert_eq!(
+            parse_deadline("start").unwrap(),
+            Deadline {
+                anchor: DeadlineAnchor::Start,
+                offset: TimeDelta::zero()
+            }
+        );
+        assert_eq!(
+            parse_deadline("end+30d").unwrap().offset,
+            TimeDelta::days(30)
+        );
+        assert_eq!(
+            parse_deadline("start-1h").unwrap().offset,
+            TimeDelta::hours(-1)
+        );
+        assert!(parse_deadline("later").is_err());
+    }
+}

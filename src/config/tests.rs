@@ -1,0 +1,130 @@
+//! Unit tests for config validation.
+
+use super::*;
+use secrecy::ExposeSecret;
+
+fn env(k: &str) -> Option<String> {
+    match k {
+        "DT_TOKEN" => Some("fake-token-123".into()),
+        "DT_SECRET" => Some("SECtestsecret0000".into()),
+        _ => None,
+    }
+}
+
+fn parse_str(text: &str) -> Result<Config, Vec<Problem>> {
+    parse(Path::new("cfg/herald.toml"), text, &env)
+}
+
+#[test]
+fn empty_config_has_defaults_and_built_in_rules() {
+    let c = parse_str("").unwrap();
+    assert_eq!(c.zone, chrono_tz::Asia::Shanghai);
+    assert_eq!(c.events_dir, Path::new("cfg/events"));
+    assert_eq!(c.ledger_path, Path::new("cfg/../data/herald.db"));
+    let names: Vec<&str> = c.rules.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "announce",
+            "remind-day-before",
+            "remind-hour-before",
+            "live-at-start",
+            "recap"
+        ]
+    );
+}
+
+#[test]
+fn channel_secrets_come_from_env_and_never_show() {
+    let text = r#"
+[[channels]]
+name = "dt"
+platform = "dingtalk"
+webhook = "http://127.0.0.1:1/robot/send?access_token=${DT_TOKEN}"
+secret = "${DT_SECRET}"
+keywords = ["SOFA"]
+tags = ["sofa"]
+"#;
+    let c = parse_str(text).unwrap();
+    let ch = &c.channels[0];
+    assert_eq!(
+        ch.secret.as_ref().unwrap().expose_secret(),
+        "SECtestsecret0000"
+    );
+    assert_eq!(ch.per_minute, 20);
+    let shown = format!("{c:?}");
+    assert!(
+        !shown.contains("fake-token-123") && !shown.contains("SECtestsecret0000"),
+        "{shown}"
+    );
+    assert!(shown.contains("access_token=***"));
+}
+
+#[test]
+fn inline_secrets_and_missing_env_are_problems_without_values() {
+    let text = r#"
+[[channels]]
+name = "dt"
+platform = "dingtalk"
+webhook = "https://oapi.dingtalk.com/robot/send?access_token=abc123inline"
+secret = "${MISSING_VAR}"
+"#;
+    let errs = parse_str(text).unwrap_err();
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(
+        shown[0].starts_with(
+            "cfg/herald.toml:5:11: field `webhook`: secrets must come from the environment"
+        ),
+        "{shown:?}"
+    );
+    assert!(!shown[0].contains("abc123inline"));
+    assert!(
+        shown[1].contains("environment variable `MISSING_VAR` is not set"),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn every_rule_problem_is_reported() {
+    let text = r#"
+[[rules]]
+name = "a"
+kind = "anounce"
+[[rules]]
+name = "b"
+kind = "remind"
+slot = "0 99 * * *"
+deadline = "later"
+"#;
+    let errs = parse_str(text).unwrap_err();
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 3, "{shown:?}");
+    assert!(
+        shown[0].contains(":4:8: field `rules.kind`: unknown message kind `anounce`"),
+        "{shown:?}"
+    );
+    assert!(shown[1].contains("field `rules.slot`"), "{shown:?}");
+    assert!(shown[2].contains("field `rules.deadline`"), "{shown:?}");
+}
+
+#[test]
+fn unknown_keys_get_a_hint() {
+    let errs = parse_str("[herald]\ntimezon = \"Asia/Shanghai\"\n").unwrap_err();
+    assert!(
+        errs[0].to_string().contains("did you mean `timezone`?"),
+        "{}",
+        errs[0]
+    );
+}
+
+#[test]
+fn digest_rule_needs_a_slot_and_reads_window() {
+    let ok = parse_str("[[rules]]\nname = \"weekly\"\nkind = \"digest\"\nslot = \"0 9 * * MON\"\nwindow = \"7d\"\n").unwrap();
+    assert!(matches!(
+        ok.rules[0].when,
+        crate::model::When::Digest { .. }
+    ));
+    let errs = parse_str("[[rules]]\nname = \"weekly\"\nkind = \"digest\"\n").unwrap_err();
+    assert!(errs[0].to_string().contains("needs a `slot`"));
+}
