@@ -62,7 +62,7 @@ fn default_deadline(kind: MessageKind) -> Deadline {
 
 impl Checker<'_> {
     pub(super) fn rule(&mut self, raw: &RawRule, zone: Tz) -> Option<Rule> {
-        let kind = self.parsed(&raw.kind, "rules.kind", |s| MessageKind::from_str(s));
+        let kind = self.parsed(&raw.kind, "rules.kind", MessageKind::from_str);
         let zone = match &raw.timezone {
             Some(z) => self.parsed(z, "rules.timezone", |s| {
                 s.parse::<Tz>().map_err(|_| format!("unknown zone `{s}`"))
@@ -72,9 +72,9 @@ impl Checker<'_> {
         let slot = raw
             .slot
             .as_ref()
-            .and_then(|s| self.parsed(s, "rules.slot", |x| parse_slot(x)));
+            .and_then(|s| self.parsed(s, "rules.slot", parse_slot));
         let deadline = match &raw.deadline {
-            Some(d) => self.parsed(d, "rules.deadline", |x| parse_deadline(x))?,
+            Some(d) => self.parsed(d, "rules.deadline", parse_deadline)?,
             None => default_deadline(kind?),
         };
         let when = if kind? == MessageKind::Digest {
@@ -99,7 +99,7 @@ impl Checker<'_> {
             };
             let offset = self.duration(raw.offset.as_ref(), "rules.offset", TimeDelta::zero())?;
             let require_slides = match &raw.require_slides {
-                Some(d) => Some(self.parsed(d, "rules.require_slides", |s| parse_duration(s))?),
+                Some(d) => Some(self.parsed(d, "rules.require_slides", parse_duration)?),
                 None => None,
             };
             When::Event {
@@ -131,7 +131,7 @@ impl Checker<'_> {
         default: TimeDelta,
     ) -> Option<TimeDelta> {
         match raw {
-            Some(d) => self.parsed(d, field, |s| parse_duration(s)),
+            Some(d) => self.parsed(d, field, parse_duration),
             None => Some(default),
         }
     }
