@@ -1,0 +1,80 @@
+//! `herald check`: the shipped config passes; every problem in every file is reported.
+
+use super::{herald, shipped_config};
+use predicates::prelude::*;
+use std::fs;
+
+#[test]
+fn shipped_config_passes() {
+    herald(&shipped_config())
+        .arg("check")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("ok:"));
+}
+
+#[test]
+fn every_broken_file_is_reported_and_good_ones_still_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events");
+    fs::create_dir(&events).unwrap();
+    fs::write(
+        dir.path().join("herald.toml"),
+        "[[channels]]\nname = \"console\"\nplatform = \"console\"\n",
+    )
+    .unwrap();
+    let good = "title = \"好\"\nstart = 2030-01-01T10:00:00\nend = 2030-01-01T12:00:00\n";
+    fs::write(events.join("a-good.toml"), good).unwrap();
+    fs::write(
+        events.join("b-syntax.toml"),
+        "title = \"unclosed\nstart = 1\n",
+    )
+    .unwrap();
+    fs::write(
+        events.join("c-unknown.toml"),
+        format!("{good}venu = \"x\"\n"),
+    )
+    .unwrap();
+    fs::write(
+        events.join("d-order.toml"),
+        "title = \"t\"\nstart = 2030-01-01T10:00:00\nend = 2029-01-01T12:00:00\n",
+    )
+    .unwrap();
+
+    let out = herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("b-syntax.toml:1:"), "{stderr}");
+    assert!(
+        stderr.contains("c-unknown.toml:4:1: unknown field `venu`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `venue`?"), "{stderr}");
+    assert!(
+        stderr.contains("d-order.toml:3:7: field `end`: is before `start`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("3 problem(s)"), "{stderr}");
+    assert!(!stderr.contains("a-good.toml"), "{stderr}");
+}
+
+#[test]
+fn broken_config_exits_2_with_location() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("herald.toml"),
+        "[herald]\ntimezone = \"Mars/Olympus\"\n",
+    )
+    .unwrap();
+    herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "herald.toml:2:12: field `herald.timezone`: unknown zone `Mars/Olympus`",
+        ));
+}
