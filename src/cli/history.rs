@@ -4,7 +4,12 @@ use crate::ledger::Ledger;
 use std::path::Path;
 
 pub fn run(path: &Path, event: Option<&str>, json: bool) -> anyhow::Result<()> {
-    let config = crate::config::load(path).map_err(|ps| super::Exit::bad_input(format!("{} problem(s) in the config; run `herald check`", ps.len())))?;
+    let config = crate::config::load(path).map_err(|ps| {
+        super::Exit::bad_input(format!(
+            "{} problem(s) in the config; run `herald check`",
+            ps.len()
+        ))
+    })?;
     let ledger = Ledger::open(&config.ledger_path)?;
     let rows = ledger.history(event)?;
     if json {

@@ -120,7 +120,9 @@ fn parse_platform(s: &str) -> Result<Platform, String> {
 }
 
 fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s).map(|t| t.to_utc()).map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
 }
 
 /// Exit codes, in one place.
@@ -181,14 +183,44 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Check => check::run(&path),
         Command::List { json } => list::run(&path, json),
-        Command::Preview { event, kind, platform, format, now, json } => {
-            preview::run(&path, preview::Args { event, kind, platform, format, now, json })
-        }
+        Command::Preview {
+            event,
+            kind,
+            platform,
+            format,
+            now,
+            json,
+        } => preview::run(
+            &path,
+            preview::Args {
+                event,
+                kind,
+                platform,
+                format,
+                now,
+                json,
+            },
+        ),
         Command::Plan { days, from, json } => plan::run(&path, days, from, json),
         Command::Run => run_daemon(&path),
-        Command::Send { event, kind, channels, tags, dry_run, force } => {
-            send::run(&path, send::Args { event, kind, channels, tags, dry_run, force })
-        }
+        Command::Send {
+            event,
+            kind,
+            channels,
+            tags,
+            dry_run,
+            force,
+        } => send::run(
+            &path,
+            send::Args {
+                event,
+                kind,
+                channels,
+                tags,
+                dry_run,
+                force,
+            },
+        ),
         Command::History { event, json } => history::run(&path, event.as_deref(), json),
         Command::Ping { channel } => ping::run(&path, &channel),
         Command::Healthcheck => healthcheck(&path),
@@ -200,10 +232,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn healthcheck(path: &Path) -> anyhow::Result<()> {
-    let config = crate::config::load(path).map_err(|ps| Exit::bad_input(format!("{} problem(s) in the config", ps.len())))?;
-    let addr = config.listen.ok_or_else(|| Exit::bad_input("no `listen` address in [herald]"))?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let healthy = runtime.block_on(async { tokio::time::timeout(std::time::Duration::from_secs(3), crate::daemon::probe(addr)).await });
+    let config = crate::config::load(path)
+        .map_err(|ps| Exit::bad_input(format!("{} problem(s) in the config", ps.len())))?;
+    let addr = config
+        .listen
+        .ok_or_else(|| Exit::bad_input("no `listen` address in [herald]"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let healthy = runtime.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            crate::daemon::probe(addr),
+        )
+        .await
+    });
     match healthy {
         Ok(Ok(true)) => Ok(()),
         Ok(Ok(false)) => Err(anyhow::anyhow!("{addr}/healthz is not healthy")),
@@ -213,21 +256,25 @@ fn healthcheck(path: &Path) -> anyhow::Result<()> {
 }
 
 fn run_daemon(path: &Path) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let opts = crate::daemon::RunOptions {
-        config_path: path.to_path_buf(),
-        clock: None,
-        console: crate::channels::ConsoleSink::new(Box::new(std::io::stdout())),
-    };
-    runtime.block_on(crate::daemon::run(opts, crate::daemon::terminate())).map_err(|e| match e {
-        crate::daemon::DaemonError::Invalid(problems) => {
-            for p in &problems {
-                eprintln!("{p}");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let opts = crate::daemon::RunOptions::new(
+        path.to_path_buf(),
+        crate::channels::ConsoleSink::new(Box::new(std::io::stdout())),
+    );
+    runtime
+        .block_on(crate::daemon::run(opts, crate::daemon::terminate()))
+        .map_err(|e| match e {
+            crate::daemon::DaemonError::Invalid(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                Exit::bad_input(format!("{} problem(s); run `herald check`", problems.len()))
             }
-            Exit::bad_input(format!("{} problem(s); run `herald check`", problems.len()))
-        }
-        other => other.into(),
-    })
+            other => other.into(),
+        })
 }
 
 fn init_logging(format: LogFormat) {

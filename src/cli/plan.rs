@@ -18,9 +18,17 @@ struct Row {
 
 pub fn run(path: &Path, days: i64, from: Option<DateTime<Utc>>, json: bool) -> anyhow::Result<()> {
     let ws = super::load(path)?;
-    let from = from.or(ws.config.demo.map(|d| d.start)).unwrap_or_else(Utc::now);
+    let from = from
+        .or(ws.config.demo.map(|d| d.start))
+        .unwrap_or_else(Utc::now);
     let until = from + TimeDelta::days(days);
-    let deliveries = crate::plan::plan(&ws.events, &ws.config.rules, &ws.config.channels, from, until);
+    let deliveries = crate::plan::plan(
+        &ws.events,
+        &ws.config.rules,
+        &ws.config.channels,
+        from,
+        until,
+    );
     let rows = group(deliveries);
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -49,7 +57,9 @@ fn group(deliveries: Vec<Delivery>) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
     for d in deliveries {
         match rows.last_mut() {
-            Some(r) if r.event == d.key.event && r.rule == d.key.rule && r.due == d.due => r.channels.push(d.key.channel),
+            Some(r) if r.event == d.key.event && r.rule == d.key.rule && r.due == d.due => {
+                r.channels.push(d.key.channel)
+            }
             _ => rows.push(Row {
                 due: d.due,
                 deadline: d.deadline,

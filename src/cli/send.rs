@@ -25,7 +25,10 @@ pub struct Args {
 
 pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let ws = super::load(path)?;
-    let event = ws.event(&args.event).ok_or_else(|| Exit::bad_input(format!("no event `{}` (see `herald list`)", args.event)))?.clone();
+    let event = ws
+        .event(&args.event)
+        .ok_or_else(|| Exit::bad_input(format!("no event `{}` (see `herald list`)", args.event)))?
+        .clone();
     let targets = targets(&ws, &event, &args)?;
     let ledger = Arc::new(Ledger::open(&ws.config.ledger_path)?);
     let mut by_rule: BTreeMap<String, Vec<ChannelSpec>> = BTreeMap::new();
@@ -45,8 +48,14 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let failed = post(&ws, ledger, &event, args.kind, by_rule)?;
     match (failed, refused) {
         (0, 0) => Ok(()),
-        (0, n) => Err(Exit::bad_input(format!("{n} channel(s) already had this message; use --force to send it again"))),
-        (n, _) => Err(Exit { code: exit::SEND_FAILED, message: format!("{n} channel(s) not delivered") }.into()),
+        (0, n) => Err(Exit::bad_input(format!(
+            "{n} channel(s) already had this message; use --force to send it again"
+        ))),
+        (n, _) => Err(Exit {
+            code: exit::SEND_FAILED,
+            message: format!("{n} channel(s) not delivered"),
+        }
+        .into()),
     }
 }
 
@@ -63,13 +72,18 @@ fn targets(ws: &Workspace, event: &Event, args: &Args) -> anyhow::Result<Vec<Cha
             }
         }
         if picked.is_empty() {
-            return Err(Exit::bad_input(format!("no rule of kind {} picks a channel for `{}`; name one with --channel or --tag", args.kind, event.id)));
+            return Err(Exit::bad_input(format!(
+                "no rule of kind {} picks a channel for `{}`; name one with --channel or --tag",
+                args.kind, event.id
+            )));
         }
         return Ok(picked);
     }
     for name in &args.channels {
         if !channels.iter().any(|c| &c.name == name) {
-            return Err(Exit::bad_input(format!("no channel `{name}` in the config")));
+            return Err(Exit::bad_input(format!(
+                "no channel `{name}` in the config"
+            )));
         }
     }
     Ok(channels
@@ -82,16 +96,35 @@ fn targets(ws: &Workspace, event: &Event, args: &Args) -> anyhow::Result<Vec<Cha
 /// The ledger rule for a manual send to `ch`: the first rule of this kind still pending for
 /// it (so the daemon will not post it again), or `manual:KIND` when no rule sends this kind.
 /// `Err` when it was already sent, unless `force`.
-fn rule_key(ws: &Workspace, ledger: &Ledger, event: &Event, kind: MessageKind, ch: &ChannelSpec, force: bool) -> anyhow::Result<Result<String, String>> {
+fn rule_key(
+    ws: &Workspace,
+    ledger: &Ledger,
+    event: &Event,
+    kind: MessageKind,
+    ch: &ChannelSpec,
+    force: bool,
+) -> anyhow::Result<Result<String, String>> {
     if force {
-        return Ok(Ok(format!("manual:{kind}:{}", Utc::now().timestamp_millis())));
+        return Ok(Ok(format!(
+            "manual:{kind}:{}",
+            Utc::now().timestamp_millis()
+        )));
     }
-    let key = |rule: &str| DeliveryKey { event: event.id.clone(), rule: rule.to_string(), channel: ch.name.clone() };
+    let key = |rule: &str| DeliveryKey {
+        event: event.id.clone(),
+        rule: rule.to_string(),
+        channel: ch.name.clone(),
+    };
     let manual = format!("manual:{kind}");
     if ledger.done(&key(&manual))? {
         return Ok(Err(already(&[manual])));
     }
-    let rules = ws.config.rules.iter().filter(|r| r.kind == kind && plan::targets(r, event, &ws.config.channels).iter().any(|c| c.name == ch.name));
+    let rules = ws.config.rules.iter().filter(|r| {
+        r.kind == kind
+            && plan::targets(r, event, &ws.config.channels)
+                .iter()
+                .any(|c| c.name == ch.name)
+    });
     let mut done = Vec::new();
     for rule in rules {
         if !ledger.done(&key(&rule.name))? {
@@ -99,38 +132,107 @@ fn rule_key(ws: &Workspace, ledger: &Ledger, event: &Event, kind: MessageKind, c
         }
         done.push(rule.name.clone());
     }
-    Ok(if done.is_empty() { Ok(manual) } else { Err(already(&done)) })
+    Ok(if done.is_empty() {
+        Ok(manual)
+    } else {
+        Err(already(&done))
+    })
 }
 
 fn already(done: &[String]) -> String {
-    format!("already sent (ledger: {}); use --force to send again", done.join(", "))
+    format!(
+        "already sent (ledger: {}); use --force to send again",
+        done.join(", ")
+    )
 }
 
-fn dry_run(ws: &Workspace, event: &Event, kind: MessageKind, by_rule: &BTreeMap<String, Vec<ChannelSpec>>) -> anyhow::Result<()> {
+fn dry_run(
+    ws: &Workspace,
+    event: &Event,
+    kind: MessageKind,
+    by_rule: &BTreeMap<String, Vec<ChannelSpec>>,
+) -> anyhow::Result<()> {
     for (rule, channels) in by_rule {
         for ch in channels {
-            let req = crate::render::RenderRequest { event, kind, platform: ch.platform, format: ch.format, now: Utc::now(), changes: &[], digest: std::slice::from_ref(event) };
+            let req = crate::render::RenderRequest {
+                event,
+                kind,
+                platform: ch.platform,
+                format: ch.format,
+                now: Utc::now(),
+                changes: &[],
+                digest: std::slice::from_ref(event),
+            };
             let message = ws.renderer.render(&req)?;
-            let verdict = crate::channels::check_message(ch, &message).err().map_or_else(|| "ok".to_string(), |e| e.to_string());
-            println!("would send {} part(s) to {} as {}/{}/{} (check: {verdict})", message.parts.len(), ch.name, event.id, rule, ch.name);
+            let verdict = crate::channels::check_message(ch, &message)
+                .err()
+                .map_or_else(|| "ok".to_string(), |e| e.to_string());
+            println!(
+                "would send {} part(s) to {} as {}/{}/{} (check: {verdict})",
+                message.parts.len(),
+                ch.name,
+                event.id,
+                rule,
+                ch.name
+            );
         }
     }
     Ok(())
 }
 
 /// Post through the shared engine; returns how many channels were not delivered.
-fn post(ws: &Workspace, ledger: Arc<Ledger>, event: &Event, kind: MessageKind, by_rule: BTreeMap<String, Vec<ChannelSpec>>) -> anyhow::Result<usize> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+fn post(
+    ws: &Workspace,
+    ledger: Arc<Ledger>,
+    event: &Event,
+    kind: MessageKind,
+    by_rule: BTreeMap<String, Vec<ChannelSpec>>,
+) -> anyhow::Result<usize> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
-        let hub = Hub::new(ws.config.channels.clone(), HubSettings::default(), ConsoleSink::new(Box::new(std::io::stdout())))?;
-        let engine = Arc::new(Engine::new(hub, ledger, Arc::new(SystemClock), Arc::new(Metrics::default()), "cli"));
+        let hub = Hub::new(
+            ws.config.channels.clone(),
+            HubSettings::default(),
+            ConsoleSink::new(Box::new(std::io::stdout())),
+        )?;
+        let engine = Arc::new(Engine::new(
+            hub,
+            ledger,
+            Arc::new(SystemClock),
+            Arc::new(Metrics::default()),
+            "cli",
+        ));
         let mut failed = 0;
         for (rule, channels) in by_rule {
             let now = Utc::now();
-            let job = Job { key_event: event.id.clone(), event: Arc::new(event.clone()), kind, rule, due: now, deadline: now + TimeDelta::minutes(10), changes: Vec::new(), digest: Vec::new() };
+            let job = Job {
+                key_event: event.id.clone(),
+                event: Arc::new(event.clone()),
+                kind,
+                rule,
+                due: now,
+                deadline: now + TimeDelta::minutes(10),
+                changes: Vec::new(),
+                digest: Vec::new(),
+            };
             for report in engine.deliver(&ws.renderer, Arc::new(job), channels).await {
-                let verdict = report.outcome.as_ref().map_or_else(|| "-".to_string(), ToString::to_string);
-                println!("{}: {}/{} part(s) sent; {verdict}{}", report.channel, report.parts_sent, report.parts_total, report.note.as_deref().map(|n| format!(" ({n})")).unwrap_or_default());
+                let verdict = report
+                    .outcome
+                    .as_ref()
+                    .map_or_else(|| "-".to_string(), ToString::to_string);
+                println!(
+                    "{}: {}/{} part(s) sent; {verdict}{}",
+                    report.channel,
+                    report.parts_sent,
+                    report.parts_total,
+                    report
+                        .note
+                        .as_deref()
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
+                );
                 failed += usize::from(!report.delivered());
             }
         }

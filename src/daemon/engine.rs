@@ -7,7 +7,8 @@ use super::Metrics;
 use crate::channels::{self, Hub};
 use crate::ledger::{Claim, ClaimRequest, Ledger, State};
 use crate::model::{
-    ChannelSpec, Clock, DeliveryKey, Event, FieldChange, Format, Message, MessageKind, Outcome, OutcomeClass, Platform,
+    ChannelSpec, Clock, DeliveryKey, Event, FieldChange, Format, Message, MessageKind, Outcome,
+    OutcomeClass, Platform,
 };
 use crate::render::{RenderRequest, Renderer};
 use chrono::{DateTime, Utc};
@@ -60,8 +61,21 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(hub: Hub, ledger: Arc<Ledger>, clock: Arc<dyn Clock>, metrics: Arc<Metrics>, by: &'static str) -> Engine {
-        Engine { hub, ledger, clock, metrics, by, locks: Mutex::default() }
+    pub fn new(
+        hub: Hub,
+        ledger: Arc<Ledger>,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        by: &'static str,
+    ) -> Engine {
+        Engine {
+            hub,
+            ledger,
+            clock,
+            metrics,
+            by,
+            locks: Mutex::default(),
+        }
     }
 
     /// Render the job for every (platform, format) among `channels`.
@@ -84,7 +98,10 @@ impl Engine {
                     changes: &job.changes,
                     digest: &job.digest,
                 };
-                renderer.render(&req).map(Arc::new).map_err(|e| e.to_string())
+                renderer
+                    .render(&req)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
             });
         }
         out
@@ -92,7 +109,12 @@ impl Engine {
 
     /// Deliver `job` to every channel: concurrently across channels, each channel's parts in
     /// order. Returns one report per channel, in the order given.
-    pub async fn deliver(self: &Arc<Self>, renderer: &Renderer, job: Arc<Job>, channels: Vec<ChannelSpec>) -> Vec<ChannelReport> {
+    pub async fn deliver(
+        self: &Arc<Self>,
+        renderer: &Renderer,
+        job: Arc<Job>,
+        channels: Vec<ChannelSpec>,
+    ) -> Vec<ChannelReport> {
         let rendered = self.render_all(renderer, &job, &channels);
         let mut tasks = tokio::task::JoinSet::new();
         for (i, ch) in channels.into_iter().enumerate() {
@@ -124,10 +146,29 @@ impl Engine {
         locks.entry(channel.to_string()).or_default().clone()
     }
 
-    async fn deliver_one(&self, job: &Job, ch: &ChannelSpec, message: Result<Arc<Message>, String>) -> ChannelReport {
-        let key = DeliveryKey { event: job.key_event.clone(), rule: job.rule.clone(), channel: ch.name.clone() };
-        let mut report = ChannelReport { channel: ch.name.clone(), parts_total: 0, parts_sent: 0, outcome: None, note: None };
-        let message = match message.and_then(|m| channels::check_message(ch, &m).map(|()| m).map_err(|e| e.to_string())) {
+    async fn deliver_one(
+        &self,
+        job: &Job,
+        ch: &ChannelSpec,
+        message: Result<Arc<Message>, String>,
+    ) -> ChannelReport {
+        let key = DeliveryKey {
+            event: job.key_event.clone(),
+            rule: job.rule.clone(),
+            channel: ch.name.clone(),
+        };
+        let mut report = ChannelReport {
+            channel: ch.name.clone(),
+            parts_total: 0,
+            parts_sent: 0,
+            outcome: None,
+            note: None,
+        };
+        let message = match message.and_then(|m| {
+            channels::check_message(ch, &m)
+                .map(|()| m)
+                .map_err(|e| e.to_string())
+        }) {
             Ok(m) => m,
             Err(why) => return self.refuse(job, ch, &key, report, why),
         };
@@ -153,7 +194,10 @@ impl Engine {
                     continue;
                 }
                 Ok(Claim::Taken(row)) => {
-                    report.note = Some(format!("part {part} is already {} in the ledger", row.state.as_str()));
+                    report.note = Some(format!(
+                        "part {part} is already {} in the ledger",
+                        row.state.as_str()
+                    ));
                     return report;
                 }
                 Err(e) => {
@@ -162,9 +206,20 @@ impl Engine {
                 }
             };
             let deadline = self.clock.instant_at(job.deadline);
-            let posted = self.hub.post_part(&ch.name, &message, part - 1, deadline).await;
-            self.metrics.delivery(ch.platform.as_str(), job.kind.as_str(), posted.outcome.class.as_str(), posted.outcome.errcode);
-            if let Err(e) = self.ledger.finish(id, &posted.outcome, posted.attempts, self.clock.now()) {
+            let posted = self
+                .hub
+                .post_part(&ch.name, &message, part - 1, deadline)
+                .await;
+            self.metrics.delivery(
+                ch.platform.as_str(),
+                job.kind.as_str(),
+                posted.outcome.class.as_str(),
+                posted.outcome.errcode,
+            );
+            if let Err(e) =
+                self.ledger
+                    .finish(id, &posted.outcome, posted.attempts, self.clock.now())
+            {
                 warn!(%key, part, error = %e, "could not record the outcome");
             }
             log_outcome(&key, part, &posted.outcome, posted.attempts);
@@ -181,10 +236,27 @@ impl Engine {
 
     /// A message that cannot be sent as rendered (render error, keyword missing, too long):
     /// recorded as failed without posting, so it is neither lost nor retried blindly.
-    fn refuse(&self, job: &Job, ch: &ChannelSpec, key: &DeliveryKey, mut report: ChannelReport, why: String) -> ChannelReport {
+    fn refuse(
+        &self,
+        job: &Job,
+        ch: &ChannelSpec,
+        key: &DeliveryKey,
+        mut report: ChannelReport,
+        why: String,
+    ) -> ChannelReport {
         warn!(%key, channel = %ch.name, reason = %why, "refused before posting");
-        self.metrics.delivery(ch.platform.as_str(), job.kind.as_str(), "refused", None);
-        let _ = self.ledger.mark(key, 1, job.kind, State::Failed, &why, job.due, job.deadline, self.clock.now());
+        self.metrics
+            .delivery(ch.platform.as_str(), job.kind.as_str(), "refused", None);
+        let _ = self.ledger.mark(
+            key,
+            1,
+            job.kind,
+            State::Failed,
+            &why,
+            job.due,
+            job.deadline,
+            self.clock.now(),
+        );
         report.note = Some(why);
         report
     }

@@ -17,12 +17,16 @@ struct Shared {
 }
 
 /// Bind `addr` and serve until the task is dropped. Returns the bound address.
-pub async fn serve(addr: SocketAddr, ledger: Arc<Ledger>, metrics: Arc<Metrics>) -> std::io::Result<(SocketAddr, impl Future<Output = ()>)> {
+pub async fn serve(
+    addr: SocketAddr,
+    ledger: Arc<Ledger>,
+    metrics: Arc<Metrics>,
+) -> std::io::Result<(SocketAddr, impl Future<Output = ()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
     let app = axum::Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
+        .route("/metrics", get(metrics_text))
         .with_state(Shared { ledger, metrics });
     let server = async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -47,11 +51,21 @@ async fn healthz(State(s): State<Shared>) -> impl IntoResponse {
         "next_due": next_due,
         "queue_depth": s.metrics.queue_depth.get(),
     });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string())
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
 }
 
-async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics.encode())
+async fn metrics_text(State(s): State<Shared>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.encode(),
+    )
 }
 
 /// `herald healthcheck`: GET /healthz on `addr`; true if it answered 200. A raw HTTP/1.0
@@ -59,7 +73,9 @@ async fn metrics(State(s): State<Shared>) -> impl IntoResponse {
 pub async fn probe(addr: SocketAddr) -> std::io::Result<bool> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").await?;
+    stream
+        .write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .await?;
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).await?;
     Ok(head.starts_with(b"HTTP/1.") && &head[9..12] == b"200")

@@ -40,13 +40,45 @@ impl Default for Metrics {
         let next_due = Gauge::<i64, AtomicI64>::default();
         let wakeups = Counter::default();
         let reloads = Family::<ResultLabels, Counter>::default();
-        registry.register("deliveries", "Posted parts by platform, kind, outcome and errcode", deliveries.clone());
-        registry.register("missed", "Deliveries recorded as missed (past their deadline)", missed.clone());
-        registry.register("queue_depth", "Scheduled (event, rule) entries waiting to fall due", queue_depth.clone());
-        registry.register("next_due_timestamp_seconds", "Unix time of the next due entry (0 if none)", next_due.clone());
-        registry.register("scheduler_wakeups", "Times the scheduler loop woke up", wakeups.clone());
-        registry.register("reloads", "Reloads of config and events by result", reloads.clone());
-        Metrics { registry, deliveries, missed, queue_depth, next_due, wakeups, reloads }
+        registry.register(
+            "deliveries",
+            "Posted parts by platform, kind, outcome and errcode",
+            deliveries.clone(),
+        );
+        registry.register(
+            "missed",
+            "Deliveries recorded as missed (past their deadline)",
+            missed.clone(),
+        );
+        registry.register(
+            "queue_depth",
+            "Scheduled (event, rule) entries waiting to fall due",
+            queue_depth.clone(),
+        );
+        registry.register(
+            "next_due_timestamp_seconds",
+            "Unix time of the next due entry (0 if none)",
+            next_due.clone(),
+        );
+        registry.register(
+            "scheduler_wakeups",
+            "Times the scheduler loop woke up",
+            wakeups.clone(),
+        );
+        registry.register(
+            "reloads",
+            "Reloads of config and events by result",
+            reloads.clone(),
+        );
+        Metrics {
+            registry,
+            deliveries,
+            missed,
+            queue_depth,
+            next_due,
+            wakeups,
+            reloads,
+        }
     }
 }
 
@@ -54,7 +86,8 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String cannot fail");
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)
+            .expect("writing to a String cannot fail");
         out
     }
 

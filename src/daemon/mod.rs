@@ -11,8 +11,8 @@ mod scheduler;
 mod watch;
 mod workspace;
 
-pub use http::probe;
 pub use engine::{ChannelReport, Engine, Job, content_hash};
+pub use http::probe;
 pub use metrics::Metrics;
 pub use notices::Snapshot;
 pub use run::{DaemonError, RunOptions, run};

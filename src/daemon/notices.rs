@@ -44,14 +44,22 @@ impl Snapshot {
         let when = |s: &Snapshot| {
             let tz = event.start.timezone();
             let (a, b) = (s.start.with_timezone(&tz), s.end.with_timezone(&tz));
-            let end = if a.date_naive() == b.date_naive() { b.format("%H:%M").to_string() } else { b.format("%m 月 %d 日 %H:%M").to_string() };
+            let end = if a.date_naive() == b.date_naive() {
+                b.format("%H:%M").to_string()
+            } else {
+                b.format("%m 月 %d 日 %H:%M").to_string()
+            };
             format!("{}-{end}", a.format("%Y 年 %m 月 %d 日 %H:%M"))
         };
         if (self.start, self.end) != (now.start, now.end) {
             out.push(change("时间", when(self), when(now)));
         }
         let place = |s: &Snapshot| {
-            [&s.city, &s.venue, &s.address].iter().filter_map(|x| x.as_deref()).collect::<Vec<_>>().join(" ")
+            [&s.city, &s.venue, &s.address]
+                .iter()
+                .filter_map(|x| x.as_deref())
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         if place(self) != place(now) {
             out.push(change("地点", place(self), place(now)));
@@ -64,8 +72,18 @@ impl Snapshot {
 }
 
 fn change(label: &str, old: String, new: String) -> FieldChange {
-    let dash = |s: String| if s.is_empty() { "（无）".to_string() } else { s };
-    FieldChange { label: label.to_string(), old: dash(old), new: dash(new) }
+    let dash = |s: String| {
+        if s.is_empty() {
+            "（无）".to_string()
+        } else {
+            s
+        }
+    };
+    FieldChange {
+        label: label.to_string(),
+        old: dash(old),
+        new: dash(new),
+    }
 }
 
 /// Notices due now for announced events that changed or were cancelled, skipping those
@@ -73,8 +91,12 @@ fn change(label: &str, old: String, new: String) -> FieldChange {
 pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry> {
     let mut out = Vec::new();
     for (index, event) in ws.events.iter().enumerate() {
-        let Ok(Some(json)) = ledger.snapshot_get(&event.id) else { continue };
-        let Ok(announced) = serde_json::from_str::<Snapshot>(&json) else { continue };
+        let Ok(Some(json)) = ledger.snapshot_get(&event.id) else {
+            continue;
+        };
+        let Ok(announced) = serde_json::from_str::<Snapshot>(&json) else {
+            continue;
+        };
         let current = Snapshot::of(event);
         let (kind, key, changes) = match event.status {
             EventStatus::Cancelled => (MessageKind::Cancel, "cancel".to_string(), Vec::new()),
@@ -83,22 +105,41 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
                 if changes.is_empty() {
                     continue;
                 }
-                (MessageKind::Change, format!("change:{}", short_hash(&current.to_json())), changes)
+                (
+                    MessageKind::Change,
+                    format!("change:{}", short_hash(&current.to_json())),
+                    changes,
+                )
             }
         };
         let deadline = event.start.to_utc().max(announced.start);
         if deadline <= now || all_sent(ledger, &event.id, &key) {
             continue;
         }
-        out.push(Entry { due: now, deadline, job: Job::Notice { event: index, kind, key, changes } });
+        out.push(Entry {
+            due: now,
+            deadline,
+            job: Job::Notice {
+                event: index,
+                kind,
+                key,
+                changes,
+            },
+        });
     }
     out
 }
 
 fn all_sent(ledger: &Ledger, event: &str, rule: &str) -> bool {
-    let channels = ledger.sent_channels(event, MessageKind::Announce).unwrap_or_default();
+    let channels = ledger
+        .sent_channels(event, MessageKind::Announce)
+        .unwrap_or_default();
     channels.iter().all(|ch| {
-        let key = DeliveryKey { event: event.to_string(), rule: rule.to_string(), channel: ch.clone() };
+        let key = DeliveryKey {
+            event: event.to_string(),
+            rule: rule.to_string(),
+            channel: ch.clone(),
+        };
         ledger.done(&key).unwrap_or(false)
     })
 }

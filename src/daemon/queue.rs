@@ -15,7 +15,12 @@ pub enum Job {
     /// Digest rule `rule` for the slot at `slot`.
     Digest { rule: usize, slot: DateTime<Utc> },
     /// A change or cancel notice for `event`, to the channels that got its announcement.
-    Notice { event: usize, kind: MessageKind, key: String, changes: Vec<FieldChange> },
+    Notice {
+        event: usize,
+        kind: MessageKind,
+        key: String,
+        changes: Vec<FieldChange>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,10 +66,6 @@ impl Queue {
     pub fn len(&self) -> usize {
         self.entries.len()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -77,7 +78,11 @@ mod tests {
     }
 
     fn entry(min: i64, rule: usize) -> Entry {
-        Entry { due: at(min), deadline: at(min + 60), job: Job::Rule { event: 0, rule } }
+        Entry {
+            due: at(min),
+            deadline: at(min + 60),
+            job: Job::Rule { event: 0, rule },
+        }
     }
 
     #[test]

@@ -23,9 +23,15 @@ pub enum DaemonError {
     #[error("channels: {0}")]
     Channels(#[from] crate::channels::ChannelError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: std::net::SocketAddr, source: std::io::Error },
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot prepare {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Options a test or the CLI can set.
@@ -34,6 +40,25 @@ pub struct RunOptions {
     /// Overrides the clock (tests); `None` = the demo clock if configured, else the system clock.
     pub clock: Option<Arc<dyn Clock>>,
     pub console: ConsoleSink,
+    /// Watch files and SIGHUP for reloads (off in tests, which send `Control::Reload`).
+    pub watch: bool,
+    /// Reload/control messages from the caller, in addition to the file watcher and SIGHUP.
+    pub control: Option<(mpsc::Sender<Control>, mpsc::Receiver<Control>)>,
+    /// Shared metrics (tests read them).
+    pub metrics: Arc<Metrics>,
+}
+
+impl RunOptions {
+    pub fn new(config_path: PathBuf, console: ConsoleSink) -> RunOptions {
+        RunOptions {
+            config_path,
+            clock: None,
+            console,
+            watch: true,
+            control: None,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
 }
 
 /// The ledger path: in demo mode `demo.db` beside the configured ledger, reset every start.
@@ -46,7 +71,10 @@ fn ledger_path(ws: &Workspace) -> Result<PathBuf, DaemonError> {
     for suffix in ["", "-wal", "-shm"] {
         let p = PathBuf::from(format!("{}{suffix}", demo.display()));
         if p.exists() {
-            std::fs::remove_file(&p).map_err(|source| DaemonError::Io { path: p.clone(), source })?;
+            std::fs::remove_file(&p).map_err(|source| DaemonError::Io {
+                path: p.clone(),
+                source,
+            })?;
         }
     }
     Ok(demo)
@@ -79,10 +107,20 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     let clock = pick_clock(&ws, opts.clock);
     let ledger = Arc::new(Ledger::open(&ledger_path(&ws)?)?);
     let hub = Hub::new(ws.config.channels.clone(), hub_settings(&ws), opts.console)?;
-    let metrics = Arc::new(Metrics::default());
-    let engine = Arc::new(Engine::new(hub, ledger.clone(), clock, metrics.clone(), "daemon"));
-    let (tx, rx) = mpsc::channel(1);
-    let _watcher = start_watchers(&ws, &opts.config_path, tx.clone());
+    let metrics = opts.metrics.clone();
+    let engine = Arc::new(Engine::new(
+        hub,
+        ledger.clone(),
+        clock,
+        metrics.clone(),
+        "daemon",
+    ));
+    let (tx, rx) = opts.control.unwrap_or_else(|| mpsc::channel(1));
+    let _watcher = if opts.watch {
+        start_watchers(&ws, &opts.config_path, tx.clone())
+    } else {
+        None
+    };
     let server = match ws.config.listen {
         Some(addr) => {
             let (bound, server) = http::serve(addr, ledger.clone(), metrics.clone())
@@ -95,9 +133,16 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     };
     let config_path = opts.config_path.clone();
     let loader: Loader = Box::new(move |prev| Workspace::reload(&config_path, prev));
-    info!(events = ws.events.len(), channels = ws.config.channels.len(), rules = ws.config.rules.len(), "herald running");
+    let (events, channels, rules) = (
+        ws.events.len(),
+        ws.config.channels.len(),
+        ws.config.rules.len(),
+    );
     let scheduler = Scheduler::new(ws, engine, metrics, loader);
-    tokio::spawn(watch::sighup(tx));
+    info!(events, channels, rules, next_due = ?scheduler.next_due(), "herald running");
+    if opts.watch {
+        tokio::spawn(watch::sighup(tx));
+    }
     scheduler.run(rx, shutdown).await;
     if let Some(server) = server {
         server.abort();
@@ -106,10 +151,18 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     Ok(())
 }
 
-fn start_watchers(ws: &Workspace, config_path: &Path, tx: mpsc::Sender<Control>) -> Option<notify::RecommendedWatcher> {
+fn start_watchers(
+    ws: &Workspace,
+    config_path: &Path,
+    tx: mpsc::Sender<Control>,
+) -> Option<notify::RecommendedWatcher> {
     // Folders, not files: editors replace files by renaming, which would end a file watch.
     let config_dir = config_path.parent().unwrap_or(Path::new("."));
-    let paths = [config_dir, ws.config.events_dir.as_path(), ws.config.templates_dir.as_path()];
+    let paths = [
+        config_dir,
+        ws.config.events_dir.as_path(),
+        ws.config.templates_dir.as_path(),
+    ];
     match watch::watch_files(&paths, tx) {
         Ok(w) => Some(w),
         Err(e) => {

@@ -28,10 +28,18 @@ impl Workspace {
     pub fn load(config_path: &Path) -> Loaded {
         let config = match config::load(config_path) {
             Ok(c) => c,
-            Err(problems) => return Loaded { workspace: None, problems },
+            Err(problems) => {
+                return Loaded {
+                    workspace: None,
+                    problems,
+                };
+            }
         };
         let (events, mut problems) = source::load_dir(&config.events_dir, config.zone);
-        let overrides = config.templates_dir.is_dir().then_some(config.templates_dir.as_path());
+        let overrides = config
+            .templates_dir
+            .is_dir()
+            .then_some(config.templates_dir.as_path());
         let renderer = match Renderer::new(overrides) {
             Ok(r) => Some(Arc::new(r)),
             Err(mut ps) => {
@@ -39,15 +47,27 @@ impl Workspace {
                 None
             }
         };
-        let workspace = renderer.map(|renderer| Workspace { config, events, renderer });
-        Loaded { workspace, problems }
+        let workspace = renderer.map(|renderer| Workspace {
+            config,
+            events,
+            renderer,
+        });
+        Loaded {
+            workspace,
+            problems,
+        }
     }
 
     /// Reload for a running daemon: `Err` keeps the previous workspace entirely (config or
     /// templates broken); a broken event file keeps that event's last good version.
-    pub fn reload(config_path: &Path, previous: Option<&Workspace>) -> Result<Workspace, Vec<Problem>> {
+    pub fn reload(
+        config_path: &Path,
+        previous: Option<&Workspace>,
+    ) -> Result<Workspace, Vec<Problem>> {
         let loaded = Workspace::load(config_path);
-        let Some(mut ws) = loaded.workspace else { return Err(loaded.problems) };
+        let Some(mut ws) = loaded.workspace else {
+            return Err(loaded.problems);
+        };
         if !loaded.problems.is_empty() {
             for p in &loaded.problems {
                 tracing::error!(problem = %p, "event file refused; keeping its last good version");

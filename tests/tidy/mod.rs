@@ -27,7 +27,6 @@ fn src() -> PathBuf {
 /// Module directory of a file under src/ (`src/channels/x.rs` → "channels"; `src/main.rs` → "main").
 fn module(path: &Path) -> String {
     let rel = path.strip_prefix(src()).unwrap();
-<<<<<<< HEAD
     let first = rel
         .components()
         .next()
@@ -35,9 +34,6 @@ fn module(path: &Path) -> String {
         .as_os_str()
         .to_string_lossy()
         .into_owned();
-=======
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
->>>>>>> 6e2f228 (WIP daemon, cli commands, Dockerfile, systemd unit, benchmark harness, tidy tests, ARCHITECTURE.md (not yet wired: waits for render/channels/ledger/plan))
     first.trim_end_matches(".rs").to_string()
 }
 
@@ -59,29 +55,21 @@ fn only_in(needle: &str, allowed: &[&str]) {
         .filter(|p| code(p).iter().any(|l| l.contains(needle)))
         .map(|p| p.display().to_string())
         .collect();
-<<<<<<< HEAD
     assert!(
         offenders.is_empty(),
         "`{needle}` may only be used in {allowed:?}, found in {offenders:?}"
     );
-=======
-    assert!(offenders.is_empty(), "`{needle}` may only be used in {allowed:?}, found in {offenders:?}");
->>>>>>> 6e2f228 (WIP daemon, cli commands, Dockerfile, systemd unit, benchmark harness, tidy tests, ARCHITECTURE.md (not yet wired: waits for render/channels/ledger/plan))
 }
 
 #[test]
 fn every_source_file_says_what_it_owns() {
     for path in rust_files(&src()) {
         let text = fs::read_to_string(&path).unwrap();
-<<<<<<< HEAD
         assert!(
             text.starts_with("//!"),
             "{} must start with a //! line saying what it owns",
             path.display()
         );
-=======
-        assert!(text.starts_with("//!"), "{} must start with a //! line saying what it owns", path.display());
->>>>>>> 6e2f228 (WIP daemon, cli commands, Dockerfile, systemd unit, benchmark harness, tidy tests, ARCHITECTURE.md (not yet wired: waits for render/channels/ledger/plan))
     }
 }
 
@@ -97,7 +85,6 @@ fn only_ledger_speaks_sql() {
 
 #[test]
 fn only_cli_prints() {
-<<<<<<< HEAD
     for needle in [
         "println!",
         "eprintln!",
@@ -105,9 +92,6 @@ fn only_cli_prints() {
         "std::io::stdout",
         "std::io::stderr",
     ] {
-=======
-    for needle in ["println!", "eprintln!", "print!(", "std::io::stdout", "std::io::stderr"] {
->>>>>>> 6e2f228 (WIP daemon, cli commands, Dockerfile, systemd unit, benchmark harness, tidy tests, ARCHITECTURE.md (not yet wired: waits for render/channels/ledger/plan))
         only_in(needle, &["cli"]);
     }
 }
@@ -127,7 +111,6 @@ fn anyhow_only_at_the_cli_edge() {
 #[test]
 fn model_does_no_io() {
     for needle in ["std::fs", "tokio::net", "std::net", "std::env"] {
-<<<<<<< HEAD
         let offenders: Vec<PathBuf> = rust_files(&src().join("model"))
             .into_iter()
             .filter(|p| code(p).iter().any(|l| l.contains(needle)))
@@ -136,10 +119,6 @@ fn model_does_no_io() {
             offenders.is_empty(),
             "model must do no I/O: `{needle}` in {offenders:?}"
         );
-=======
-        let offenders: Vec<PathBuf> = rust_files(&src().join("model")).into_iter().filter(|p| code(p).iter().any(|l| l.contains(needle))).collect();
-        assert!(offenders.is_empty(), "model must do no I/O: `{needle}` in {offenders:?}");
->>>>>>> 6e2f228 (WIP daemon, cli commands, Dockerfile, systemd unit, benchmark harness, tidy tests, ARCHITECTURE.md (not yet wired: waits for render/channels/ledger/plan))
     }
 }
 
@@ -152,7 +131,6 @@ fn siblings_do_not_import_each_other() {
             continue;
         }
         for other in siblings.iter().filter(|s| **s != here) {
-<<<<<<< HEAD
             let uses = code(&path)
                 .iter()
                 .any(|l| l.contains(&format!("crate::{other}")));
@@ -163,12 +141,6 @@ fn siblings_do_not_import_each_other() {
                 "{} ({here}) imports its sibling `{other}`",
                 path.display()
             );
-=======
-            let uses = code(&path).iter().any(|l| l.contains(&format!("crate::{other}")));
-            // config may use source's TOML error locator: both read TOML files the same way.
-            let allowed = here == "config" && *other == "source";
-            assert!(!uses || allowed, "{} ({here}) imports its sibling `{other}`", path.display());
->>>>>>> 6e2f228 (WIP daemon, cli commands, Dockerfile, systemd unit, benchmark harness, tidy tests, ARCHITECTURE.md (not yet wired: waits for render/channels/ledger/plan))
         }
     }
 }
