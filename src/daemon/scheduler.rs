@@ -217,6 +217,7 @@ impl Scheduler {
                     "reloaded"
                 );
                 self.metrics.reload(true);
+                self.engine.hub.update(ws.config.channels.clone());
                 self.ws = Arc::new(ws);
                 self.replan();
             }

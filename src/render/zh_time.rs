@@ -157,11 +157,7 @@ mod tests {
         // New York springs forward on 2021-03-14 at 02:00 → 03:00.
         let s = t(New_York, "2021-03-13 19:00");
         let e = t(New_York, "2021-03-14 04:00");
-        assert_eq!(
-            (e.clone() - s.clone()).num_hours(),
-            8,
-            "one hour is skipped"
-        );
+        assert_eq!((e - s).num_hours(), 8, "one hour is skipped");
         assert_eq!(range(&s, &e), "2021 年 03 月 13 日（周六）19:00-次日 04:00");
         let now = t(New_York, "2021-03-13 09:00");
         let next_day_evening = t(New_York, "2021-03-14 19:00");
