@@ -1,1 +1,414 @@
-//! Posts messages to group robots: payloads, signing, reply classification, retries, rate budgets.
+//! Posts messages to group robots — the only module that makes HTTP requests: payloads per
+//! platform and format, signing, reply classification, retries with backoff until the
+//! deadline, and per-robot rate budgets shared by everything in the process.
+
+mod budget;
+mod classify;
+mod console;
+mod payload;
+mod sign;
+
+pub use budget::TokioClock;
+pub use classify::{Hint, reply as classify_reply};
+pub use console::ConsoleSink;
+pub use sign::{dingtalk as dingtalk_sign, feishu as feishu_sign};
+
+use crate::model::{
+    ChannelSpec, Clock, Format, Message, MessageKind, Outcome, OutcomeClass, Part, PartBody,
+    Platform, SystemClock,
+};
+use budget::Budget;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tracing::{debug, warn};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("channel `{0}` is not configured")]
+    Unknown(String),
+    #[error("channel `{channel}`: {why}")]
+    Payload { channel: String, why: String },
+    #[error("channel `{channel}`: part {part} is {bytes} bytes, over the platform's {limit}")]
+    TooLong {
+        channel: String,
+        part: usize,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error(
+        "channel `{channel}`: part {part} contains none of the robot's keywords ({keywords}); the platform would drop it"
+    )]
+    Keyword {
+        channel: String,
+        part: usize,
+        keywords: String,
+    },
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct HubSettings {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// First retry delay; doubles per attempt (with ±50% jitter) up to `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Requests in flight at once across all robots.
+    pub max_concurrency: usize,
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        HubSettings {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            base_backoff: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(120),
+            max_concurrency: 1024,
+        }
+    }
+}
+
+/// How one part's post ended.
+#[derive(Debug, Clone)]
+pub struct PostReport {
+    pub outcome: Outcome,
+    pub attempts: u32,
+}
+
+struct Robot {
+    spec: ChannelSpec,
+    budget: Budget,
+}
+
+/// All robots of the process; cheap to clone.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    robots: RwLock<HashMap<String, Arc<Robot>>>,
+    settings: HubSettings,
+    console: ConsoleSink,
+    clock: Arc<dyn Clock>,
+    permits: Semaphore,
+}
+
+impl Hub {
+    pub fn new(
+        channels: Vec<ChannelSpec>,
+        settings: HubSettings,
+        console: ConsoleSink,
+    ) -> Result<Hub, ChannelError> {
+        Hub::with_clock(channels, settings, console, Arc::new(SystemClock))
+    }
+
+    /// With the clock used for signature timestamps (tests use a controlled one).
+    pub fn with_clock(
+        channels: Vec<ChannelSpec>,
+        settings: HubSettings,
+        console: ConsoleSink,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Hub, ChannelError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ChannelError::Client(e.without_url().to_string()))?;
+        let hub = Hub {
+            inner: Arc::new(Inner {
+                client,
+                robots: RwLock::default(),
+                settings,
+                console,
+                clock,
+                permits: Semaphore::new(settings.max_concurrency.max(1)),
+            }),
+        };
+        hub.update(channels);
+        Ok(hub)
+    }
+
+    /// Replace the channel set (after a reload). A robot whose platform and budget are
+    /// unchanged keeps its budget state, so a reload never resets a rate window.
+    pub fn update(&self, channels: Vec<ChannelSpec>) {
+        let mut robots = self.inner.robots.write().expect("robots lock");
+        let mut next = HashMap::with_capacity(channels.len());
+        for spec in channels {
+            let keep = robots.remove(&spec.name).filter(|r| {
+                (r.spec.platform, r.spec.per_minute, r.spec.per_second)
+                    == (spec.platform, spec.per_minute, spec.per_second)
+            });
+            let budget = match keep {
+                Some(old) => Arc::try_unwrap(old)
+                    .map(|r| r.budget)
+                    .unwrap_or_else(|_| Budget::for_channel(&spec)),
+                None => Budget::for_channel(&spec),
+            };
+            next.insert(spec.name.clone(), Arc::new(Robot { spec, budget }));
+        }
+        *robots = next;
+    }
+
+    pub fn spec(&self, name: &str) -> Option<ChannelSpec> {
+        self.robot(name).map(|r| r.spec.clone())
+    }
+
+    fn robot(&self, name: &str) -> Option<Arc<Robot>> {
+        self.inner
+            .robots
+            .read()
+            .expect("robots lock")
+            .get(name)
+            .cloned()
+    }
+
+    /// Post part `index` (0-based) of `message` to `channel`: wait for the robot's budget,
+    /// retry transient failures with exponential backoff and jitter until `deadline`, re-sign
+    /// once on a stale-signature reply, never retry a permanent or ambiguous outcome.
+    pub async fn post_part(
+        &self,
+        channel: &str,
+        message: &Message,
+        index: usize,
+        deadline: Instant,
+    ) -> PostReport {
+        let Some(robot) = self.robot(channel) else {
+            return report(
+                permanent(format!("channel `{channel}` is not configured")),
+                0,
+            );
+        };
+        if robot.spec.platform == Platform::Console {
+            return match self.inner.console.write(channel, message, index) {
+                Ok(()) => report(Outcome::delivered(), 1),
+                Err(e) => report(permanent(format!("console: {e}")), 1),
+            };
+        }
+        if let Err(e) = check_part(&robot.spec, message, index) {
+            return report(permanent(e.to_string()), 0);
+        }
+        self.attempt_until(&robot, message, index, deadline).await
+    }
+
+    async fn attempt_until(
+        &self,
+        robot: &Robot,
+        message: &Message,
+        index: usize,
+        deadline: Instant,
+    ) -> PostReport {
+        let settings = &self.inner.settings;
+        let (mut attempts, mut resigned, mut backoff) = (0, false, settings.base_backoff);
+        let mut last: Option<Outcome> = None;
+        loop {
+            if !robot.budget.acquire(deadline).await {
+                let outcome = last.unwrap_or_else(|| {
+                    transient("the deadline passed while waiting for the robot's rate budget")
+                });
+                return report(outcome, attempts);
+            }
+            attempts += 1;
+            let (outcome, hint) = self.send_once(robot, message, index).await;
+            debug!(channel = %robot.spec.name, attempt = attempts, outcome = %outcome, "posted");
+            match (outcome.class, hint) {
+                (OutcomeClass::Permanent, Hint::Resign) if !resigned => resigned = true,
+                (OutcomeClass::Transient, hint) => {
+                    if hint == Hint::Throttled {
+                        warn!(channel = %robot.spec.name, errcode = ?outcome.errcode, pause_s = robot.budget.penalty().as_secs(), "throttled by the platform; pausing this robot");
+                        robot.budget.throttled();
+                    }
+                    let wait = jitter(backoff);
+                    backoff = (backoff * 2).min(settings.max_backoff);
+                    if Instant::now() + wait >= deadline {
+                        return report(outcome, attempts);
+                    }
+                    last = Some(outcome);
+                    tokio::time::sleep(wait).await;
+                }
+                _ => return report(outcome, attempts),
+            }
+        }
+    }
+
+    /// One HTTP request, freshly signed.
+    async fn send_once(&self, robot: &Robot, message: &Message, index: usize) -> (Outcome, Hint) {
+        let spec = &robot.spec;
+        let now = self.inner.clock.now();
+        let body = match signed_body(spec, message, index, now.timestamp_millis()) {
+            Ok(b) => b,
+            Err(e) => return (permanent(e.to_string()), Hint::None),
+        };
+        let mut url = spec
+            .webhook
+            .as_ref()
+            .map(|w| w.expose_secret().to_string())
+            .unwrap_or_default();
+        if let (Platform::Dingtalk, Some(secret)) = (spec.platform, &spec.secret) {
+            let ts = now.timestamp_millis();
+            url.push_str(&format!(
+                "&timestamp={ts}&sign={}",
+                sign::dingtalk(ts, secret.expose_secret())
+            ));
+        }
+        let _permit = self
+            .inner
+            .permits
+            .acquire()
+            .await
+            .expect("semaphore never closed");
+        let sent = self.inner.client.post(url).json(&body).send().await;
+        match sent {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                match resp.text().await {
+                    Ok(text) => classify::reply(spec.platform, status, &text),
+                    Err(e) => (classify::transport(&e.without_url()), Hint::None),
+                }
+            }
+            Err(e) => (classify::transport(&e.without_url()), Hint::None),
+        }
+    }
+
+    /// Post a short test message (as text, with a keyword if the robot needs one).
+    pub async fn ping(&self, channel: &str) -> PostReport {
+        let Some(robot) = self.robot(channel) else {
+            return report(
+                permanent(format!("channel `{channel}` is not configured")),
+                0,
+            );
+        };
+        let mut spec = robot.spec.clone();
+        spec.format = Format::Text;
+        let keyword = spec
+            .keywords
+            .first()
+            .map(|k| format!(" {k}"))
+            .unwrap_or_default();
+        let message = Message {
+            kind: MessageKind::Announce,
+            platform: spec.platform,
+            format: Format::Text,
+            title: format!("herald ping{keyword}"),
+            parts: vec![Part {
+                index: 1,
+                total: 1,
+                body: PartBody::Text(format!(
+                    "herald 连通性测试：这个群机器人可以收到活动通知。{keyword}"
+                )),
+            }],
+            buttons: Vec::new(),
+            cover: None,
+            url: None,
+        };
+        let ping = Hub::with_clock(
+            vec![spec],
+            self.inner.settings,
+            self.inner.console.clone(),
+            self.inner.clock.clone(),
+        );
+        match ping {
+            Ok(hub) => {
+                hub.post_part(
+                    channel,
+                    &message,
+                    0,
+                    Instant::now() + Duration::from_secs(60),
+                )
+                .await
+            }
+            Err(e) => report(permanent(e.to_string()), 0),
+        }
+    }
+}
+
+fn report(outcome: Outcome, attempts: u32) -> PostReport {
+    PostReport { outcome, attempts }
+}
+
+fn permanent(why: String) -> Outcome {
+    Outcome {
+        class: OutcomeClass::Permanent,
+        http_status: None,
+        errcode: None,
+        errmsg: Some(why),
+    }
+}
+
+fn transient(why: &str) -> Outcome {
+    Outcome {
+        class: OutcomeClass::Transient,
+        http_status: None,
+        errcode: None,
+        errmsg: Some(why.to_string()),
+    }
+}
+
+/// ±50% jitter so robots that failed together do not retry together.
+fn jitter(d: Duration) -> Duration {
+    d.mul_f64(rand::random_range(0.5..1.5))
+}
+
+fn signed_body(
+    spec: &ChannelSpec,
+    message: &Message,
+    index: usize,
+    now_ms: i64,
+) -> Result<Value, ChannelError> {
+    let mut body = payload::body(spec, message, index)?;
+    if let (Platform::Feishu, Some(secret)) = (spec.platform, &spec.secret) {
+        let ts = now_ms.div_euclid(1000);
+        body["timestamp"] = json!(ts.to_string());
+        body["sign"] = json!(sign::feishu(ts, secret.expose_secret()));
+    }
+    Ok(body)
+}
+
+/// The exact JSON request body of part `index` (for `herald preview --json`).
+pub fn request_body(
+    spec: &ChannelSpec,
+    message: &Message,
+    index: usize,
+    now_ms: i64,
+) -> Result<Value, ChannelError> {
+    signed_body(spec, message, index, now_ms)
+}
+
+/// Checks shared by `herald check` and the send path: every part builds, fits the
+/// platform's byte limit, and (keyword mode) contains one of the robot's keywords.
+pub fn check_message(spec: &ChannelSpec, message: &Message) -> Result<(), ChannelError> {
+    (0..message.parts.len()).try_for_each(|i| check_part(spec, message, i))
+}
+
+fn check_part(spec: &ChannelSpec, message: &Message, index: usize) -> Result<(), ChannelError> {
+    let body = payload::body(spec, message, index)?;
+    let (bytes, limit) = payload::limited_bytes(spec, &body);
+    if bytes > limit {
+        return Err(ChannelError::TooLong {
+            channel: spec.name.clone(),
+            part: index + 1,
+            bytes,
+            limit,
+        });
+    }
+    if !spec.keywords.is_empty() {
+        let text = format!("{}\n{}", message.title, message.parts[index].body.plain());
+        if !spec.keywords.iter().any(|k| text.contains(k.as_str())) {
+            return Err(ChannelError::Keyword {
+                channel: spec.name.clone(),
+                part: index + 1,
+                keywords: spec.keywords.join(", "),
+            });
+        }
+    }
+    Ok(())
+}

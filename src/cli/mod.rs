@@ -2,10 +2,17 @@
 //! and mapped to exit codes in [`exit_code`].
 
 mod check;
+mod history;
 mod list;
+mod ping;
+mod plan;
+mod preview;
+mod send;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use crate::model::{MessageKind, Platform};
+use chrono::{DateTime, Utc};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,6 +46,83 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show exactly what a group would receive, part by part with byte counts.
+    Preview {
+        /// Event id (see `herald list`).
+        event: String,
+        #[arg(long, value_parser = parse_kind)]
+        kind: MessageKind,
+        #[arg(long, value_parser = parse_platform)]
+        platform: Platform,
+        /// Message format (default: the platform's usual one).
+        #[arg(long)]
+        format: Option<String>,
+        /// Render as if sent at this instant (RFC 3339); drives 今天/明天 phrases.
+        #[arg(long, value_parser = parse_time)]
+        now: Option<DateTime<Utc>>,
+        /// Print the exact webhook request bodies.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List upcoming deliveries (due, deadline, event, kind, channels).
+    Plan {
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+        /// Start of the window (RFC 3339) [default: the demo start if configured, else now].
+        #[arg(long, value_parser = parse_time)]
+        from: Option<DateTime<Utc>>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the daemon: post every planned message once, at its time.
+    Run,
+    /// Send a message now, through the same ledger (refuses a duplicate unless --force).
+    Send {
+        event: String,
+        #[arg(long, value_parser = parse_kind)]
+        kind: MessageKind,
+        /// Channel name (repeatable).
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+        /// Channel tag (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Show what would be sent where; post nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Send even if the ledger says it was sent.
+        #[arg(long)]
+        force: bool,
+    },
+    /// What went where, when, with the platform's verdict.
+    History {
+        event: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Post a short test message to one channel and print the platform's verdict.
+    Ping { channel: String },
+    /// Exit 0 if the running daemon's /healthz answers 200 (for container HEALTHCHECKs).
+    Healthcheck,
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+fn parse_kind(s: &str) -> Result<MessageKind, String> {
+    s.parse()
+}
+
+fn parse_platform(s: &str) -> Result<Platform, String> {
+    s.parse()
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.to_utc())
+        .map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
 }
 
 /// Exit codes, in one place.
@@ -99,7 +183,98 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Check => check::run(&path),
         Command::List { json } => list::run(&path, json),
+        Command::Preview {
+            event,
+            kind,
+            platform,
+            format,
+            now,
+            json,
+        } => preview::run(
+            &path,
+            preview::Args {
+                event,
+                kind,
+                platform,
+                format,
+                now,
+                json,
+            },
+        ),
+        Command::Plan { days, from, json } => plan::run(&path, days, from, json),
+        Command::Run => run_daemon(&path),
+        Command::Send {
+            event,
+            kind,
+            channels,
+            tags,
+            dry_run,
+            force,
+        } => send::run(
+            &path,
+            send::Args {
+                event,
+                kind,
+                channels,
+                tags,
+                dry_run,
+                force,
+            },
+        ),
+        Command::History { event, json } => history::run(&path, event.as_deref(), json),
+        Command::Ping { channel } => ping::run(&path, &channel),
+        Command::Healthcheck => healthcheck(&path),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "herald", &mut std::io::stdout());
+            Ok(())
+        }
     }
+}
+
+fn healthcheck(path: &Path) -> anyhow::Result<()> {
+    let config = crate::config::load(path)
+        .map_err(|ps| Exit::bad_input(format!("{} problem(s) in the config", ps.len())))?;
+    let addr = config
+        .listen
+        .ok_or_else(|| Exit::bad_input("no `listen` address in [herald]"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let healthy = runtime.block_on(async {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            crate::daemon::probe(addr),
+        )
+        .await
+    });
+    match healthy {
+        Ok(Ok(true)) => Ok(()),
+        Ok(Ok(false)) => Err(anyhow::anyhow!("{addr}/healthz is not healthy")),
+        Ok(Err(e)) => Err(anyhow::anyhow!("{addr}/healthz: {e}")),
+        Err(_) => Err(anyhow::anyhow!("{addr}/healthz did not answer within 3 s")),
+    }
+}
+
+fn run_daemon(path: &Path) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let opts = crate::daemon::RunOptions::new(
+        path.to_path_buf(),
+        crate::channels::ConsoleSink::new(Box::new(std::io::stdout())),
+    );
+    runtime
+        .block_on(crate::daemon::run(opts, crate::daemon::terminate()))
+        .map_err(|e| match e {
+            crate::daemon::DaemonError::Invalid(problems) => {
+                for p in &problems {
+                    eprintln!("{p}");
+                }
+                Exit::bad_input(format!("{} problem(s); run `herald check`", problems.len()))
+            }
+            other => other.into(),
+        })
 }
 
 fn init_logging(format: LogFormat) {
@@ -115,7 +290,7 @@ fn init_logging(format: LogFormat) {
 }
 
 /// Load the workspace or fail with every problem printed and exit code 2.
-fn load(path: &std::path::Path) -> anyhow::Result<crate::daemon::Workspace> {
+fn load(path: &Path) -> anyhow::Result<crate::daemon::Workspace> {
     let loaded = crate::daemon::Workspace::load(path);
     for p in &loaded.problems {
         eprintln!("{p}");

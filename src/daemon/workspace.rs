@@ -1,18 +1,24 @@
 //! Everything loaded from disk that the daemon and the CLI work from: the config, the events
-//! and (later) the templates. Loading collects every problem; good parts survive bad ones.
+//! and the templates. Loading collects every problem; good parts survive bad ones, and a
+//! reload keeps the last good version of an event whose file is now broken.
 
 use crate::config::{self, Config};
 use crate::model::{Event, Problem};
+use crate::render::Renderer;
 use crate::source;
-use std::path::Path;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Workspace {
     pub config: Config,
     pub events: Vec<Event>,
+    pub renderer: Arc<Renderer>,
 }
 
-/// The result of loading: a workspace if the config itself is usable, and every problem found.
+/// The result of loading: a workspace if the config and templates are usable, and every
+/// problem found.
 pub struct Loaded {
     pub workspace: Option<Workspace>,
     pub problems: Vec<Problem>,
@@ -29,14 +35,62 @@ impl Workspace {
                 };
             }
         };
-        let (events, problems) = source::load_dir(&config.events_dir, config.zone);
+        let (events, mut problems) = source::load_dir(&config.events_dir, config.zone);
+        let overrides = config
+            .templates_dir
+            .is_dir()
+            .then_some(config.templates_dir.as_path());
+        let renderer = match Renderer::new(overrides) {
+            Ok(r) => Some(Arc::new(r)),
+            Err(mut ps) => {
+                problems.append(&mut ps);
+                None
+            }
+        };
+        let workspace = renderer.map(|renderer| Workspace {
+            config,
+            events,
+            renderer,
+        });
         Loaded {
-            workspace: Some(Workspace { config, events }),
+            workspace,
             problems,
         }
     }
 
+    /// Reload for a running daemon: `Err` keeps the previous workspace entirely (config or
+    /// templates broken); a broken event file keeps that event's last good version.
+    pub fn reload(
+        config_path: &Path,
+        previous: Option<&Workspace>,
+    ) -> Result<Workspace, Vec<Problem>> {
+        let loaded = Workspace::load(config_path);
+        let Some(mut ws) = loaded.workspace else {
+            return Err(loaded.problems);
+        };
+        if !loaded.problems.is_empty() {
+            for p in &loaded.problems {
+                tracing::error!(problem = %p, "event file refused; keeping its last good version");
+            }
+            if let Some(prev) = previous {
+                keep_last_good(&mut ws.events, prev, &loaded.problems);
+            }
+        }
+        Ok(ws)
+    }
+
     pub fn event(&self, id: &str) -> Option<&Event> {
         self.events.iter().find(|e| e.id == id)
+    }
+}
+
+fn keep_last_good(events: &mut Vec<Event>, previous: &Workspace, problems: &[Problem]) {
+    let broken: HashSet<&PathBuf> = problems.iter().map(|p| &p.location.file).collect();
+    let ids: HashSet<String> = events.iter().map(|e| e.id.clone()).collect();
+    for old in &previous.events {
+        let from_broken = old.source.as_ref().is_some_and(|s| broken.contains(s));
+        if from_broken && !ids.contains(&old.id) {
+            events.push(old.clone());
+        }
     }
 }

@@ -1,1 +1,468 @@
-//! The SQLite ledger: one row per (event, rule, channel, part); claim, record, history.
+//! The SQLite ledger, the only module that speaks SQL: one row per (event, rule, channel,
+//! part) with a unique key, so a second claim is impossible — for the daemon, a restarted
+//! daemon and the CLI alike. Also: last-alive time (meta) and announced facts (snapshots).
+
+mod schema;
+
+use crate::model::{DeliveryKey, MessageKind, Outcome, OutcomeClass};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error("ledger {}: cannot create its folder: {source}", path.display())]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("ledger {}: {op}: {source}", path.display())]
+    Sql {
+        path: PathBuf,
+        op: &'static str,
+        source: rusqlite::Error,
+    },
+    #[error("ledger {}: unknown state `{state}` in row {id}", path.display())]
+    BadState {
+        path: PathBuf,
+        id: i64,
+        state: String,
+    },
+}
+
+/// A delivery row's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    Claimed,
+    Sent,
+    Failed,
+    Ambiguous,
+    Missed,
+    Skipped,
+}
+
+impl State {
+    pub const ALL: [State; 6] = [
+        State::Claimed,
+        State::Sent,
+        State::Failed,
+        State::Ambiguous,
+        State::Missed,
+        State::Skipped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Claimed => "claimed",
+            State::Sent => "sent",
+            State::Failed => "failed",
+            State::Ambiguous => "ambiguous",
+            State::Missed => "missed",
+            State::Skipped => "skipped",
+        }
+    }
+
+    fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    fn of(outcome: &Outcome) -> State {
+        match outcome.class {
+            OutcomeClass::Delivered => State::Sent,
+            OutcomeClass::Ambiguous => State::Ambiguous,
+            OutcomeClass::Transient | OutcomeClass::Permanent => State::Failed,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub id: i64,
+    pub event: String,
+    pub rule: String,
+    pub channel: String,
+    pub part: u32,
+    pub parts_total: u32,
+    pub kind: String,
+    pub state: State,
+    pub attempts: u32,
+    pub errcode: Option<i64>,
+    pub errmsg: Option<String>,
+    pub content_hash: Option<String>,
+    pub due: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub claimed_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub claimed_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimRequest {
+    pub key: DeliveryKey,
+    pub part: u32,
+    pub parts_total: u32,
+    pub kind: MessageKind,
+    pub content_hash: String,
+    pub due: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+    /// "daemon" or "cli".
+    pub by: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// This call won; post, then `finish(id, …)`.
+    Claimed(i64),
+    /// A row already exists (in any state): do not post.
+    Taken(Box<Row>),
+}
+
+pub struct Ledger {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+const COLUMNS: &str = "id, event, rule, channel, part, parts_total, kind, state, attempts, errcode, errmsg, content_hash, due, deadline, claimed_at, finished_at, claimed_by";
+
+impl Ledger {
+    /// Open (creating the file and its folder) and migrate.
+    pub fn open(path: &Path) -> Result<Ledger, LedgerError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| LedgerError::Dir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| LedgerError::Sql {
+            path: path.to_path_buf(),
+            op: "open",
+            source,
+        })?;
+        Ledger::init(conn, path.to_path_buf(), true)
+    }
+
+    pub fn open_in_memory() -> Result<Ledger, LedgerError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| LedgerError::Sql {
+            path: path.clone(),
+            op: "open",
+            source,
+        })?;
+        Ledger::init(conn, path, false)
+    }
+
+    fn init(conn: Connection, path: PathBuf, wal: bool) -> Result<Ledger, LedgerError> {
+        let ledger = Ledger {
+            conn: Mutex::new(conn),
+            path,
+        };
+        {
+            let conn = ledger.conn();
+            conn.busy_timeout(Duration::from_secs(5))
+                .map_err(|e| ledger.err("set busy timeout", e))?;
+            if wal {
+                conn.pragma_update(None, "journal_mode", "WAL")
+                    .map_err(|e| ledger.err("enable WAL", e))?;
+                conn.pragma_update(None, "synchronous", "NORMAL")
+                    .map_err(|e| ledger.err("set synchronous", e))?;
+            }
+        }
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn err(&self, op: &'static str, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Sql {
+            path: self.path.clone(),
+            op,
+            source,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&self) -> Result<(), LedgerError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err("begin migration", e))?;
+        let version: usize = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err("read schema version", e))?;
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql).map_err(|e| self.err("migrate", e))?;
+            tx.pragma_update(None, "user_version", i + 1)
+                .map_err(|e| self.err("write schema version", e))?;
+        }
+        tx.commit().map_err(|e| self.err("commit migration", e))
+    }
+
+    /// Atomically claim (event, rule, channel, part): `Claimed` if this call inserted the row,
+    /// `Taken` with the existing row otherwise. Safe across connections and processes.
+    pub fn claim(&self, req: &ClaimRequest) -> Result<Claim, LedgerError> {
+        let conn = self.conn();
+        let inserted: Option<i64> = conn
+            .query_row(
+                "INSERT INTO deliveries (event, rule, channel, part, parts_total, kind, state, content_hash, due, deadline, claimed_at, claimed_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'claimed', ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (event, rule, channel, part) DO NOTHING RETURNING id",
+                params![req.key.event, req.key.rule, req.key.channel, req.part, req.parts_total, req.kind.as_str(), req.content_hash, req.due, req.deadline, req.now, req.by],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err("claim", e))?;
+        drop(conn);
+        match inserted {
+            Some(id) => Ok(Claim::Claimed(id)),
+            None => {
+                let row = self
+                    .row(&req.key, req.part)?
+                    .expect("a conflicting row exists");
+                Ok(Claim::Taken(Box::new(row)))
+            }
+        }
+    }
+
+    fn row(&self, key: &DeliveryKey, part: u32) -> Result<Option<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3 AND part = ?4"
+        );
+        self.query(
+            &sql,
+            params![key.event, key.rule, key.channel, part],
+            "read a row",
+        )
+        .map(|mut rows| rows.pop())
+    }
+
+    /// Record the verdict of a claimed row: delivered → sent, ambiguous → ambiguous, else failed.
+    pub fn finish(
+        &self,
+        id: i64,
+        outcome: &Outcome,
+        attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
+        self.conn()
+            .execute(
+                "UPDATE deliveries SET state = ?2, attempts = ?3, errcode = ?4, errmsg = ?5, finished_at = ?6 WHERE id = ?1",
+                params![id, State::of(outcome).as_str(), attempts, outcome.errcode, outcome.errmsg, now],
+            )
+            .map_err(|e| self.err("record an outcome", e))?;
+        Ok(())
+    }
+
+    /// Record a delivery that was decided without posting (missed, skipped, or refused as
+    /// failed) if it has no row yet. Returns whether a row was inserted.
+    #[allow(clippy::too_many_arguments)]
+    pub fn mark(
+        &self,
+        key: &DeliveryKey,
+        part: u32,
+        kind: MessageKind,
+        state: State,
+        reason: &str,
+        due: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        let n = self
+            .conn()
+            .execute(
+                "INSERT INTO deliveries (event, rule, channel, part, parts_total, kind, state, errmsg, due, deadline, claimed_at, finished_at, claimed_by)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 'herald')
+                 ON CONFLICT (event, rule, channel, part) DO NOTHING",
+                params![key.event, key.rule, key.channel, part, kind.as_str(), state.as_str(), reason, due, deadline, now],
+            )
+            .map_err(|e| self.err("mark a delivery", e))?;
+        Ok(n == 1)
+    }
+
+    /// Every row of one delivery (all parts), by part.
+    pub fn rows_for(&self, key: &DeliveryKey) -> Result<Vec<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3 ORDER BY part"
+        );
+        self.query(
+            &sql,
+            params![key.event, key.rule, key.channel],
+            "read a delivery",
+        )
+    }
+
+    /// Has this delivery been decided (its first part has a row in any state)?
+    pub fn done(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
+        self.conn()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3 AND part = 1)",
+                params![key.event, key.rule, key.channel],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err("check a delivery", e))
+    }
+
+    /// Rows, oldest claim first; only one event's if given.
+    pub fn history(&self, event: Option<&str>) -> Result<Vec<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE ?1 IS NULL OR event = ?1 ORDER BY claimed_at, id"
+        );
+        self.query(&sql, params![event], "read history")
+    }
+
+    /// Rows needing an operator: ambiguous ones and rows still claimed.
+    pub fn unresolved(&self) -> Result<Vec<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE state IN ('claimed', 'ambiguous') ORDER BY id"
+        );
+        self.query(&sql, [], "read unresolved rows")
+    }
+
+    /// At start-up: rows a previous run left `claimed` (it died mid-post) become `ambiguous`.
+    pub fn claimed_to_ambiguous(&self) -> Result<usize, LedgerError> {
+        self.conn()
+            .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while posting' WHERE state = 'claimed'", [])
+            .map_err(|e| self.err("resolve claimed rows", e))
+    }
+
+    /// Delete a row so it can be claimed again (an operator re-posting after checking).
+    pub fn release(&self, id: i64) -> Result<bool, LedgerError> {
+        let n = self
+            .conn()
+            .execute("DELETE FROM deliveries WHERE id = ?1", [id])
+            .map_err(|e| self.err("release a row", e))?;
+        Ok(n == 1)
+    }
+
+    /// Channels whose first part of a `kind` message about `event` was sent.
+    pub fn sent_channels(
+        &self,
+        event: &str,
+        kind: MessageKind,
+    ) -> Result<Vec<String>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT DISTINCT channel FROM deliveries WHERE event = ?1 AND kind = ?2 AND state = 'sent' AND part = 1 ORDER BY channel")
+            .map_err(|e| self.err("read sent channels", e))?;
+        let rows = stmt
+            .query_map(params![event, kind.as_str()], |r| r.get(0))
+            .map_err(|e| self.err("read sent channels", e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.err("read sent channels", e))
+    }
+
+    pub fn meta_get(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err("read meta", e))
+    }
+
+    pub fn meta_set(&self, key: &str, value: &str) -> Result<(), LedgerError> {
+        self.conn()
+            .execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+            .map_err(|e| self.err("write meta", e))?;
+        Ok(())
+    }
+
+    /// The facts of `event` as last announced (JSON), for change detection.
+    pub fn snapshot_get(&self, event: &str) -> Result<Option<String>, LedgerError> {
+        self.conn()
+            .query_row(
+                "SELECT facts FROM snapshots WHERE event = ?1",
+                [event],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err("read a snapshot", e))
+    }
+
+    pub fn snapshot_set(&self, event: &str, facts: &str) -> Result<(), LedgerError> {
+        self.conn()
+            .execute("INSERT INTO snapshots (event, facts) VALUES (?1, ?2) ON CONFLICT (event) DO UPDATE SET facts = excluded.facts", [event, facts])
+            .map_err(|e| self.err("write a snapshot", e))?;
+        Ok(())
+    }
+
+    /// For /healthz: the database answers a query.
+    pub fn ping(&self) -> Result<(), LedgerError> {
+        self.conn()
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(|e| self.err("ping", e))
+    }
+
+    /// Row counts by state.
+    pub fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+            .map_err(|e| self.err("count rows", e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))
+            .map_err(|e| self.err("count rows", e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err("count rows", e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| State::parse(&s).map(|s| (s, n)))
+            .collect())
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        op: &'static str,
+    ) -> Result<Vec<Row>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(op, e))?;
+        let raw = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get::<_, String>(7)?,
+                    Row {
+                        id: r.get(0)?,
+                        event: r.get(1)?,
+                        rule: r.get(2)?,
+                        channel: r.get(3)?,
+                        part: r.get(4)?,
+                        parts_total: r.get(5)?,
+                        kind: r.get(6)?,
+                        state: State::Claimed,
+                        attempts: r.get(8)?,
+                        errcode: r.get(9)?,
+                        errmsg: r.get(10)?,
+                        content_hash: r.get(11)?,
+                        due: r.get(12)?,
+                        deadline: r.get(13)?,
+                        claimed_at: r.get(14)?,
+                        finished_at: r.get(15)?,
+                        claimed_by: r.get(16)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(op, e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(op, e))?;
+        raw.into_iter()
+            .map(|(state, mut row)| {
+                row.state = State::parse(&state).ok_or_else(|| LedgerError::BadState {
+                    path: self.path.clone(),
+                    id: row.id,
+                    state,
+                })?;
+                Ok(row)
+            })
+            .collect()
+    }
+}

@@ -1,2 +1,319 @@
-//! Turns an event and a message kind into a platform message: templates, Chinese dates,
-//! per-platform Markdown, escaping and splitting within byte limits.
+//! Turns an event and a message kind into a platform message: templates (embedded defaults,
+//! overridable in `config/templates/`), Chinese dates, per-platform Markdown, escaping and
+//! splitting within byte limits.
+
+mod context;
+mod markup;
+mod split;
+mod write;
+pub mod zh_time;
+
+pub use markup::{escape, href};
+pub use write::Dialect;
+
+use crate::model::{
+    Event, FieldChange, Format, Limits, Link, Location, Message, MessageKind, Part, Platform,
+    Problem,
+};
+use chrono::{DateTime, FixedOffset, Utc};
+use minijinja::value::Value;
+use minijinja::{Environment, Error, ErrorKind};
+use std::path::{Path, PathBuf};
+
+/// The built-in templates, by name.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("announce", include_str!("templates/announce.j2")),
+    ("remind", include_str!("templates/remind.j2")),
+    ("recap", include_str!("templates/recap.j2")),
+    ("change", include_str!("templates/change.j2")),
+    ("cancel", include_str!("templates/cancel.j2")),
+    ("digest", include_str!("templates/digest.j2")),
+    ("summary", include_str!("templates/summary.j2")),
+    ("talk", include_str!("templates/talk.j2")),
+    ("footer", include_str!("templates/footer.j2")),
+];
+
+pub struct Renderer {
+    env: Environment<'static>,
+}
+
+/// One message to render.
+pub struct RenderRequest<'a> {
+    pub event: &'a Event,
+    pub kind: MessageKind,
+    pub platform: Platform,
+    pub format: Format,
+    /// The send instant: drives 今天/明天/本周六 phrases and "starting soon".
+    pub now: DateTime<Utc>,
+    /// For `change`: what changed.
+    pub changes: &'a [FieldChange],
+    /// For `digest`: the events listed (`event` is the first of them).
+    pub digest: &'a [Event],
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("template `{template}` for event `{event}`: {message}")]
+pub struct RenderError {
+    pub template: String,
+    pub event: String,
+    pub message: String,
+}
+
+impl Renderer {
+    /// The built-in templates, overridden by `{name}.j2` / `{kind}.{platform}.j2` files in
+    /// `overrides`. Every syntax error is reported with its file and line.
+    pub fn new(overrides: Option<&Path>) -> Result<Renderer, Vec<Problem>> {
+        let mut env = environment();
+        let mut problems = Vec::new();
+        for (name, source) in DEFAULTS {
+            if let Err(e) = env.add_template_owned(*name, *source) {
+                problems.push(template_problem(
+                    &PathBuf::from(format!("<built-in>/{name}.j2")),
+                    &e,
+                ));
+            }
+        }
+        if let Some(dir) = overrides {
+            load_overrides(&mut env, dir, &mut problems);
+        }
+        if problems.is_empty() {
+            Ok(Renderer { env })
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn render(&self, req: &RenderRequest<'_>) -> Result<Message, RenderError> {
+        let name = self.template_name(req.kind, req.platform);
+        let err = |e: Error| RenderError {
+            template: name.clone(),
+            event: req.event.id.clone(),
+            message: detailed(&e),
+        };
+        let template = self.env.get_template(&name).map_err(err)?;
+        let markup = template
+            .render(Value::from_serialize(context::build(req)))
+            .map_err(err)?;
+        let title = title(req);
+        let dialect = Dialect::of(req.platform, req.format);
+        let limit = Limits::of(req.platform, req.format).content_bytes;
+        let bodies = split::split(markup::parse(&markup), dialect, limit, &title);
+        let total = bodies.len();
+        Ok(Message {
+            kind: req.kind,
+            platform: req.platform,
+            format: req.format,
+            title,
+            parts: bodies
+                .into_iter()
+                .enumerate()
+                .map(|(i, body)| Part {
+                    index: i + 1,
+                    total,
+                    body,
+                })
+                .collect(),
+            buttons: buttons(req.event, req.kind),
+            cover: req.event.cover.clone(),
+            url: main_url(req.event, req.kind),
+        })
+    }
+
+    fn template_name(&self, kind: MessageKind, platform: Platform) -> String {
+        let specific = format!("{kind}.{platform}");
+        if self.env.get_template(&specific).is_ok() {
+            specific
+        } else {
+            kind.to_string()
+        }
+    }
+}
+
+fn load_overrides(env: &mut Environment<'static>, dir: &Path, problems: &mut Vec<Problem>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "j2"))
+        .collect();
+    files.sort();
+    for path in files {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match std::fs::read_to_string(&path) {
+            Ok(source) => {
+                if let Err(e) = env.add_template_owned(name, source) {
+                    problems.push(template_problem(&path, &e));
+                }
+            }
+            Err(e) => problems.push(Problem::new(
+                Location::file(&path),
+                format!("cannot read template: {e}"),
+            )),
+        }
+    }
+}
+
+fn template_problem(path: &Path, e: &Error) -> Problem {
+    let mut location = Location::file(path);
+    location.line = e.line().unwrap_or(0);
+    Problem::new(
+        location,
+        format!(
+            "template syntax error: {}",
+            e.detail().unwrap_or(&e.kind().to_string())
+        ),
+    )
+}
+
+fn detailed(e: &Error) -> String {
+    match (e.detail(), e.line()) {
+        (Some(d), Some(line)) => format!("{d} (line {line})"),
+        (Some(d), None) => d.to_string(),
+        _ => e.to_string(),
+    }
+}
+
+/// The sandboxed environment: strict about undefined names, every printed value escaped for
+/// the markup unless a filter marked it safe.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.set_formatter(|out, _state, value| {
+        if value.is_none() || value.is_undefined() {
+            return Ok(());
+        }
+        let text = value.to_string();
+        let text = if value.is_safe() {
+            text
+        } else {
+            markup::escape(&text)
+        };
+        out.write_str(&text)
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write output"))
+    });
+    env.add_filter(
+        "zh_range",
+        |start: String, end: String| -> Result<String, Error> {
+            Ok(zh_time::range(&time(&start)?, &time(&end)?))
+        },
+    );
+    env.add_filter("zh_date", |t: String| -> Result<String, Error> {
+        Ok(zh_time::date(&time(&t)?))
+    });
+    env.add_filter("zh_time", |t: String| -> Result<String, Error> {
+        Ok(zh_time::time(&time(&t)?))
+    });
+    env.add_filter(
+        "zh_relative",
+        |t: String, now: String| -> Result<String, Error> {
+            Ok(zh_time::relative(&time(&t)?, &time(&now)?))
+        },
+    );
+    env.add_filter("link", link);
+    env.add_filter("paragraphs", paragraphs);
+    env.add_filter("speaker", speaker);
+    env
+}
+
+fn time(s: &str) -> Result<DateTime<FixedOffset>, Error> {
+    DateTime::parse_from_rfc3339(s).map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("`{s}` is not a time: {e}"),
+        )
+    })
+}
+
+/// `{{ url|link("点击报名") }}` → a safe `[text](url)`; the text defaults to the URL.
+fn link(url: String, text: Option<String>) -> Value {
+    let text = markup::escape(text.as_deref().unwrap_or(&url));
+    Value::from_safe_string(format!("[{text}]({})", markup::href(&url)))
+}
+
+/// Paragraphs of a multi-line text (blank-line separated), each on one line.
+fn paragraphs(text: String) -> Vec<String> {
+    text.split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// `周群力（花名：仪式），蚂蚁集团技术专家`.
+fn speaker(s: Value) -> Result<String, Error> {
+    let field = |name: &str| {
+        s.get_attr(name)
+            .ok()
+            .filter(|v| !v.is_none() && !v.is_undefined())
+            .map(|v| v.to_string())
+    };
+    let mut out = field("name").unwrap_or_default();
+    if let Some(alias) = field("alias") {
+        out.push_str(&format!("（花名：{alias}）"));
+    }
+    if let Some(role) = field("role") {
+        out.push_str(&format!("，{role}"));
+    }
+    Ok(out)
+}
+
+fn title(req: &RenderRequest<'_>) -> String {
+    let label = match req.kind {
+        MessageKind::Announce => "活动预告",
+        MessageKind::Remind => "活动提醒",
+        MessageKind::Recap => "活动回顾",
+        MessageKind::Change => "活动变更",
+        MessageKind::Cancel => "活动取消",
+        MessageKind::Digest => return format!("【本周活动】共 {} 场", req.digest.len()),
+    };
+    format!("【{label}】{}", req.event.title)
+}
+
+fn buttons(e: &Event, kind: MessageKind) -> Vec<Link> {
+    let link = |title: &str, url: &str| Link {
+        title: title.to_string(),
+        url: url.to_string(),
+    };
+    let mut out = Vec::new();
+    match kind {
+        MessageKind::Recap => {
+            if let Some(r) = e
+                .replays
+                .first()
+                .map(|r| r.url.as_str())
+                .or_else(|| e.talks.iter().find_map(|t| t.replay.as_deref()))
+            {
+                out.push(link("观看回放", r));
+            }
+            if let Some(s) = e
+                .slides
+                .first()
+                .map(|s| s.url.as_str())
+                .or_else(|| e.talks.iter().find_map(|t| t.slides.as_deref()))
+            {
+                out.push(link("下载资料", s));
+            }
+        }
+        MessageKind::Cancel => {}
+        _ => {
+            if let Some(r) = &e.registration {
+                out.push(link("立即报名", r));
+            }
+            if let Some(l) = e.live.first() {
+                out.push(link("观看直播", &l.url));
+            }
+        }
+    }
+    out
+}
+
+fn main_url(e: &Event, kind: MessageKind) -> Option<String> {
+    buttons(e, kind)
+        .into_iter()
+        .next()
+        .map(|l| l.url)
+        .or_else(|| e.registration.clone())
+}

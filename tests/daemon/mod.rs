@@ -1,1 +1,165 @@
-//! Integration tests: daemon.
+//! Integration tests: the daemon end to end with paused tokio time, a console channel whose
+//! output is captured, and a real SQLite ledger in a temp dir.
+
+mod flows;
+mod process;
+mod restart;
+
+use chrono::{DateTime, Utc};
+use herald::channels::ConsoleSink;
+use herald::daemon::{Control, Metrics, RunOptions};
+use herald::ledger::{Ledger, Row, State};
+use herald::model::ScaledClock;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
+
+/// An online event with slides: every default rule applies.
+pub const EVENT: &str = r#"
+title = "SOFAChannel#99：测试直播"
+series = "SOFAChannel"
+number = 99
+start = 2030-06-01T14:00:00
+end = 2030-06-01T16:00:00
+format = "online"
+registration = "https://example.com/register"
+[[live]]
+title = "B 站直播"
+url = "http://live.bilibili.com/21954520"
+[[slides]]
+title = "资料下载"
+url = "https://example.com/slides.pdf"
+[[talks]]
+title = "测试议题"
+[[talks.speakers]]
+name = "张三"
+"#;
+
+/// A temp workspace: herald.toml with console channels, events/, a ledger file.
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+}
+
+impl Setup {
+    pub fn new(channels: &[&str]) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("events")).unwrap();
+        let mut config =
+            String::from("[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"herald.db\"\n");
+        for ch in channels {
+            config.push_str(&format!(
+                "[[channels]]\nname = \"{ch}\"\nplatform = \"console\"\ntags = [\"all\"]\n"
+            ));
+        }
+        std::fs::write(dir.path().join("herald.toml"), config).unwrap();
+        Setup { dir }
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("herald.toml")
+    }
+
+    pub fn write_event(&self, id: &str, text: &str) {
+        std::fs::write(
+            self.dir.path().join("events").join(format!("{id}.toml")),
+            text,
+        )
+        .unwrap();
+    }
+
+    pub fn ledger(&self) -> Ledger {
+        Ledger::open(&self.dir.path().join("herald.db")).unwrap()
+    }
+
+    /// Every ledger row, oldest first.
+    pub fn rows(&self) -> Vec<Row> {
+        self.ledger().history(None).unwrap()
+    }
+}
+
+pub fn sent(rows: &[Row], rule: &str) -> Vec<Row> {
+    rows.iter()
+        .filter(|r| r.rule == rule && r.state == State::Sent)
+        .cloned()
+        .collect()
+}
+
+pub fn at(rfc3339: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(rfc3339).unwrap().to_utc()
+}
+
+/// Captures what the console channel prints.
+#[derive(Clone, Default)]
+pub struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// A daemon running in this (paused-time) runtime with a scaled clock starting at `origin`.
+pub struct Running {
+    pub control: mpsc::Sender<Control>,
+    pub console: Capture,
+    pub metrics: Arc<Metrics>,
+    origin: DateTime<Utc>,
+    started: tokio::time::Instant,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<Result<(), herald::daemon::DaemonError>>,
+}
+
+pub async fn start(setup: &Setup, origin: &str) -> Running {
+    let console = Capture::default();
+    let (tx, rx) = mpsc::channel(4);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let metrics = Arc::new(Metrics::default());
+    let started = tokio::time::Instant::now();
+    let mut opts = RunOptions::new(setup.config(), ConsoleSink::new(Box::new(console.clone())));
+    opts.clock = Some(Arc::new(ScaledClock::new(at(origin), 1.0)));
+    opts.watch = false;
+    opts.control = Some((tx.clone(), rx));
+    opts.metrics = metrics.clone();
+    let task = tokio::spawn(herald::daemon::run(opts, async move {
+        let _ = stopped.await;
+    }));
+    tokio::task::yield_now().await;
+    Running {
+        control: tx,
+        console,
+        metrics,
+        origin: at(origin),
+        started,
+        stop,
+        task,
+    }
+}
+
+impl Running {
+    /// Let time pass until the daemon's clock reads `until`.
+    pub async fn run_until(&self, until: &str) {
+        let wait = (at(until) - self.origin).to_std().unwrap();
+        tokio::time::sleep_until(self.started + wait).await;
+    }
+
+    pub async fn reload(&self) {
+        self.control.send(Control::Reload).await.unwrap();
+        tokio::task::yield_now().await;
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.task.await.unwrap().unwrap();
+    }
+}

@@ -1,1 +1,249 @@
-//! Integration tests: ledger.
+//! Integration tests: the SQLite ledger on disk — claims are exclusive across connections and
+//! threads, outcomes map to states, crashes leave ambiguous rows, migrations are idempotent.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use herald::ledger::{Claim, ClaimRequest, Ledger, State};
+use herald::model::{DeliveryKey, MessageKind, Outcome, OutcomeClass};
+use std::sync::{Arc, Barrier};
+
+fn t(min: i64) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2030-05-25T02:00:00Z")
+        .unwrap()
+        .to_utc()
+        + TimeDelta::minutes(min)
+}
+
+fn req(channel: &str, part: u32) -> ClaimRequest {
+    ClaimRequest {
+        key: DeliveryKey {
+            event: "ev".into(),
+            rule: "announce".into(),
+            channel: channel.into(),
+        },
+        part,
+        parts_total: 2,
+        kind: MessageKind::Announce,
+        content_hash: "abc".into(),
+        due: t(0),
+        deadline: t(600),
+        now: t(0),
+        by: "daemon".into(),
+    }
+}
+
+fn outcome(class: OutcomeClass, code: Option<i64>) -> Outcome {
+    Outcome {
+        class,
+        http_status: Some(200),
+        errcode: code,
+        errmsg: code.map(|c| format!("err {c}")),
+    }
+}
+
+#[test]
+fn a_second_claim_is_impossible_across_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data/herald.db");
+    let (a, b) = (Ledger::open(&path).unwrap(), Ledger::open(&path).unwrap());
+    let Claim::Claimed(id) = a.claim(&req("c", 1)).unwrap() else {
+        panic!("first claim must win")
+    };
+    match b.claim(&req("c", 1)).unwrap() {
+        Claim::Taken(row) => {
+            assert_eq!(row.id, id);
+            assert_eq!(row.state, State::Claimed);
+        }
+        other => panic!("second claim won: {other:?}"),
+    }
+    // Another part or channel is a different key.
+    assert!(matches!(b.claim(&req("c", 2)).unwrap(), Claim::Claimed(_)));
+    assert!(matches!(b.claim(&req("d", 1)).unwrap(), Claim::Claimed(_)));
+}
+
+#[test]
+fn racing_threads_on_separate_connections_have_exactly_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = Arc::new(dir.path().join("herald.db"));
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (path, barrier) = (path.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let ledger = Ledger::open(&path);
+                barrier.wait();
+                let ledger = ledger.unwrap();
+                (0..20)
+                    .filter(|i| {
+                        matches!(
+                            ledger.claim(&req(&format!("ch{i}"), 1)).unwrap(),
+                            Claim::Claimed(_)
+                        )
+                    })
+                    .count()
+            })
+        })
+        .collect();
+    let winners: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(winners, 20, "each of 20 keys is won exactly once");
+}
+
+#[test]
+fn outcomes_map_to_states_with_errcode_and_attempts() {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let cases = [
+        ("a", outcome(OutcomeClass::Delivered, Some(0)), State::Sent),
+        (
+            "b",
+            outcome(OutcomeClass::Permanent, Some(310000)),
+            State::Failed,
+        ),
+        (
+            "c",
+            outcome(OutcomeClass::Transient, Some(130101)),
+            State::Failed,
+        ),
+        (
+            "d",
+            outcome(OutcomeClass::Ambiguous, None),
+            State::Ambiguous,
+        ),
+    ];
+    for (ch, out, _) in &cases {
+        let Claim::Claimed(id) = ledger.claim(&req(ch, 1)).unwrap() else {
+            panic!()
+        };
+        ledger.finish(id, out, 3, t(1)).unwrap();
+    }
+    for (ch, out, state) in &cases {
+        let key = DeliveryKey {
+            event: "ev".into(),
+            rule: "announce".into(),
+            channel: (*ch).into(),
+        };
+        let rows = ledger.rows_for(&key).unwrap();
+        assert_eq!(rows[0].state, *state, "{ch}");
+        assert_eq!(rows[0].errcode, out.errcode);
+        assert_eq!(rows[0].attempts, 3);
+        assert_eq!(rows[0].finished_at, Some(t(1)));
+        assert!(ledger.done(&key).unwrap());
+    }
+    assert_eq!(
+        ledger.sent_channels("ev", MessageKind::Announce).unwrap(),
+        ["a"]
+    );
+}
+
+#[test]
+fn rows_left_claimed_by_a_crash_become_ambiguous_on_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    {
+        let ledger = Ledger::open(&path).unwrap();
+        assert!(matches!(
+            ledger.claim(&req("c", 1)).unwrap(),
+            Claim::Claimed(_)
+        ));
+    } // "crash": never finished
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.unresolved().unwrap().len(), 1);
+    assert_eq!(ledger.claimed_to_ambiguous().unwrap(), 1);
+    let rows = ledger.history(None).unwrap();
+    assert_eq!(rows[0].state, State::Ambiguous);
+    // Still decided: a new claim does not win.
+    assert!(matches!(
+        ledger.claim(&req("c", 1)).unwrap(),
+        Claim::Taken(_)
+    ));
+    // Until an operator releases it.
+    assert!(ledger.release(rows[0].id).unwrap());
+    assert!(matches!(
+        ledger.claim(&req("c", 1)).unwrap(),
+        Claim::Claimed(_)
+    ));
+}
+
+#[test]
+fn mark_is_idempotent_and_never_overwrites() {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let key = DeliveryKey {
+        event: "ev".into(),
+        rule: "remind".into(),
+        channel: "c".into(),
+    };
+    assert!(
+        ledger
+            .mark(
+                &key,
+                1,
+                MessageKind::Remind,
+                State::Missed,
+                "late",
+                t(0),
+                t(5),
+                t(10)
+            )
+            .unwrap()
+    );
+    assert!(
+        !ledger
+            .mark(
+                &key,
+                1,
+                MessageKind::Remind,
+                State::Skipped,
+                "again",
+                t(0),
+                t(5),
+                t(11)
+            )
+            .unwrap()
+    );
+    let rows = ledger.rows_for(&key).unwrap();
+    assert_eq!(
+        (rows.len(), rows[0].state, rows[0].errmsg.as_deref()),
+        (1, State::Missed, Some("late"))
+    );
+}
+
+#[test]
+fn migrations_are_idempotent_and_meta_and_snapshots_persist() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    {
+        let ledger = Ledger::open(&path).unwrap();
+        ledger.meta_set("last_alive", "x").unwrap();
+        ledger.meta_set("last_alive", "y").unwrap();
+        ledger.snapshot_set("ev", "{\"a\":1}").unwrap();
+    }
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.meta_get("last_alive").unwrap().as_deref(), Some("y"));
+    assert_eq!(
+        ledger.snapshot_get("ev").unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    assert_eq!(ledger.snapshot_get("other").unwrap(), None);
+    ledger.ping().unwrap();
+    assert!(dir.path().join("herald.db-wal").exists(), "WAL mode");
+}
+
+#[test]
+fn history_is_in_claim_order_and_filters_by_event() {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let mut late = req("z", 1);
+    late.now = t(5);
+    ledger.claim(&late).unwrap();
+    ledger.claim(&req("a", 1)).unwrap();
+    let mut other = req("a", 1);
+    other.key.event = "other".into();
+    ledger.claim(&other).unwrap();
+    let channels: Vec<String> = ledger
+        .history(Some("ev"))
+        .unwrap()
+        .into_iter()
+        .map(|r| r.channel)
+        .collect();
+    assert_eq!(channels, ["a", "z"]);
+    assert_eq!(ledger.history(None).unwrap().len(), 3);
+    let counts = ledger.counts().unwrap();
+    assert_eq!(counts, [(State::Claimed, 3)]);
+}

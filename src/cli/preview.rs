@@ -1,0 +1,99 @@
+//! `herald preview EVENT --kind KIND --platform P`: exactly what a group would receive, part by
+//! part with byte counts against the limit; `--json`: the exact webhook request bodies.
+
+use super::Exit;
+use crate::channels;
+use crate::model::{ChannelSpec, Format, Limits, MessageKind, Platform};
+use crate::render::RenderRequest;
+use chrono::{DateTime, Utc};
+use std::path::Path;
+
+pub struct Args {
+    pub event: String,
+    pub kind: MessageKind,
+    pub platform: Platform,
+    pub format: Option<String>,
+    pub now: Option<DateTime<Utc>>,
+    pub json: bool,
+}
+
+pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
+    let ws = super::load(path)?;
+    let event = ws
+        .event(&args.event)
+        .ok_or_else(|| Exit::bad_input(format!("no event `{}` (see `herald list`)", args.event)))?;
+    let format = pick_format(args.platform, args.format.as_deref())?;
+    let now = args.now.unwrap_or_else(|| default_now(event, args.kind));
+    let req = RenderRequest {
+        event,
+        kind: args.kind,
+        platform: args.platform,
+        format,
+        now,
+        changes: &[],
+        digest: std::slice::from_ref(event),
+    };
+    let message = ws
+        .renderer
+        .render(&req)
+        .map_err(|e| Exit::bad_input(e.to_string()))?;
+    if args.json {
+        let mut spec = ChannelSpec::console("preview");
+        spec.platform = args.platform;
+        spec.format = format;
+        let bodies = (0..message.parts.len())
+            .map(|i| channels::request_body(&spec, &message, i, now.timestamp_millis()))
+            .collect::<Result<Vec<_>, _>>()?;
+        println!("{}", serde_json::to_string_pretty(&bodies)?);
+        return Ok(());
+    }
+    let limit = Limits::of(args.platform, format).content_bytes;
+    println!(
+        "{} · {} · {} · {} part(s) · title: {}",
+        event.id,
+        args.kind,
+        args.platform,
+        message.parts.len(),
+        message.title
+    );
+    for part in &message.parts {
+        println!(
+            "\n── part {}/{} · {} / {} bytes ──",
+            part.index,
+            part.total,
+            part.bytes(),
+            limit
+        );
+        println!("{}", part.body.plain());
+    }
+    Ok(())
+}
+
+fn pick_format(platform: Platform, given: Option<&str>) -> anyhow::Result<Format> {
+    let Some(name) = given else {
+        return Ok(platform.default_format());
+    };
+    platform
+        .formats()
+        .iter()
+        .copied()
+        .find(|f| f.as_str() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = platform.formats().iter().map(|f| f.as_str()).collect();
+            Exit::bad_input(format!(
+                "{platform} has no format `{name}` (expected one of {})",
+                names.join(", ")
+            ))
+        })
+}
+
+/// A sensible send instant for a preview: a reminder the day before, a recap the day after,
+/// anything else a week before.
+fn default_now(event: &crate::model::Event, kind: MessageKind) -> DateTime<Utc> {
+    let start = event.start.to_utc();
+    match kind {
+        MessageKind::Remind => start - chrono::TimeDelta::hours(27),
+        MessageKind::Recap => event.end.to_utc() + chrono::TimeDelta::hours(20),
+        _ => start - chrono::TimeDelta::days(7),
+    }
+}

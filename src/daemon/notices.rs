@@ -1,0 +1,154 @@
+//! Change and cancel notices: an announced event whose time, venue or live link changed gets
+//! a `change` message (old → new) on exactly the channels that got its announcement; a
+//! cancelled one gets `cancel`. The baseline is the snapshot stored when it was announced.
+
+use super::queue::{Entry, Job};
+use super::workspace::Workspace;
+use crate::ledger::Ledger;
+use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The facts a reader acts on: when, where, and how to watch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub zone: String,
+    pub city: Option<String>,
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    pub live: Vec<String>,
+}
+
+impl Snapshot {
+    pub fn of(event: &Event) -> Snapshot {
+        Snapshot {
+            start: event.start.to_utc(),
+            end: event.end.to_utc(),
+            zone: event.start.timezone().name().to_string(),
+            city: event.city.clone(),
+            venue: event.venue.clone(),
+            address: event.address.clone(),
+            live: event.live.iter().map(|l| l.url.clone()).collect(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a snapshot always serializes")
+    }
+
+    /// What changed from `self` (as announced) to `now`, labelled for readers.
+    pub fn diff(&self, now: &Snapshot, event: &Event) -> Vec<FieldChange> {
+        let mut out = Vec::new();
+        let when = |s: &Snapshot| {
+            let tz = event.start.timezone();
+            let (a, b) = (s.start.with_timezone(&tz), s.end.with_timezone(&tz));
+            let end = if a.date_naive() == b.date_naive() {
+                b.format("%H:%M").to_string()
+            } else {
+                b.format("%m 月 %d 日 %H:%M").to_string()
+            };
+            format!("{}-{end}", a.format("%Y 年 %m 月 %d 日 %H:%M"))
+        };
+        if (self.start, self.end) != (now.start, now.end) {
+            out.push(change("时间", when(self), when(now)));
+        }
+        let place = |s: &Snapshot| {
+            [&s.city, &s.venue, &s.address]
+                .iter()
+                .filter_map(|x| x.as_deref())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        if place(self) != place(now) {
+            out.push(change("地点", place(self), place(now)));
+        }
+        if self.live != now.live {
+            out.push(change("直播链接", self.live.join(" "), now.live.join(" ")));
+        }
+        out
+    }
+}
+
+fn change(label: &str, old: String, new: String) -> FieldChange {
+    let dash = |s: String| {
+        if s.is_empty() {
+            "（无）".to_string()
+        } else {
+            s
+        }
+    };
+    FieldChange {
+        label: label.to_string(),
+        old: dash(old),
+        new: dash(new),
+    }
+}
+
+/// Notices due now for announced events that changed or were cancelled, skipping those
+/// already sent to every channel that got the announcement.
+pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for (index, event) in ws.events.iter().enumerate() {
+        let Ok(Some(json)) = ledger.snapshot_get(&event.id) else {
+            continue;
+        };
+        let Ok(announced) = serde_json::from_str::<Snapshot>(&json) else {
+            continue;
+        };
+        let current = Snapshot::of(event);
+        let (kind, key, changes) = match event.status {
+            EventStatus::Cancelled => (MessageKind::Cancel, "cancel".to_string(), Vec::new()),
+            _ => {
+                let changes = announced.diff(&current, event);
+                if changes.is_empty() {
+                    continue;
+                }
+                (
+                    MessageKind::Change,
+                    format!("change:{}", short_hash(&current.to_json())),
+                    changes,
+                )
+            }
+        };
+        let deadline = event.start.to_utc().max(announced.start);
+        if deadline <= now || all_sent(ledger, &event.id, &key) {
+            continue;
+        }
+        out.push(Entry {
+            due: now,
+            deadline,
+            job: Job::Notice {
+                event: index,
+                kind,
+                key,
+                changes,
+            },
+        });
+    }
+    out
+}
+
+fn all_sent(ledger: &Ledger, event: &str, rule: &str) -> bool {
+    let channels = ledger
+        .sent_channels(event, MessageKind::Announce)
+        .unwrap_or_default();
+    channels.iter().all(|ch| {
+        let key = DeliveryKey {
+            event: event.to_string(),
+            rule: rule.to_string(),
+            channel: ch.clone(),
+        };
+        ledger.done(&key).unwrap_or(false)
+    })
+}
+
+fn short_hash(s: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in s.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{h:08x}")
+}

@@ -1,0 +1,108 @@
+//! The daemon's timer queue: what falls due next. Entries are compact (indices into the
+//! workspace), one per (event, rule) — channels are expanded only when an entry fires — so
+//! 100,000 planned sends cost a few thousand entries, not 100,000 allocations.
+
+use crate::model::{FieldChange, MessageKind};
+use chrono::{DateTime, Utc};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// What to do when an entry fires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Job {
+    /// Rule `rule` for event `event` (indices into the workspace).
+    Rule { event: usize, rule: usize },
+    /// Digest rule `rule` for the slot at `slot`.
+    Digest { rule: usize, slot: DateTime<Utc> },
+    /// A change or cancel notice for `event`, to the channels that got its announcement.
+    Notice {
+        event: usize,
+        kind: MessageKind,
+        key: String,
+        changes: Vec<FieldChange>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub due: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub job: Job,
+}
+
+/// A min-heap on due time; ties keep insertion order.
+#[derive(Debug, Default)]
+pub struct Queue {
+    heap: BinaryHeap<Reverse<(DateTime<Utc>, u64)>>,
+    entries: std::collections::HashMap<u64, Entry>,
+    seq: u64,
+}
+
+impl Queue {
+    pub fn push(&mut self, entry: Entry) {
+        self.seq += 1;
+        self.heap.push(Reverse((entry.due, self.seq)));
+        self.entries.insert(self.seq, entry);
+    }
+
+    /// When the next entry falls due.
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        self.heap.peek().map(|Reverse((due, _))| *due)
+    }
+
+    /// Remove and return every entry due at or before `now`, in due order.
+    pub fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<Entry> {
+        let mut out = Vec::new();
+        while let Some(Reverse((due, seq))) = self.heap.peek().copied() {
+            if due > now {
+                break;
+            }
+            self.heap.pop();
+            out.extend(self.entries.remove(&seq));
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        DateTime::UNIX_EPOCH + TimeDelta::minutes(min)
+    }
+
+    fn entry(min: i64, rule: usize) -> Entry {
+        Entry {
+            due: at(min),
+            deadline: at(min + 60),
+            job: Job::Rule { event: 0, rule },
+        }
+    }
+
+    #[test]
+    fn pops_in_due_order_and_keeps_ties_in_insertion_order() {
+        let mut q = Queue::default();
+        q.push(entry(5, 0));
+        q.push(entry(1, 1));
+        q.push(entry(5, 2));
+        q.push(entry(9, 3));
+        assert_eq!(q.next_due(), Some(at(1)));
+        let due: Vec<usize> = q
+            .pop_due(at(5))
+            .into_iter()
+            .map(|e| match e.job {
+                Job::Rule { rule, .. } => rule,
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(due, [1, 0, 2]);
+        assert_eq!(q.next_due(), Some(at(9)));
+        assert_eq!(q.len(), 1);
+    }
+}

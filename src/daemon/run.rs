@@ -1,0 +1,173 @@
+//! `herald run`: wire the workspace, ledger, channels, scheduler, reload triggers and the
+//! health/metrics server together, and run until SIGTERM/SIGINT.
+
+use super::engine::Engine;
+use super::scheduler::{Control, Loader, Scheduler};
+use super::workspace::Workspace;
+use super::{Metrics, http, watch};
+use crate::channels::{ConsoleSink, Hub, HubSettings};
+use crate::ledger::Ledger;
+use crate::model::{Clock, Problem, ScaledClock, SystemClock};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tracing::info;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("{} problem(s) in the config, events or templates; run `herald check`", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("ledger: {0}")]
+    Ledger(#[from] crate::ledger::LedgerError),
+    #[error("channels: {0}")]
+    Channels(#[from] crate::channels::ChannelError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot prepare {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Options a test or the CLI can set.
+pub struct RunOptions {
+    pub config_path: PathBuf,
+    /// Overrides the clock (tests); `None` = the demo clock if configured, else the system clock.
+    pub clock: Option<Arc<dyn Clock>>,
+    pub console: ConsoleSink,
+    /// Watch files and SIGHUP for reloads (off in tests, which send `Control::Reload`).
+    pub watch: bool,
+    /// Reload/control messages from the caller, in addition to the file watcher and SIGHUP.
+    pub control: Option<(mpsc::Sender<Control>, mpsc::Receiver<Control>)>,
+    /// Shared metrics (tests read them).
+    pub metrics: Arc<Metrics>,
+}
+
+impl RunOptions {
+    pub fn new(config_path: PathBuf, console: ConsoleSink) -> RunOptions {
+        RunOptions {
+            config_path,
+            clock: None,
+            console,
+            watch: true,
+            control: None,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// The ledger path: in demo mode `demo.db` beside the configured ledger, reset every start.
+fn ledger_path(ws: &Workspace) -> Result<PathBuf, DaemonError> {
+    let path = ws.config.ledger_path.clone();
+    if ws.config.demo.is_none() {
+        return Ok(path);
+    }
+    let demo = path.with_file_name("demo.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{suffix}", demo.display()));
+        if p.exists() {
+            std::fs::remove_file(&p).map_err(|source| DaemonError::Io {
+                path: p.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(demo)
+}
+
+fn pick_clock(ws: &Workspace, given: Option<Arc<dyn Clock>>) -> Arc<dyn Clock> {
+    match (given, ws.config.demo) {
+        (Some(c), _) => c,
+        (None, Some(demo)) => {
+            info!(start = %demo.start, speed = demo.speed, "demo clock: time runs fast from the demo start");
+            Arc::new(ScaledClock::new(demo.start, demo.speed))
+        }
+        (None, None) => Arc::new(SystemClock),
+    }
+}
+
+fn hub_settings(ws: &Workspace) -> HubSettings {
+    let send = &ws.config.send;
+    HubSettings {
+        connect_timeout: send.connect_timeout,
+        request_timeout: send.request_timeout,
+        max_concurrency: send.concurrency,
+        ..HubSettings::default()
+    }
+}
+
+/// Run the daemon until `shutdown` resolves.
+pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
+    let ws = Workspace::reload(&opts.config_path, None).map_err(DaemonError::Invalid)?;
+    let clock = pick_clock(&ws, opts.clock);
+    let ledger = Arc::new(Ledger::open(&ledger_path(&ws)?)?);
+    let hub = Hub::new(ws.config.channels.clone(), hub_settings(&ws), opts.console)?;
+    let metrics = opts.metrics.clone();
+    let engine = Arc::new(Engine::new(
+        hub,
+        ledger.clone(),
+        clock,
+        metrics.clone(),
+        "daemon",
+    ));
+    let (tx, rx) = opts.control.unwrap_or_else(|| mpsc::channel(1));
+    let _watcher = if opts.watch {
+        start_watchers(&ws, &opts.config_path, tx.clone())
+    } else {
+        None
+    };
+    let server = match ws.config.listen {
+        Some(addr) => {
+            let (bound, server) = http::serve(addr, ledger.clone(), metrics.clone())
+                .await
+                .map_err(|source| DaemonError::Listen { addr, source })?;
+            info!(%bound, "serving /healthz and /metrics");
+            Some(tokio::spawn(server))
+        }
+        None => None,
+    };
+    let config_path = opts.config_path.clone();
+    let loader: Loader = Box::new(move |prev| Workspace::reload(&config_path, prev));
+    let (events, channels, rules) = (
+        ws.events.len(),
+        ws.config.channels.len(),
+        ws.config.rules.len(),
+    );
+    let scheduler = Scheduler::new(ws, engine, metrics, loader);
+    info!(events, channels, rules, next_due = ?scheduler.next_due(), "herald running");
+    if opts.watch {
+        tokio::spawn(watch::sighup(tx));
+    }
+    scheduler.run(rx, shutdown).await;
+    if let Some(server) = server {
+        server.abort();
+    }
+    info!("stopped");
+    Ok(())
+}
+
+fn start_watchers(
+    ws: &Workspace,
+    config_path: &Path,
+    tx: mpsc::Sender<Control>,
+) -> Option<notify::RecommendedWatcher> {
+    // Folders, not files: editors replace files by renaming, which would end a file watch.
+    let config_dir = config_path.parent().unwrap_or(Path::new("."));
+    let paths = [
+        config_dir,
+        ws.config.events_dir.as_path(),
+        ws.config.templates_dir.as_path(),
+    ];
+    match watch::watch_files(&paths, tx) {
+        Ok(w) => Some(w),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch files; reload with SIGHUP");
+            None
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Versioned migrations, applied in order inside one transaction; the version is SQLite's
+//! `user_version`. Append new migrations; never edit applied ones.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: deliveries (one row per event, rule, channel, part), meta, snapshots.
+    "CREATE TABLE deliveries (
+        id           INTEGER PRIMARY KEY,
+        event        TEXT    NOT NULL,
+        rule         TEXT    NOT NULL,
+        channel      TEXT    NOT NULL,
+        part         INTEGER NOT NULL,
+        parts_total  INTEGER NOT NULL,
+        kind         TEXT    NOT NULL,
+        state        TEXT    NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        errcode      INTEGER,
+        errmsg       TEXT,
+        content_hash TEXT,
+        due          TEXT    NOT NULL,
+        deadline     TEXT    NOT NULL,
+        claimed_at   TEXT    NOT NULL,
+        finished_at  TEXT,
+        claimed_by   TEXT    NOT NULL,
+        UNIQUE (event, rule, channel, part)
+     );
+     CREATE INDEX deliveries_event ON deliveries (event, kind, state);
+     CREATE INDEX deliveries_state ON deliveries (state);
+     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE snapshots (event TEXT PRIMARY KEY, facts TEXT NOT NULL);",
+];

@@ -1,0 +1,79 @@
+//! Kill and restart: no duplicates; what fell due while herald was down goes out late if still
+//! before its deadline, else is recorded as missed; a crash mid-post is ambiguous.
+
+use super::{EVENT, Setup, at, sent, start};
+use herald::ledger::State;
+
+#[tokio::test(start_paused = true)]
+async fn restart_after_downtime_sends_late_or_records_missed_never_twice() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let first = start(&setup, "2030-05-24T00:00:00+08:00").await;
+    first.run_until("2030-05-26T00:00:00+08:00").await;
+    first.stop().await;
+
+    // Down until ten minutes after the start: both reminders' deadline (the start) has passed,
+    // the live link (deadline start+30m) can still go out, late.
+    let second = start(&setup, "2030-06-01T14:10:00+08:00").await;
+    second.run_until("2030-06-03T00:00:00+08:00").await;
+    second.stop().await;
+
+    let rows = setup.rows();
+    assert_eq!(
+        sent(&rows, "announce").len(),
+        1,
+        "no duplicate after restart"
+    );
+    for rule in ["remind-day-before", "remind-hour-before"] {
+        let r: Vec<_> = rows.iter().filter(|r| r.rule == rule).collect();
+        assert_eq!(r.len(), 1, "{rule}: {rows:#?}");
+        assert_eq!(r[0].state, State::Missed, "{rule}");
+    }
+    assert_eq!(
+        sent(&rows, "live-at-start")[0].finished_at,
+        Some(at("2030-06-01T14:10:00+08:00"))
+    );
+    assert_eq!(sent(&rows, "recap").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_row_left_mid_post_becomes_ambiguous_and_is_not_reposted() {
+    use herald::ledger::{Claim, ClaimRequest};
+    use herald::model::{DeliveryKey, MessageKind};
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    // Simulate a crash between claim and record.
+    let key = DeliveryKey {
+        event: "ch99".into(),
+        rule: "announce".into(),
+        channel: "console".into(),
+    };
+    let req = ClaimRequest {
+        key,
+        part: 1,
+        parts_total: 1,
+        kind: MessageKind::Announce,
+        content_hash: "x".into(),
+        due: at("2030-05-25T10:00:00+08:00"),
+        deadline: at("2030-06-01T14:00:00+08:00"),
+        now: at("2030-05-25T10:00:00+08:00"),
+        by: "daemon".into(),
+    };
+    assert!(matches!(
+        setup.ledger().claim(&req).unwrap(),
+        Claim::Claimed(_)
+    ));
+
+    let daemon = start(&setup, "2030-05-25T11:00:00+08:00").await;
+    daemon.run_until("2030-05-26T00:00:00+08:00").await;
+    let console = daemon.console.text();
+    daemon.stop().await;
+    let rows = setup.rows();
+    let announce: Vec<_> = rows.iter().filter(|r| r.rule == "announce").collect();
+    assert_eq!(announce.len(), 1);
+    assert_eq!(announce[0].state, State::Ambiguous);
+    assert!(
+        console.is_empty(),
+        "re-posted an ambiguous delivery: {console}"
+    );
+}
