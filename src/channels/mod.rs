@@ -84,7 +84,9 @@ pub struct PostReport {
 
 struct Robot {
     spec: ChannelSpec,
-    budget: Budget,
+    /// Shared by every channel entry that posts to the same webhook: the platform limits
+    /// the robot, not herald's name for it.
+    budget: Arc<Budget>,
 }
 
 /// All robots of the process; cheap to clone.
@@ -142,18 +144,16 @@ impl Hub {
     /// unchanged keeps its budget state, so a reload never resets a rate window.
     pub fn update(&self, channels: Vec<ChannelSpec>) {
         let mut robots = self.inner.robots.write().expect("robots lock");
+        let mut by_robot: HashMap<String, Arc<Budget>> = robots
+            .values()
+            .map(|r| (robot_key(&r.spec), r.budget.clone()))
+            .collect();
         let mut next = HashMap::with_capacity(channels.len());
         for spec in channels {
-            let keep = robots.remove(&spec.name).filter(|r| {
-                (r.spec.platform, r.spec.per_minute, r.spec.per_second)
-                    == (spec.platform, spec.per_minute, spec.per_second)
-            });
-            let budget = match keep {
-                Some(old) => Arc::try_unwrap(old)
-                    .map(|r| r.budget)
-                    .unwrap_or_else(|_| Budget::for_channel(&spec)),
-                None => Budget::for_channel(&spec),
-            };
+            let budget = by_robot
+                .entry(robot_key(&spec))
+                .or_insert_with(|| Arc::new(Budget::for_channel(&spec)))
+                .clone();
             next.insert(spec.name.clone(), Arc::new(Robot { spec, budget }));
         }
         *robots = next;
@@ -329,6 +329,18 @@ impl Hub {
             Err(e) => report(permanent(e.to_string()), 0),
         }
     }
+}
+
+/// Which robot a channel posts to (its webhook, and the budget it was given), as a map key.
+fn robot_key(spec: &ChannelSpec) -> String {
+    let webhook = spec
+        .webhook
+        .as_ref()
+        .map_or_else(|| spec.name.clone(), |w| w.expose_secret().to_string());
+    format!(
+        "{}|{}|{:?}|{webhook}",
+        spec.platform, spec.per_minute, spec.per_second
+    )
 }
 
 fn report(outcome: Outcome, attempts: u32) -> PostReport {

@@ -63,7 +63,14 @@ fn dingtalk(
     }
     let at = json!({ "atMobiles": mentions.mobiles, "atUserIds": mentions.user_ids, "isAtAll": mention && mentions.all });
     let url = m.url.clone();
-    Ok(match spec.format {
+    // A card with nothing to link to (no registration, live, replay or slides yet) goes out
+    // as the plain markdown message instead.
+    let format = match spec.format {
+        Format::ActionCard | Format::FeedCard if m.buttons.is_empty() => Format::Markdown,
+        Format::Link if url.is_none() => Format::Markdown,
+        f => f,
+    };
+    Ok(match format {
         Format::Text => json!({ "msgtype": "text", "text": { "content": text }, "at": at }),
         Format::Markdown => {
             json!({ "msgtype": "markdown", "markdown": { "title": m.title, "text": text }, "at": at })
@@ -100,9 +107,6 @@ fn dingtalk(
             json!({ "msgtype": "link", "link": link })
         }
         Format::FeedCard => {
-            if m.buttons.is_empty() {
-                return Err(bad(spec, "a feed card needs at least one link".into()));
-            }
             let pic = m.cover.clone().unwrap_or_default();
             let links: Vec<Value> = m.buttons.iter().map(|b| json!({ "title": format!("{} · {}", m.title, b.title), "messageURL": b.url, "picURL": pic })).collect();
             json!({ "msgtype": "feedCard", "feedCard": { "links": links } })
@@ -119,7 +123,11 @@ fn wecom(
 ) -> Result<Value, ChannelError> {
     let mut text = text_of(body);
     let mentions = &spec.mentions;
-    Ok(match spec.format {
+    let format = match spec.format {
+        Format::News | Format::TemplateCard if m.url.is_none() => Format::Markdown,
+        f => f,
+    };
+    Ok(match format {
         Format::Text => {
             let mut users: Vec<String> = if last {
                 mentions.user_ids.clone()
@@ -271,14 +279,15 @@ fn feishu_inline(i: &Inline) -> Value {
 
 /// The size the platform limits: WeCom counts the content field, the others the whole body.
 pub fn limited_bytes(spec: &ChannelSpec, body: &Value) -> (usize, usize) {
-    match (spec.platform, spec.format) {
-        (Platform::Wecom, Format::Text) => {
-            (body["text"]["content"].as_str().map_or(0, str::len), 2048)
-        }
-        (Platform::Wecom, Format::Markdown) => (
-            body["markdown"]["content"].as_str().map_or(0, str::len),
-            4096,
-        ),
+    let field = |path: &str| {
+        body.pointer(path)
+            .and_then(Value::as_str)
+            .map_or(0, str::len)
+    };
+    match (spec.platform, body["msgtype"].as_str()) {
+        (Platform::Wecom, Some("text")) => (field("/text/content"), 2048),
+        (Platform::Wecom, Some("markdown")) => (field("/markdown/content"), 4096),
+        (Platform::Wecom, _) => (body.to_string().len(), 20_000),
         (Platform::Console, _) => (0, usize::MAX),
         _ => (body.to_string().len(), 20_000),
     }

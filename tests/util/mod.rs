@@ -1,1 +1,4 @@
-//! Shared test helpers.
+//! Shared test helpers: fake platform servers and a log capture.
+
+pub mod fake;
+pub mod logs;

@@ -1,0 +1,184 @@
+//! Every format of every platform, signed where the platform signs, is accepted first time;
+//! keyword mode is enforced before sending.
+
+use super::{channel, clock, fake, far, hub, sample};
+use herald::channels::{ChannelError, check_message};
+use herald::model::{Format, MessageKind, OutcomeClass, Platform};
+
+async fn accepted_first_time(platform: Platform, signed: bool) {
+    let clock = clock();
+    let fake = fake(platform, signed, &clock).await;
+    let formats = platform.formats();
+    let channels: Vec<_> = formats
+        .iter()
+        .map(|f| channel(&fake, f.as_str(), platform, *f, signed))
+        .collect();
+    let hub = hub(channels, clock);
+    let mut parts = 0;
+    for format in formats {
+        for kind in [
+            MessageKind::Announce,
+            MessageKind::Remind,
+            MessageKind::Recap,
+        ] {
+            let message = sample(kind, platform, *format);
+            for i in 0..message.parts.len() {
+                let report = hub.post_part(format.as_str(), &message, i, far()).await;
+                assert_eq!(
+                    report.outcome.class,
+                    OutcomeClass::Delivered,
+                    "{platform} {format} {kind} part {}: {}",
+                    i + 1,
+                    report.outcome
+                );
+                assert_eq!(report.attempts, 1, "{platform} {format} {kind}");
+                parts += 1;
+            }
+        }
+    }
+    fake.record(|r| {
+        assert_eq!(r.accepted.len(), parts);
+        assert_eq!((r.throttled, r.rejected.len()), (0, 0), "{:?}", r.rejected);
+    });
+}
+
+#[tokio::test(start_paused = true)]
+async fn dingtalk_signed_every_format() {
+    accepted_first_time(Platform::Dingtalk, true).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn wecom_every_format() {
+    accepted_first_time(Platform::Wecom, false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn feishu_signed_every_format() {
+    accepted_first_time(Platform::Feishu, true).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wrong_secret_is_rejected_by_the_fake_and_not_retried() {
+    let clock = clock();
+    let fake = fake(Platform::Dingtalk, true, &clock).await;
+    let mut ch = channel(&fake, "dt", Platform::Dingtalk, Format::Markdown, true);
+    ch.secret = Some(secrecy::SecretString::from("SECwrongsecret999"));
+    let report = hub(vec![ch], clock)
+        .post_part(
+            "dt",
+            &sample(MessageKind::Announce, Platform::Dingtalk, Format::Markdown),
+            0,
+            far(),
+        )
+        .await;
+    assert_eq!(
+        (
+            report.outcome.class,
+            report.outcome.errcode,
+            report.attempts
+        ),
+        (OutcomeClass::Permanent, Some(310000), 1)
+    );
+    assert_eq!(report.outcome.errmsg.as_deref(), Some("sign not match"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn keyword_mode_refuses_before_sending_and_the_fake_enforces_it() {
+    let clock = clock();
+    let mut spec = crate::util::fake::Spec::new(Platform::Dingtalk);
+    spec.token = super::TOKEN.into();
+    spec.keywords = vec!["SOFA".into()];
+    let fake = crate::util::fake::Fake::start(spec, clock.clone()).await;
+    let message = sample(MessageKind::Announce, Platform::Dingtalk, Format::Markdown);
+
+    let mut strict = channel(&fake, "strict", Platform::Dingtalk, Format::Markdown, false);
+    strict.keywords = vec!["Kubernetes 峰会".into()];
+    assert!(matches!(
+        check_message(&strict, &message),
+        Err(ChannelError::Keyword { .. })
+    ));
+    let mut ok = channel(&fake, "ok", Platform::Dingtalk, Format::Markdown, false);
+    ok.keywords = vec!["SOFA".into()];
+    assert!(check_message(&ok, &message).is_ok());
+    let careless = channel(
+        &fake,
+        "careless",
+        Platform::Dingtalk,
+        Format::Markdown,
+        false,
+    );
+
+    let hub = hub(vec![strict, ok, careless], clock);
+    let refused = hub.post_part("strict", &message, 0, far()).await;
+    assert_eq!(
+        (refused.outcome.class, refused.attempts),
+        (OutcomeClass::Permanent, 0)
+    );
+    assert_eq!(fake.record(|r| r.requests), 0, "refused before sending");
+    assert_eq!(
+        hub.post_part("ok", &message, 0, far()).await.outcome.class,
+        OutcomeClass::Delivered
+    );
+
+    let mut no_keyword = message.clone();
+    no_keyword.title = "活动预告".into();
+    no_keyword.parts[0].body = herald::model::PartBody::Text("今天下午见".into());
+    let dropped = hub.post_part("careless", &no_keyword, 0, far()).await;
+    assert_eq!(
+        (dropped.outcome.class, dropped.outcome.errcode),
+        (OutcomeClass::Permanent, Some(310000))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn wecom_byte_limits_are_enforced_before_sending() {
+    let clock = clock();
+    let fake = fake(Platform::Wecom, false, &clock).await;
+    let ch = channel(&fake, "w", Platform::Wecom, Format::Markdown, false);
+    let mut message = sample(MessageKind::Recap, Platform::Wecom, Format::Markdown);
+    message.parts[0].body = herald::model::PartBody::Text("长".repeat(1400)); // 4200 bytes
+    assert!(matches!(
+        check_message(&ch, &message),
+        Err(ChannelError::TooLong {
+            bytes: 4200,
+            limit: 4096,
+            ..
+        })
+    ));
+    let report = hub(vec![ch], clock)
+        .post_part("w", &message, 0, far())
+        .await;
+    assert_eq!(
+        (report.outcome.class, report.attempts),
+        (OutcomeClass::Permanent, 0)
+    );
+    assert_eq!(fake.record(|r| r.requests), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn mentions_follow_each_platform_rule() {
+    let clock = clock();
+    let fake = fake(Platform::Dingtalk, false, &clock).await;
+    let mut ch = channel(&fake, "dt", Platform::Dingtalk, Format::Text, false);
+    ch.mentions.mobiles = vec!["13800000000".into()];
+    let message = sample(MessageKind::Remind, Platform::Dingtalk, Format::Text);
+    let last = message.parts.len() - 1;
+    let hub = hub(vec![ch], clock);
+    for i in 0..=last {
+        assert_eq!(
+            hub.post_part("dt", &message, i, far()).await.outcome.class,
+            OutcomeClass::Delivered
+        );
+    }
+    fake.record(|r| {
+        let body = &r.accepted[last];
+        assert_eq!(body["at"]["atMobiles"][0], "13800000000");
+        assert!(
+            body["text"]["content"]
+                .as_str()
+                .unwrap()
+                .ends_with("@13800000000"),
+            "the @mobile must be in the text"
+        );
+    });
+}
