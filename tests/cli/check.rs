@@ -78,3 +78,33 @@ fn broken_config_exits_2_with_location() {
             "herald.toml:2:12: field `herald.timezone`: unknown zone `Mars/Olympus`",
         ));
 }
+
+#[test]
+fn check_refuses_messages_a_keyword_robot_would_drop() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events");
+    fs::create_dir(&events).unwrap();
+    let config = "[[channels]]\nname = \"dt\"\nplatform = \"dingtalk\"\nwebhook = \"http://127.0.0.1:9/robot/send?access_token=${HERALD_TEST_TOKEN}\"\nkeywords = [\"SOFA\"]\n";
+    fs::write(dir.path().join("herald.toml"), config).unwrap();
+    fs::write(
+        events.join("ok.toml"),
+        "title = \"SOFA 之夜\"\nstart = 2030-01-01T10:00:00\nend = 2030-01-01T12:00:00\n",
+    )
+    .unwrap();
+    fs::write(
+        events.join("no-keyword.toml"),
+        "title = \"云原生之夜\"\nstart = 2030-01-01T10:00:00\nend = 2030-01-01T12:00:00\n",
+    )
+    .unwrap();
+    let out = herald(&dir.path().join("herald.toml"))
+        .env("HERALD_TEST_TOKEN", "fake-token-123")
+        .arg("check")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("no-keyword.toml: rule `announce` (announce): channel `dt`: part 1 contains none of the robot's keywords (SOFA)"), "{stderr}");
+    assert!(!stderr.contains("ok.toml"), "{stderr}");
+    assert!(!stderr.contains("fake-token-123"));
+}

@@ -1,6 +1,7 @@
 //! Integration tests: the `herald` command line, run as a process.
 
 mod check;
+mod commands;
 
 use assert_cmd::Command;
 use std::path::Path;

@@ -1,1 +1,73 @@
-//! Integration tests: render.
+//! Integration tests: rendered messages. Reviewed insta snapshots for every fixture × kind ×
+//! platform, and the fact-survival test against the corpus facts.
+
+mod facts;
+mod snapshots;
+
+use herald::model::{Event, Message, MessageKind, Platform};
+use herald::render::{RenderRequest, Renderer};
+use herald::source::parse_event;
+use std::path::{Path, PathBuf};
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every corpus fixture and shipped sample, by id.
+pub fn fixtures() -> Vec<Event> {
+    let mut files: Vec<PathBuf> = ["tests/fixtures/events", "config/events"]
+        .iter()
+        .flat_map(|d| std::fs::read_dir(root().join(d)).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            parse_event(
+                p,
+                &std::fs::read_to_string(p).unwrap(),
+                chrono_tz::Asia::Shanghai,
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+pub fn event(id: &str) -> Event {
+    fixtures()
+        .into_iter()
+        .find(|e| e.id == id)
+        .unwrap_or_else(|| panic!("no fixture {id}"))
+}
+
+/// Render as the default rules would send it: announce a week before, remind the day
+/// before, recap the day after.
+pub fn render(event: &Event, kind: MessageKind, platform: Platform) -> Message {
+    let start = event.start.to_utc();
+    let now = match kind {
+        MessageKind::Remind => start - chrono::TimeDelta::hours(27),
+        MessageKind::Recap => event.end.to_utc() + chrono::TimeDelta::hours(20),
+        _ => start - chrono::TimeDelta::days(7),
+    };
+    let changes = [herald::model::FieldChange {
+        label: "时间".into(),
+        old: "2021 年 09 月 11 日（周六）13:30-17:00".into(),
+        new: "2021 年 09 月 18 日（周六）13:30-17:00".into(),
+    }];
+    let req = RenderRequest {
+        event,
+        kind,
+        platform,
+        format: platform.default_format(),
+        now,
+        changes: if kind == MessageKind::Change {
+            &changes
+        } else {
+            &[]
+        },
+        digest: std::slice::from_ref(event),
+    };
+    Renderer::new(None).unwrap().render(&req).unwrap()
+}
