@@ -275,7 +275,7 @@ def burst(who):
         return {"delivered": sum(1 for a in fake.arrivals() if a["errcode"] == 0)}
 
 
-def budget(who, window_s=6.0):
+def budget(who, window_s=12.0):
     """100 messages to one robot; the server allows 20 per `window_s` (DingTalk's 60 s, scaled)."""
     with tempfile.TemporaryDirectory() as work:
         fake = Fake(work, limit=20, window_ms=int(window_s * 1000))

@@ -50,7 +50,7 @@ pub struct SendSettings {
 impl Default for SendSettings {
     fn default() -> Self {
         SendSettings {
-            concurrency: 64,
+            concurrency: 1024,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),

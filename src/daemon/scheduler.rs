@@ -61,7 +61,7 @@ impl Scheduler {
 
     /// Rows a crash left mid-post are ambiguous: reported, never re-posted automatically.
     fn report_unresolved(&self) {
-        match self.engine.ledger.claimed_to_ambiguous() {
+        match self.engine.ledger.claimed_to_ambiguous(self.engine.by) {
             Ok(n) if n > 0 => warn!(
                 rows = n,
                 "rows left mid-post by a previous run are now ambiguous; see `herald history`"
@@ -245,7 +245,7 @@ impl Scheduler {
                 continue;
             };
             let late = now - entry.due;
-            if late > chrono::TimeDelta::seconds(1) {
+            if late > chrono::TimeDelta::minutes(1) {
                 info!(event = %job.event.id, rule = %job.rule, late_s = late.num_seconds(), "firing late (herald was down or busy)");
             }
             let (engine, ws) = (self.engine.clone(), self.ws.clone());

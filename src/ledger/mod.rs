@@ -328,10 +328,11 @@ impl Ledger {
         self.query(&sql, [], "read unresolved rows")
     }
 
-    /// At start-up: rows a previous run left `claimed` (it died mid-post) become `ambiguous`.
-    pub fn claimed_to_ambiguous(&self) -> Result<usize, LedgerError> {
+    /// At start-up: rows a previous run of `by` left `claimed` (it died mid-post) become
+    /// `ambiguous`. Another process's in-flight claims (a concurrent `herald send`) are left.
+    pub fn claimed_to_ambiguous(&self, by: &str) -> Result<usize, LedgerError> {
         self.conn()
-            .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while posting' WHERE state = 'claimed'", [])
+            .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while posting' WHERE state = 'claimed' AND claimed_by = ?1", [by])
             .map_err(|e| self.err("resolve claimed rows", e))
     }
 
@@ -344,7 +345,8 @@ impl Ledger {
         Ok(n == 1)
     }
 
-    /// Channels whose first part of a `kind` message about `event` was sent.
+    /// Channels whose first part of a `kind` message about `event` was sent — or may have
+    /// been (ambiguous): a group that may have seen an announcement also gets its changes.
     pub fn sent_channels(
         &self,
         event: &str,
@@ -352,7 +354,7 @@ impl Ledger {
     ) -> Result<Vec<String>, LedgerError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached("SELECT DISTINCT channel FROM deliveries WHERE event = ?1 AND kind = ?2 AND state = 'sent' AND part = 1 ORDER BY channel")
+            .prepare_cached("SELECT DISTINCT channel FROM deliveries WHERE event = ?1 AND kind = ?2 AND state IN ('sent', 'ambiguous') AND part = 1 ORDER BY channel")
             .map_err(|e| self.err("read sent channels", e))?;
         let rows = stmt
             .query_map(params![event, kind.as_str()], |r| r.get(0))

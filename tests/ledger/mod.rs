@@ -127,9 +127,10 @@ fn outcomes_map_to_states_with_errcode_and_attempts() {
         assert_eq!(rows[0].finished_at, Some(t(1)));
         assert!(ledger.done(&key).unwrap());
     }
+    // Sent or ambiguous: a group that may have seen the announcement gets its changes.
     assert_eq!(
         ledger.sent_channels("ev", MessageKind::Announce).unwrap(),
-        ["a"]
+        ["a", "d"]
     );
 }
 
@@ -146,7 +147,12 @@ fn rows_left_claimed_by_a_crash_become_ambiguous_on_reopen() {
     } // "crash": never finished
     let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.unresolved().unwrap().len(), 1);
-    assert_eq!(ledger.claimed_to_ambiguous().unwrap(), 1);
+    assert_eq!(
+        ledger.claimed_to_ambiguous("cli").unwrap(),
+        0,
+        "another process's claims are left alone"
+    );
+    assert_eq!(ledger.claimed_to_ambiguous("daemon").unwrap(), 1);
     let rows = ledger.history(None).unwrap();
     assert_eq!(rows[0].state, State::Ambiguous);
     // Still decided: a new claim does not win.
