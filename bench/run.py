@@ -206,12 +206,13 @@ def idle(who, seconds):
 
 
 def lateness(who):
-    """200 sends at staggered due instants (every 50 ms over 10 s, 20 robots, no server latency)."""
+    """200 sends at staggered due instants (every 50 ms over 10 s), each to its own robot so
+    no rate budget is involved, no server latency: arrival minus due."""
     with tempfile.TemporaryDirectory() as work:
         fake = Fake(work)
-        robots = [f"robot-{i:02}" for i in range(20)]
+        robots = [f"robot-{i:03}" for i in range(200)]
         t0 = time.time() + 8
-        events = [(f"late{i:03}", t0 + i * 0.05, [robots[i % 20]]) for i in range(200)]
+        events = [(f"late{i:03}", t0 + i * 0.05, [robots[i]]) for i in range(200)]
         due = {eid: ts for eid, ts, _ in events}
         if who == "herald":
             proc, _ = run_herald(herald_dir(work, fake, robots, events, AT_START))
@@ -227,7 +228,8 @@ def lateness(who):
 
 
 def find_id(text, ids):
-    for token in text.replace("#", " ").split():
+    import re
+    for token in re.findall(r"[a-z]+\d{3,4}", text):
         if token in ids:
             return token
     return None

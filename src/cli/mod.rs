@@ -264,8 +264,12 @@ fn run_daemon(path: &Path) -> anyhow::Result<()> {
         path.to_path_buf(),
         crate::channels::ConsoleSink::new(Box::new(std::io::stdout())),
     );
+    let shutdown = {
+        let _in_runtime = runtime.enter();
+        crate::daemon::terminate()
+    };
     runtime
-        .block_on(crate::daemon::run(opts, crate::daemon::terminate()))
+        .block_on(crate::daemon::run(opts, shutdown))
         .map_err(|e| match e {
             crate::daemon::DaemonError::Invalid(problems) => {
                 for p in &problems {
@@ -278,14 +282,25 @@ fn run_daemon(path: &Path) -> anyhow::Result<()> {
 }
 
 fn init_logging(format: LogFormat) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter: Targets = std::env::var("HERALD_LOG")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => registry
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .try_init(),
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
     };
 }
 

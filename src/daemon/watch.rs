@@ -14,6 +14,7 @@ pub fn watch_files(
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(event) = res
             && (event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove())
+            && event.paths.iter().any(|p| is_watched(p))
         {
             // A full channel means a reload is already pending: this change is covered.
             let _ = tx.try_send(Control::Reload);
@@ -23,6 +24,12 @@ pub fn watch_files(
         watcher.watch(path, RecursiveMode::NonRecursive)?;
     }
     Ok(watcher)
+}
+
+/// Only config, event and template files trigger a reload — never the ledger (which may live
+/// in a watched folder and is written on every wake-up) or an editor's swap files.
+fn is_watched(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "toml" || e == "j2")
 }
 
 /// Send a reload on every SIGHUP.
@@ -35,17 +42,41 @@ pub async fn sighup(tx: mpsc::Sender<Control>) {
     }
 }
 
-/// Resolves on SIGTERM or SIGINT.
-pub async fn terminate() {
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is called, not when the
+/// future is first polled, so a signal that arrives while the daemon is still starting is not
+/// lost (and does not kill the process with the default action). Call it inside a runtime.
+pub fn terminate() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
+    let handlers = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+    );
+    async move {
+        let (Ok(mut term), Ok(mut int)) = handlers else {
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_config_event_and_template_files_reload() {
+        assert!(is_watched(Path::new("config/events/m8.toml")));
+        assert!(is_watched(Path::new("config/templates/recap.j2")));
+        for ignored in [
+            "config/herald.db",
+            "config/herald.db-wal",
+            "config/events/.m8.toml.swp",
+            "config/events/m8.toml~",
+        ] {
+            assert!(!is_watched(Path::new(ignored)), "{ignored}");
+        }
     }
 }

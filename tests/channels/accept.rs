@@ -182,3 +182,78 @@ async fn mentions_follow_each_platform_rule() {
         );
     });
 }
+
+/// Issue 3's bar: every kind of message for every sample and corpus event is accepted first
+/// time by the fake server of every platform (each platform's default format).
+#[tokio::test(start_paused = true)]
+async fn every_kind_of_every_event_is_accepted_first_time_everywhere() {
+    let clock = clock();
+    let events = crate::render::fixtures();
+    for platform in [Platform::Dingtalk, Platform::Wecom, Platform::Feishu] {
+        let mut spec = crate::util::fake::Spec::new(platform);
+        spec.token = super::TOKEN.into();
+        spec.secret = (platform != Platform::Wecom).then(|| super::SECRET.into());
+        spec.per_minute = 1_000_000;
+        spec.per_second = None;
+        let fake = crate::util::fake::Fake::start(spec, clock.clone()).await;
+        let mut ch = channel(
+            &fake,
+            "robot",
+            platform,
+            platform.default_format(),
+            platform != Platform::Wecom,
+        );
+        ch.per_minute = 1_000_000;
+        ch.per_second = None;
+        let hub = hub(vec![ch], clock.clone());
+        let mut parts = 0;
+        for event in &events {
+            for kind in MessageKind::ALL {
+                let message = crate::render::render(event, kind, platform);
+                for i in 0..message.parts.len() {
+                    let report = hub.post_part("robot", &message, i, far()).await;
+                    assert_eq!(
+                        (report.outcome.class, report.attempts),
+                        (OutcomeClass::Delivered, 1),
+                        "{} {kind} {platform} part {}: {}",
+                        event.id,
+                        i + 1,
+                        report.outcome
+                    );
+                    parts += 1;
+                }
+            }
+        }
+        fake.record(|r| assert_eq!((r.accepted.len(), r.rejected.len()), (parts, 0)));
+        assert!(parts >= events.len() * MessageKind::ALL.len());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn ping_reaches_every_platform_even_in_keyword_mode() {
+    let clock = clock();
+    for platform in [Platform::Dingtalk, Platform::Wecom, Platform::Feishu] {
+        let mut spec = crate::util::fake::Spec::new(platform);
+        spec.token = super::TOKEN.into();
+        spec.keywords = if platform == Platform::Wecom {
+            vec![]
+        } else {
+            vec!["SOFA".into()]
+        };
+        let fake = crate::util::fake::Fake::start(spec, clock.clone()).await;
+        let mut ch = channel(&fake, "robot", platform, platform.default_format(), false);
+        ch.keywords = if platform == Platform::Wecom {
+            vec![]
+        } else {
+            vec!["SOFA".into()]
+        };
+        let report = hub(vec![ch], clock.clone()).ping("robot").await;
+        assert_eq!(
+            report.outcome.class,
+            OutcomeClass::Delivered,
+            "{platform}: {}",
+            report.outcome
+        );
+        assert_eq!(fake.record(|r| r.accepted.len()), 1);
+    }
+}

@@ -108,3 +108,31 @@ fn check_refuses_messages_a_keyword_robot_would_drop() {
     assert!(!stderr.contains("ok.toml"), "{stderr}");
     assert!(!stderr.contains("fake-token-123"));
 }
+
+#[test]
+fn template_syntax_errors_are_reported_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir_all(dir.path().join("events")).unwrap();
+    fs::create_dir_all(dir.path().join("templates")).unwrap();
+    fs::write(
+        dir.path().join("herald.toml"),
+        "[[channels]]\nname = \"console\"\nplatform = \"console\"\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("templates/recap.wecom.j2"),
+        "# 回顾\n{% for t in event.talks %}\n{{ t.title }\n{% endfor %}\n",
+    )
+    .unwrap();
+    let out = herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("templates/recap.wecom.j2:3: template syntax error"),
+        "{stderr}"
+    );
+}

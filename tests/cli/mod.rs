@@ -2,6 +2,7 @@
 
 mod check;
 mod commands;
+mod ops;
 
 use assert_cmd::Command;
 use std::path::Path;
