@@ -5,12 +5,14 @@
 mod budget;
 mod classify;
 mod console;
+mod forward;
 mod payload;
 mod sign;
 
 pub use budget::TokioClock;
 pub use classify::{Hint, reply as classify_reply};
 pub use console::ConsoleSink;
+pub use forward::{Forwarded, forward_send};
 pub use sign::{dingtalk as dingtalk_sign, feishu as feishu_sign};
 
 use crate::model::{

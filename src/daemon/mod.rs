@@ -3,6 +3,7 @@
 
 mod engine;
 mod http;
+pub mod manual;
 mod metrics;
 mod notices;
 mod queue;

@@ -123,7 +123,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     };
     let server = match ws.config.listen {
         Some(addr) => {
-            let (bound, server) = http::serve(addr, ledger.clone(), metrics.clone())
+            let (bound, server) = http::serve(addr, ledger.clone(), metrics.clone(), tx.clone())
                 .await
                 .map_err(|source| DaemonError::Listen { addr, source })?;
             info!(%bound, "serving /healthz and /metrics");

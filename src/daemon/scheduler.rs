@@ -4,16 +4,18 @@
 
 use super::Metrics;
 use super::engine::{Engine, Job as SendJob};
+use super::manual;
 use super::notices::notices;
 use super::queue::{Entry, Job, Queue};
 use super::workspace::Workspace;
 use crate::ledger::State;
 use crate::model::{ChannelSpec, DeliveryKey, Rule, When};
+use crate::model::{ManualError, SendRequest, SendResult};
 use crate::plan;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 
@@ -22,6 +24,12 @@ use tracing::{error, info, warn};
 pub enum Control {
     /// Reload config, events and templates (SIGHUP, file change).
     Reload,
+    /// A manual send (`POST /send`): carried out on the daemon's engine, so it shares the
+    /// daemon's rate budgets; the answer goes back on the oneshot once every channel is done.
+    Send(
+        Box<SendRequest>,
+        oneshot::Sender<Result<SendResult, ManualError>>,
+    ),
 }
 
 /// Loads the workspace (the daemon keeps the last good one when a reload is broken).
@@ -205,6 +213,29 @@ impl Scheduler {
     fn handle(&mut self, msg: Control) {
         match msg {
             Control::Reload => self.reload(),
+            Control::Send(req, reply) => self.manual(&req, reply),
+        }
+    }
+
+    /// Resolve a manual send against the current workspace now; deliver it as an in-flight
+    /// task (so shutdown lets it finish within the grace period like any other post).
+    fn manual(
+        &mut self,
+        req: &SendRequest,
+        reply: oneshot::Sender<Result<SendResult, ManualError>>,
+    ) {
+        let now = self.engine.clock.now();
+        match manual::resolve(&self.ws, &self.engine.ledger, req, now) {
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+            Ok(resolved) => {
+                info!(event = %resolved.event.id, kind = %resolved.kind, "manual send");
+                let (engine, ws) = (self.engine.clone(), self.ws.clone());
+                self.in_flight.spawn(async move {
+                    let _ = reply.send(Ok(manual::send(engine, ws, resolved).await));
+                });
+            }
         }
     }
 

@@ -166,8 +166,7 @@ impl Ledger {
             conn.busy_timeout(Duration::from_secs(5))
                 .map_err(|e| ledger.err("set busy timeout", e))?;
             if wal {
-                conn.pragma_update(None, "journal_mode", "WAL")
-                    .map_err(|e| ledger.err("enable WAL", e))?;
+                enable_wal(&conn).map_err(|e| ledger.err("enable WAL", e))?;
                 conn.pragma_update(None, "synchronous", "NORMAL")
                     .map_err(|e| ledger.err("set synchronous", e))?;
             }
@@ -466,5 +465,23 @@ impl Ledger {
                 Ok(row)
             })
             .collect()
+    }
+}
+
+/// Switch to WAL. Two processes opening a fresh ledger at once (the daemon starting while
+/// `herald send` runs) can both try; SQLite answers the loser `SQLITE_BUSY` at once, without
+/// its busy handler, so retry for as long as the busy timeout would have waited.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < Duration::from_secs(5) =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
     }
 }

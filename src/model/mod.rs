@@ -6,6 +6,7 @@ mod clock;
 mod delivery;
 mod event;
 mod kind;
+mod manual;
 mod message;
 mod platform;
 mod problem;
@@ -18,6 +19,7 @@ pub use event::{
     Contact, ContactKind, Event, EventFormat, EventStatus, Link, Speaker, Talk, TalkSlot,
 };
 pub use kind::{FieldChange, MessageKind};
+pub use manual::{ManualError, Refusal, SendLine, SendRequest, SendResult};
 pub use message::{Inline, Message, Part, PartBody};
 pub use platform::{Format, Limits, Platform};
 pub use problem::{Location, Problem};

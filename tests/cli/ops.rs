@@ -61,6 +61,37 @@ fn healthz_and_metrics_answer_on_the_configured_address() {
         "{metrics}"
     );
     herald(&config).arg("healthcheck").assert().success();
+    // A manual send goes through the running daemon (its budgets), recorded as the daemon's.
+    let out = herald(&config)
+        .args(["send", "e", "--kind", "announce"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("sent by the running daemon at {addr}"))
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("console: 1/1 part(s) sent; delivered"));
+    let again = herald(&config)
+        .args(["send", "e", "--kind", "announce"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    let wrong = herald(&config)
+        .args(["send", "e", "--kind", "announce", "--channel", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no channel `nope` in the config"));
     Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
@@ -68,4 +99,29 @@ fn healthz_and_metrics_answer_on_the_configured_address() {
         .unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(0));
     herald(&config).arg("healthcheck").assert().failure();
+    // With no daemon, the CLI sends itself.
+    let out = herald(&config)
+        .args(["send", "e", "--kind", "remind"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("running daemon"));
+    let rows = herald::ledger::Ledger::open(&dir.path().join("h.db"))
+        .unwrap()
+        .history(None)
+        .unwrap();
+    let by: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.rule.as_str(), r.claimed_by.as_str()))
+        .collect();
+    assert!(by.contains(&("announce", "daemon")), "{by:?}");
+    assert!(
+        by.iter()
+            .any(|(rule, who)| rule.starts_with("remind") && *who == "cli"),
+        "{by:?}"
+    );
 }

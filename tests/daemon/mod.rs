@@ -2,6 +2,7 @@
 //! output is captured, and a real SQLite ledger in a temp dir.
 
 mod flows;
+mod manual;
 mod process;
 mod restart;
 

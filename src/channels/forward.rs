@@ -1,0 +1,60 @@
+//! The CLI's side of the running daemon's `POST /send`: offer a manual send to the daemon on
+//! this machine so it shares the daemon's rate budgets; report when no daemon listens.
+
+use crate::model::{ManualError, SendRequest, SendResult};
+use reqwest::StatusCode;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// What became of a manual send offered to the running daemon.
+#[derive(Debug)]
+pub enum Forwarded {
+    /// Nothing listens on the address: no daemon is running; send in-process.
+    NoDaemon,
+    /// The daemon carried it out.
+    Done(SendResult),
+    /// The daemon refused the request as asked.
+    Refused(ManualError),
+    /// The daemon answered, but not with a result (shutting down, forbidden, broken answer).
+    Failed(String),
+}
+
+/// `herald send`: offer the request to the daemon listening on `addr`. Waits as long as a
+/// manual send may retry (its deadline) plus a margin.
+pub async fn forward_send(addr: SocketAddr, req: &SendRequest) -> Forwarded {
+    let client = match reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(11 * 60))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => return Forwarded::Failed(e.to_string()),
+    };
+    let answer = client
+        .post(format!("http://{addr}/send"))
+        .json(req)
+        .send()
+        .await;
+    let response = match answer {
+        Err(e) if e.is_connect() => return Forwarded::NoDaemon,
+        Err(e) => return Forwarded::Failed(format!("no answer from the daemon at {addr}: {e}")),
+        Ok(r) => r,
+    };
+    let status = response.status();
+    if status == StatusCode::OK {
+        return match response.json::<SendResult>().await {
+            Ok(result) => Forwarded::Done(result),
+            Err(e) => Forwarded::Failed(format!("unreadable answer from {addr}: {e}")),
+        };
+    }
+    if status == StatusCode::UNPROCESSABLE_ENTITY
+        && let Ok(Ok(e)) = response
+            .bytes()
+            .await
+            .map(|b| serde_json::from_slice::<ManualError>(&b))
+    {
+        return Forwarded::Refused(e);
+    }
+    Forwarded::Failed(format!("the daemon at {addr} answered {status}"))
+}

@@ -1,0 +1,186 @@
+//! Manual sends (`herald send`): which channels, under which ledger rule, refusing duplicates,
+//! then delivery through an engine. The running daemon runs this for `POST /send` on its own
+//! engine, so a manual send shares the daemon's per-robot rate budgets; without a daemon the CLI
+//! runs it in-process. Either way the ledger's unique key makes a second post impossible.
+
+use super::engine::{ChannelReport, Engine, Job};
+use super::workspace::Workspace;
+use crate::ledger::Ledger;
+use crate::model::{
+    ChannelSpec, DeliveryKey, Event, ManualError, MessageKind, Refusal, SendLine, SendRequest,
+    SendResult,
+};
+use crate::plan;
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// How long a manual send may keep retrying a transient failure.
+const MANUAL_DEADLINE: TimeDelta = TimeDelta::minutes(10);
+
+fn ledger_error(e: crate::ledger::LedgerError) -> ManualError {
+    ManualError::Ledger(e.to_string())
+}
+
+fn line(r: &ChannelReport) -> SendLine {
+    SendLine {
+        channel: r.channel.clone(),
+        parts_sent: r.parts_sent,
+        parts_total: r.parts_total,
+        verdict: r.outcome.as_ref().map(ToString::to_string),
+        note: r.note.clone(),
+        delivered: r.delivered(),
+    }
+}
+
+/// A request resolved against the workspace and ledger: channels grouped by ledger rule.
+#[derive(Debug)]
+pub struct Resolved {
+    pub event: Event,
+    pub kind: MessageKind,
+    pub by_rule: BTreeMap<String, Vec<ChannelSpec>>,
+    pub refused: Vec<Refusal>,
+}
+
+/// Resolve `req`: its event, its channels, and for each channel the ledger rule it takes.
+pub fn resolve(
+    ws: &Workspace,
+    ledger: &Ledger,
+    req: &SendRequest,
+    now: DateTime<Utc>,
+) -> Result<Resolved, ManualError> {
+    let event = ws
+        .event(&req.event)
+        .ok_or_else(|| ManualError::UnknownEvent(req.event.clone()))?
+        .clone();
+    let mut resolved = Resolved {
+        kind: req.kind,
+        by_rule: BTreeMap::new(),
+        refused: Vec::new(),
+        event,
+    };
+    for ch in targets(ws, &resolved.event, req)? {
+        match rule_key(ws, ledger, &resolved.event, req, &ch, now)? {
+            Ok(rule) => resolved.by_rule.entry(rule).or_default().push(ch),
+            Err(why) => resolved.refused.push(Refusal {
+                channel: ch.name,
+                why,
+            }),
+        }
+    }
+    Ok(resolved)
+}
+
+/// Deliver a resolved request through `engine` (its ledger, budgets and clock).
+pub async fn send(engine: Arc<Engine>, ws: Arc<Workspace>, resolved: Resolved) -> SendResult {
+    let event = Arc::new(resolved.event);
+    let mut sent = Vec::new();
+    for (rule, channels) in resolved.by_rule {
+        let now = engine.clock.now();
+        let job = Job {
+            key_event: event.id.clone(),
+            event: event.clone(),
+            kind: resolved.kind,
+            rule,
+            due: now,
+            deadline: now + MANUAL_DEADLINE,
+            changes: Vec::new(),
+            digest: Vec::new(),
+        };
+        let reports = engine.deliver(&ws.renderer, Arc::new(job), channels).await;
+        sent.extend(reports.iter().map(line));
+    }
+    SendResult {
+        refused: resolved.refused,
+        sent,
+    }
+}
+
+/// Channels named with --channel/--tag, else those the rules of this kind pick for the event.
+fn targets(
+    ws: &Workspace,
+    event: &Event,
+    req: &SendRequest,
+) -> Result<Vec<ChannelSpec>, ManualError> {
+    let channels = &ws.config.channels;
+    if req.channels.is_empty() && req.tags.is_empty() {
+        let mut picked: Vec<ChannelSpec> = Vec::new();
+        for rule in ws.config.rules.iter().filter(|r| r.kind == req.kind) {
+            for ch in plan::targets(rule, event, channels) {
+                if !picked.iter().any(|p| p.name == ch.name) {
+                    picked.push(ch.clone());
+                }
+            }
+        }
+        if picked.is_empty() {
+            return Err(ManualError::NoTargets {
+                kind: req.kind,
+                event: event.id.clone(),
+            });
+        }
+        return Ok(picked);
+    }
+    if let Some(name) = req
+        .channels
+        .iter()
+        .find(|n| !channels.iter().any(|c| &c.name == *n))
+    {
+        return Err(ManualError::UnknownChannel(name.clone()));
+    }
+    Ok(channels
+        .iter()
+        .filter(|c| req.channels.contains(&c.name) || req.tags.iter().any(|t| c.tags.contains(t)))
+        .cloned()
+        .collect())
+}
+
+/// The ledger rule for a manual send to `ch`: the first rule of this kind still pending for
+/// it (so the daemon will not post it again), or `manual:KIND` when no rule sends this kind.
+/// `Err` when it was already sent, unless `force`.
+fn rule_key(
+    ws: &Workspace,
+    ledger: &Ledger,
+    event: &Event,
+    req: &SendRequest,
+    ch: &ChannelSpec,
+    now: DateTime<Utc>,
+) -> Result<Result<String, String>, ManualError> {
+    let kind = req.kind;
+    if req.force {
+        return Ok(Ok(format!("manual:{kind}:{}", now.timestamp_millis())));
+    }
+    let key = |rule: &str| DeliveryKey {
+        event: event.id.clone(),
+        rule: rule.to_string(),
+        channel: ch.name.clone(),
+    };
+    let manual = format!("manual:{kind}");
+    if ledger.done(&key(&manual)).map_err(ledger_error)? {
+        return Ok(Err(already(&[manual])));
+    }
+    let rules = ws.config.rules.iter().filter(|r| {
+        r.kind == kind
+            && plan::targets(r, event, &ws.config.channels)
+                .iter()
+                .any(|c| c.name == ch.name)
+    });
+    let mut done = Vec::new();
+    for rule in rules {
+        if !ledger.done(&key(&rule.name)).map_err(ledger_error)? {
+            return Ok(Ok(rule.name.clone()));
+        }
+        done.push(rule.name.clone());
+    }
+    Ok(if done.is_empty() {
+        Ok(manual)
+    } else {
+        Err(already(&done))
+    })
+}
+
+fn already(done: &[String]) -> String {
+    format!(
+        "already sent (ledger: {}); use --force to send again",
+        done.join(", ")
+    )
+}

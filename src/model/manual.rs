@@ -1,0 +1,61 @@
+//! Manual sends as they travel from `herald send` to whoever carries them out (this process or
+//! the running daemon's `POST /send`): the request, the answer, and why a request is refused.
+
+use super::MessageKind;
+use serde::{Deserialize, Serialize};
+
+/// What the organizer asked for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendRequest {
+    pub event: String,
+    pub kind: MessageKind,
+    /// Channel names; empty with empty `tags` = the channels this kind's rules pick.
+    #[serde(default)]
+    pub channels: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Send even where the ledger says it was sent.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// A request that cannot be carried out as asked (the organizer's input is wrong).
+#[derive(Debug, Clone, thiserror::Error, Serialize, Deserialize)]
+pub enum ManualError {
+    #[error("no event `{0}` (see `herald list`)")]
+    UnknownEvent(String),
+    #[error("no channel `{0}` in the config")]
+    UnknownChannel(String),
+    #[error(
+        "no rule of kind {kind} picks a channel for `{event}`; name one with --channel or --tag"
+    )]
+    NoTargets { kind: MessageKind, event: String },
+    #[error("ledger: {0}")]
+    Ledger(String),
+}
+
+/// A channel the ledger says already has this message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Refusal {
+    pub channel: String,
+    pub why: String,
+}
+
+/// How one channel's manual delivery ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendLine {
+    pub channel: String,
+    pub parts_sent: usize,
+    pub parts_total: usize,
+    /// The platform's verdict on the last post, if anything was posted.
+    pub verdict: Option<String>,
+    pub note: Option<String>,
+    pub delivered: bool,
+}
+
+/// The whole answer to a manual send.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+pub struct SendResult {
+    pub refused: Vec<Refusal>,
+    pub sent: Vec<SendLine>,
+}

@@ -1,0 +1,122 @@
+//! Manual sends carried out by the running daemon (`Control::Send`, what `POST /send` does):
+//! they share the daemon's per-robot rate budget, take the place of pending rules, and are
+//! refused when the request is wrong.
+
+use super::{EVENT, Setup, at, sent, start};
+use crate::util::fake::{Fake, Spec};
+use herald::daemon::Control;
+use herald::model::{
+    Clock, ManualError, MessageKind, Platform, ScaledClock, SendRequest, SendResult,
+};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// One second before the announcements of EVENT (2030-05-25 10:00 +08:00) fall due.
+const ORIGIN: &str = "2030-05-25T09:59:59+08:00";
+
+/// A workspace whose only channel is a DingTalk robot served by a strict fake (20 a minute).
+async fn with_robot(events: usize) -> (Setup, Fake) {
+    let clock: Arc<dyn Clock> = Arc::new(ScaledClock::new(at(ORIGIN), 1.0));
+    let fake = Fake::start(Spec::new(Platform::Dingtalk), clock).await;
+    let setup = Setup::new(&[]);
+    std::fs::write(
+        setup.dir.path().join("robot.url"),
+        fake.webhook("fake-token-123"),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(setup.config()).unwrap();
+    std::fs::write(
+        setup.config(),
+        format!(
+            "{config}[[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\ntags = [\"all\"]\n"
+        ),
+    )
+    .unwrap();
+    for i in 0..events {
+        setup.write_event(&format!("ev{i:02}"), EVENT);
+    }
+    (setup, fake)
+}
+
+async fn manual(
+    control: &tokio::sync::mpsc::Sender<Control>,
+    req: SendRequest,
+) -> Result<SendResult, ManualError> {
+    let (reply, answer) = oneshot::channel();
+    control
+        .send(Control::Send(Box::new(req), reply))
+        .await
+        .unwrap();
+    answer.await.unwrap()
+}
+
+fn recap(event: &str) -> SendRequest {
+    SendRequest {
+        event: event.into(),
+        kind: MessageKind::Recap,
+        channels: vec!["robot".into()],
+        tags: Vec::new(),
+        force: false,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_manual_send_in_a_busy_minute_shares_the_daemons_budget() {
+    // 15 announcements fall due at one instant; 8 manual recaps arrive just before: 23 posts to
+    // a robot that takes 20 a minute. Two budgets would post ~40 in the first minute.
+    let (setup, fake) = with_robot(15).await;
+    let daemon = start(&setup, ORIGIN).await;
+    let mut manuals = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let control = daemon.control.clone();
+        manuals.spawn(async move { manual(&control, recap(&format!("ev{i:02}"))).await });
+    }
+    for result in manuals.join_all().await {
+        let result = result.unwrap();
+        assert!(result.refused.is_empty(), "{result:?}");
+        assert!(result.sent.iter().all(|l| l.delivered), "{result:?}");
+    }
+    daemon.run_until("2030-05-25T10:05:00+08:00").await;
+    daemon.stop().await;
+    fake.record(|r| assert_eq!((r.accepted.len(), r.throttled), (23, 0), "{:?}", r.rejected));
+    let rows = setup.rows();
+    assert_eq!(sent(&rows, "announce").len(), 15);
+    let recaps = sent(&rows, "recap");
+    assert_eq!(
+        recaps.len(),
+        8,
+        "the manual recaps took the recap rule's place"
+    );
+    assert!(recaps.iter().all(|r| r.claimed_by == "daemon"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_daemon_refuses_a_duplicate_or_a_wrong_request() {
+    let (setup, fake) = with_robot(1).await;
+    let daemon = start(&setup, ORIGIN).await;
+    let first = manual(&daemon.control, recap("ev00")).await.unwrap();
+    assert_eq!(first.sent.len(), 1);
+    let again = manual(&daemon.control, recap("ev00")).await.unwrap();
+    assert!(again.sent.is_empty());
+    assert_eq!(again.refused.len(), 1);
+    assert!(again.refused[0].why.contains("already sent"), "{again:?}");
+    let unknown = manual(&daemon.control, recap("nope")).await;
+    assert!(matches!(unknown, Err(ManualError::UnknownEvent(e)) if e == "nope"));
+    let mut wrong_channel = recap("ev00");
+    wrong_channel.channels = vec!["robto".into()];
+    let err = manual(&daemon.control, wrong_channel).await.unwrap_err();
+    assert!(
+        matches!(err, ManualError::UnknownChannel(ref c) if c == "robto"),
+        "{err}"
+    );
+    daemon.stop().await;
+    let recaps = sent(&setup.rows(), "recap");
+    assert_eq!(recaps.len(), 1, "{recaps:#?}");
+    let recap_posts = fake.record(|r| {
+        r.accepted
+            .iter()
+            .filter(|b| b.to_string().contains("回顾"))
+            .count()
+    });
+    assert_eq!(recap_posts, 1);
+}
