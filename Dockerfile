@@ -12,6 +12,7 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Dependencies first, so editing herald's code does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
+COPY .cargo .cargo
 RUN mkdir -p src tests && echo 'fn main() {}' > src/main.rs && touch src/lib.rs tests/main.rs \
     && cargo build --release --locked \
     && rm -rf src tests

@@ -256,8 +256,7 @@ fn healthcheck(path: &Path) -> anyhow::Result<()> {
 }
 
 fn run_daemon(path: &Path) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let opts = crate::daemon::RunOptions::new(

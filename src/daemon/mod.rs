@@ -4,6 +4,7 @@
 mod engine;
 mod http;
 pub mod manual;
+mod memory;
 mod metrics;
 mod notices;
 mod queue;

@@ -2,7 +2,7 @@
 //! a `change` message (old → new) on exactly the channels that got its announcement; a
 //! cancelled one gets `cancel`. The baseline is the snapshot stored when it was announced.
 
-use super::queue::{Entry, Job};
+use super::queue::{Entry, Job, Notice};
 use super::workspace::Workspace;
 use crate::ledger::Ledger;
 use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind};
@@ -119,12 +119,12 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
         out.push(Entry {
             due: now,
             deadline,
-            job: Job::Notice {
+            job: Job::Notice(Box::new(Notice {
                 event: index,
                 kind,
                 key,
                 changes,
-            },
+            })),
         });
     }
     out

@@ -14,13 +14,18 @@ pub enum Job {
     Rule { event: usize, rule: usize },
     /// Digest rule `rule` for the slot at `slot`.
     Digest { rule: usize, slot: DateTime<Utc> },
-    /// A change or cancel notice for `event`, to the channels that got its announcement.
-    Notice {
-        event: usize,
-        kind: MessageKind,
-        key: String,
-        changes: Vec<FieldChange>,
-    },
+    /// A change or cancel notice, to the channels that got the event's announcement (boxed:
+    /// rare, and it would otherwise make every entry three times bigger).
+    Notice(Box<Notice>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub event: usize,
+    pub kind: MessageKind,
+    /// The ledger rule key (`change:…`, `cancel`).
+    pub key: String,
+    pub changes: Vec<FieldChange>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,41 +35,77 @@ pub struct Entry {
     pub job: Job,
 }
 
-/// A min-heap on due time; ties keep insertion order.
+/// An entry in the heap, ordered by (due, insertion order) only.
+#[derive(Debug)]
+struct Queued {
+    seq: u64,
+    entry: Entry,
+}
+
+impl Queued {
+    fn key(&self) -> (DateTime<Utc>, u64) {
+        (self.entry.due, self.seq)
+    }
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Queued {}
+
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Queued {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
+/// A min-heap on due time; ties keep insertion order. The entries live in the heap itself:
+/// one allocation, about 64 bytes per entry.
 #[derive(Debug, Default)]
 pub struct Queue {
-    heap: BinaryHeap<Reverse<(DateTime<Utc>, u64)>>,
-    entries: std::collections::HashMap<u64, Entry>,
+    heap: BinaryHeap<Reverse<Queued>>,
     seq: u64,
 }
 
 impl Queue {
     pub fn push(&mut self, entry: Entry) {
         self.seq += 1;
-        self.heap.push(Reverse((entry.due, self.seq)));
-        self.entries.insert(self.seq, entry);
+        self.heap.push(Reverse(Queued {
+            seq: self.seq,
+            entry,
+        }));
+    }
+
+    /// Give back the room left over from building the queue (it is rebuilt on every reload).
+    pub fn shrink_to_fit(&mut self) {
+        self.heap.shrink_to_fit();
     }
 
     /// When the next entry falls due.
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        self.heap.peek().map(|Reverse((due, _))| *due)
+        self.heap.peek().map(|Reverse(q)| q.entry.due)
     }
 
     /// Remove and return every entry due at or before `now`, in due order.
     pub fn pop_due(&mut self, now: DateTime<Utc>) -> Vec<Entry> {
         let mut out = Vec::new();
-        while let Some(Reverse((due, seq))) = self.heap.peek().copied() {
-            if due > now {
-                break;
-            }
-            self.heap.pop();
-            out.extend(self.entries.remove(&seq));
+        while self.next_due().is_some_and(|due| due <= now) {
+            out.extend(self.heap.pop().map(|Reverse(q)| q.entry));
         }
         out
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.heap.len()
     }
 }
 

@@ -139,6 +139,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         ws.config.rules.len(),
     );
     let scheduler = Scheduler::new(ws, engine, metrics, loader);
+    super::memory::release_free_heap();
     info!(events, channels, rules, next_due = ?scheduler.next_due(), "herald running");
     if opts.watch {
         tokio::spawn(watch::sighup(tx));

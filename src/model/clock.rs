@@ -10,6 +10,11 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
     /// The tokio instant at which the wall clock reaches `at` (now, if `at` is past).
     fn instant_at(&self, at: DateTime<Utc>) -> Instant;
+    /// True when this is the machine's real clock, so the last stretch before a due instant
+    /// may be slept precisely on a thread (never for clocks driven by tokio's paused time).
+    fn is_real(&self) -> bool {
+        false
+    }
 }
 
 /// The machine's clock.
@@ -24,6 +29,10 @@ impl Clock for SystemClock {
     fn instant_at(&self, at: DateTime<Utc>) -> Instant {
         let wait = (at - Utc::now()).to_std().unwrap_or_default();
         Instant::now() + wait
+    }
+
+    fn is_real(&self) -> bool {
+        true
     }
 }
 
