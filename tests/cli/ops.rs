@@ -125,3 +125,85 @@ fn healthz_and_metrics_answer_on_the_configured_address() {
         "{by:?}"
     );
 }
+
+/// The value of one metric line (`name` including any labels) on the daemon at `addr`.
+fn metric(addr: &str, name: &str) -> Option<f64> {
+    let text = get(addr, "/metrics")?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Wait (up to 10 s: a process and inotify, not a timing assertion) until `ok` holds.
+fn eventually(what: &str, mut ok: impl FnMut() -> bool) {
+    let started = Instant::now();
+    while !ok() {
+        assert!(started.elapsed() < Duration::from_secs(10), "never: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn file_edits_and_sighup_reload_and_a_broken_config_keeps_the_last_good_one() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("events")).unwrap();
+    let event = "title = \"SOFA\"\nstart = 2031-01-01T10:00:00\nend = 2031-01-01T12:00:00\n";
+    std::fs::write(dir.path().join("events/e1.toml"), event).unwrap();
+    let config = dir.path().join("herald.toml");
+    let good = format!(
+        "[herald]\nledger = \"h.db\"\nlisten = \"{addr}\"\n[[channels]]\nname = \"console\"\nplatform = \"console\"\n"
+    );
+    std::fs::write(&config, &good).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let depth = || metric(&addr, "herald_queue_depth");
+    let reloads = |result: &str| {
+        metric(
+            &addr,
+            &format!("herald_reloads_total{{result=\"{result}\"}}"),
+        )
+        .unwrap_or(0.0)
+    };
+    eventually("the daemon answers", || depth() == Some(4.0));
+
+    // A new event file is picked up by the watcher: its four messages join the queue.
+    std::fs::write(dir.path().join("events/e2.toml"), event).unwrap();
+    eventually("the new event is planned", || depth() == Some(8.0));
+    assert!(reloads("ok") >= 1.0);
+
+    // A broken config is refused; the last good state keeps running.
+    std::fs::write(&config, "[herald\nledger = ").unwrap();
+    eventually("the broken config is refused", || reloads("error") >= 1.0);
+    assert_eq!(depth(), Some(8.0));
+
+    // SIGHUP reloads too (after the config is mended and the watcher has settled).
+    std::fs::write(&config, &good).unwrap();
+    eventually("the mended config is loaded", || reloads("ok") >= 2.0);
+    std::fs::remove_file(dir.path().join("events/e2.toml")).unwrap();
+    eventually("the removed event is dropped", || depth() == Some(4.0));
+    let before = reloads("ok");
+    Command::new("kill")
+        .arg("-HUP")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    eventually("SIGHUP reloads", || reloads("ok") > before);
+
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
