@@ -280,19 +280,33 @@ fn run_daemon(path: &Path) -> anyhow::Result<()> {
         })
 }
 
+/// Logs go to stderr: `HERALD_LOG` picks levels (`info`, `herald=debug,warn`); colours only
+/// on a terminal (never in journald or a file) and never with `NO_COLOR` set.
 fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let filter: Targets = std::env::var("HERALD_LOG")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
+    let default = || Targets::new().with_default(tracing::Level::INFO);
+    let filter: Targets = match std::env::var("HERALD_LOG") {
+        Err(_) => default(),
+        Ok(spec) => spec.parse().unwrap_or_else(|e| {
+            eprintln!("warning: HERALD_LOG={spec:?} is not a log filter ({e}); using `info`");
+            default()
+        }),
+    };
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Text => registry
-            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            registry
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_ansi(colour)
+                        .with_writer(std::io::stderr),
+                )
+                .try_init()
+        }
         LogFormat::Json => registry
             .with(
                 tracing_subscriber::fmt::layer()

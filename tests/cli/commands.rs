@@ -189,11 +189,14 @@ fn send_dry_run_posts_nothing_and_unknown_names_exit_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("wecom has no format `post`"));
+    // Logs to a pipe (journald, a file) carry no colour codes.
     herald(&config)
+        .env("HERALD_LOG", "info")
         .args(["send", "m8", "--kind", "announce"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("1/1 part(s) sent"));
+        .stdout(predicate::str::contains("1/1 part(s) sent"))
+        .stderr(predicate::str::contains("delivered").and(predicate::str::contains("\x1b[").not()));
     let out = herald(&config)
         .args(["history", "--json"])
         .output()
@@ -215,10 +218,14 @@ fn ping_console_and_completions() {
         .assert()
         .code(2);
     herald(&shipped_config())
+        .env("HERALD_LOG", "herald=loud")
         .args(["completions", "bash"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("herald"));
+        .stdout(predicate::str::contains("herald"))
+        .stderr(predicate::str::contains(
+            "warning: HERALD_LOG=\"herald=loud\" is not a log filter",
+        ));
     herald(&shipped_config())
         .arg("--version")
         .assert()
