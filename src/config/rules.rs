@@ -9,15 +9,20 @@ use chrono_tz::Tz;
 use std::str::FromStr;
 use toml::Spanned;
 
-/// Parse a cron slot: the `cron` crate's 6/7-field form, or the usual 5-field form.
+/// Parse a cron slot: the `cron` crate's 6/7-field form, or the usual 5-field form (whose
+/// weekday numbers are the usual ones: 0 or 7 is Sunday, 1 Monday).
 pub fn parse_slot(expr: &str) -> Result<Slot, String> {
-    let fields = expr.split_whitespace().count();
-    let full = match fields {
-        5 => format!("0 {expr}"),
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let full = match fields.len() {
+        5 => format!(
+            "0 {} {}",
+            fields[..4].join(" "),
+            weekday_names(fields[4]).map_err(|e| format!("bad cron expression `{expr}`: {e}"))?
+        ),
         6 | 7 => expr.to_string(),
-        _ => {
+        n => {
             return Err(format!(
-                "`{expr}` has {fields} fields; write 5 (min hour day month weekday) or 6-7 (with seconds)"
+                "`{expr}` has {n} fields; write 5 (min hour day month weekday) or 6-7 (with seconds)"
             ));
         }
     };
@@ -27,6 +32,57 @@ pub fn parse_slot(expr: &str) -> Result<Slot, String> {
         expr: expr.to_string(),
         schedule,
     })
+}
+
+const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/// A 5-field cron weekday field (`1-5`, `0,6`, `*/2`, `MON-FRI`, `7`) as the day names the
+/// `cron` crate reads the same way (it numbers weekdays 1-7 from Sunday, unlike usual cron).
+fn weekday_names(field: &str) -> Result<String, String> {
+    if field == "*" || field == "?" {
+        return Ok(field.to_string());
+    }
+    let day = |t: &str| -> Result<usize, String> {
+        if let Ok(n) = t.parse::<usize>() {
+            return if n <= 7 {
+                Ok(n % 7)
+            } else {
+                Err(format!("weekday {n} is not 0-7"))
+            };
+        }
+        WEEKDAYS
+            .iter()
+            .position(|d| d.eq_ignore_ascii_case(t))
+            .ok_or_else(|| format!("`{t}` is not a weekday (0-7 or SUN-SAT)"))
+    };
+    let mut days = [false; 7];
+    for item in field.split(',') {
+        let (range, step) = match item.split_once('/') {
+            Some((r, s)) => (
+                r,
+                s.parse::<usize>()
+                    .map_err(|_| format!("bad step in `{item}`"))?,
+            ),
+            None => (item, 1),
+        };
+        if step == 0 {
+            return Err(format!("bad step in `{item}`"));
+        }
+        let (from, to) = match range.split_once('-') {
+            _ if range == "*" => (0, 6),
+            Some((a, b)) => (day(a)?, if b == "7" { 7 } else { day(b)? }),
+            None if step > 1 => (day(range)?, 6),
+            None => (day(range)?, day(range)?),
+        };
+        if from > to {
+            return Err(format!("weekday range `{range}` runs backwards"));
+        }
+        for d in (from..=to).step_by(step) {
+            days[d % 7] = true;
+        }
+    }
+    let names: Vec<&str> = (0..7).filter(|&d| days[d]).map(|d| WEEKDAYS[d]).collect();
+    Ok(names.join(","))
 }
 
 /// Parse `start`, `end` or `due`, optionally followed by a signed duration (`start+30m`).
@@ -220,6 +276,38 @@ mod tests {
         assert!(parse_slot("0 0 9 * * MON").is_ok());
         assert!(parse_slot("9 * *").is_err());
         assert!(parse_slot("0 99 * * *").is_err());
+    }
+
+    /// Usual cron: 0 and 7 are Sunday, 1 is Monday; the planned instants must agree.
+    #[test]
+    fn five_field_weekdays_are_numbered_as_usual() {
+        let next = |expr: &str| {
+            let slot = parse_slot(expr).unwrap();
+            let after = chrono::NaiveDate::from_ymd_opt(2030, 1, 1) // a Tuesday
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc();
+            let days: Vec<String> = slot
+                .schedule
+                .after(&after)
+                .take(3)
+                .map(|t| t.format("%a").to_string())
+                .collect();
+            days.join(" ")
+        };
+        assert_eq!(next("0 9 * * 1"), "Mon Mon Mon");
+        assert_eq!(next("0 9 * * 0"), "Sun Sun Sun");
+        assert_eq!(next("0 9 * * 7"), "Sun Sun Sun");
+        assert_eq!(next("0 9 * * 1-5"), "Tue Wed Thu");
+        assert_eq!(next("0 9 * * 5-7"), "Fri Sat Sun");
+        assert_eq!(next("0 9 * * 0,6"), "Sat Sun Sat");
+        assert_eq!(next("0 9 * * */3"), "Wed Sat Sun");
+        assert_eq!(next("0 9 * * mon-wed"), "Tue Wed Mon");
+        assert_eq!(weekday_names("1-5").unwrap(), "Mon,Tue,Wed,Thu,Fri");
+        assert!(parse_slot("0 9 * * 8").is_err());
+        assert!(parse_slot("0 9 * * 5-1").is_err());
+        assert!(parse_slot("0 9 * * 1/0").is_err());
     }
 
     #[test]
