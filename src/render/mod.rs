@@ -272,10 +272,12 @@ fn title(req: &RenderRequest<'_>) -> String {
     format!("【{label}】{}", req.event.title)
 }
 
+/// Card buttons; URLs made link-safe like those in text (a raw `#` in a file name would cut
+/// the link on every platform).
 fn buttons(e: &Event, kind: MessageKind) -> Vec<Link> {
     let link = |title: &str, url: &str| Link {
         title: title.to_string(),
-        url: url.to_string(),
+        url: markup::href(url),
     };
     let mut out = Vec::new();
     match kind {
@@ -315,5 +317,5 @@ fn main_url(e: &Event, kind: MessageKind) -> Option<String> {
         .into_iter()
         .next()
         .map(|l| l.url)
-        .or_else(|| e.registration.clone())
+        .or_else(|| e.registration.as_deref().map(markup::href))
 }
