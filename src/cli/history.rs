@@ -10,14 +10,17 @@ pub fn run(path: &Path, event: Option<&str>, json: bool) -> anyhow::Result<()> {
             ps.len()
         ))
     })?;
-    let ledger = Ledger::open(&config.ledger_path)?;
+    let ledger = Ledger::open(&config.active_ledger())?;
     let rows = ledger.history(event)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     if rows.is_empty() {
-        println!("no deliveries recorded in {}", config.ledger_path.display());
+        println!(
+            "no deliveries recorded in {}",
+            config.active_ledger().display()
+        );
     }
     for r in rows {
         let verdict = match (r.errcode, &r.errmsg) {

@@ -37,7 +37,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     if args.dry_run {
-        let ledger = Ledger::open(&ws.config.ledger_path)?;
+        let ledger = Ledger::open(&ws.config.active_ledger())?;
         let resolved = manual::resolve(&ws, &ledger, &req, Utc::now()).map_err(bad_request)?;
         for r in &resolved.refused {
             eprintln!("{}: {}", r.channel, r.why);
@@ -74,7 +74,7 @@ fn bad_request(e: ManualError) -> anyhow::Error {
 
 /// No daemon is running: send from this process, through the same ledger.
 async fn send_here(ws: Workspace, req: &SendRequest) -> anyhow::Result<SendResult> {
-    let ledger = Arc::new(Ledger::open(&ws.config.ledger_path)?);
+    let ledger = Arc::new(Ledger::open(&ws.config.active_ledger())?);
     let resolved = manual::resolve(&ws, &ledger, req, Utc::now()).map_err(bad_request)?;
     let hub = Hub::new(
         ws.config.channels.clone(),

@@ -69,6 +69,15 @@ impl Config {
     pub fn channel(&self, name: &str) -> Option<&ChannelSpec> {
         self.channels.iter().find(|c| c.name == name)
     }
+
+    /// The ledger in use: `ledger`, or in demo mode `demo.db` beside it (so a demo never
+    /// mixes with real history). The daemon, `herald send` and `herald history` all use this.
+    pub fn active_ledger(&self) -> PathBuf {
+        match self.demo {
+            Some(_) => self.ledger_path.with_file_name("demo.db"),
+            None => self.ledger_path.clone(),
+        }
+    }
 }
 
 /// Where the config is: `--config`, else `HERALD_CONFIG`, else `config/herald.toml`.

@@ -61,15 +61,14 @@ impl RunOptions {
     }
 }
 
-/// The ledger path: in demo mode `demo.db` beside the configured ledger, reset every start.
+/// The ledger path; in demo mode the demo ledger is reset every start.
 fn ledger_path(ws: &Workspace) -> Result<PathBuf, DaemonError> {
-    let path = ws.config.ledger_path.clone();
+    let path = ws.config.active_ledger();
     if ws.config.demo.is_none() {
         return Ok(path);
     }
-    let demo = path.with_file_name("demo.db");
     for suffix in ["", "-wal", "-shm"] {
-        let p = PathBuf::from(format!("{}{suffix}", demo.display()));
+        let p = PathBuf::from(format!("{}{suffix}", path.display()));
         if p.exists() {
             std::fs::remove_file(&p).map_err(|source| DaemonError::Io {
                 path: p.clone(),
@@ -77,7 +76,7 @@ fn ledger_path(ws: &Workspace) -> Result<PathBuf, DaemonError> {
             })?;
         }
     }
-    Ok(demo)
+    Ok(path)
 }
 
 fn pick_clock(ws: &Workspace, given: Option<Arc<dyn Clock>>) -> Arc<dyn Clock> {

@@ -232,3 +232,28 @@ fn ping_console_and_completions() {
         .success()
         .stdout(predicate::str::contains("herald 0.1.0"));
 }
+
+/// In demo mode the daemon, `herald send` and `herald history` share the demo ledger.
+#[test]
+fn demo_mode_sends_and_history_use_the_demo_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("herald.toml");
+    std::fs::write(&config, "[herald]\nledger = \"h.db\"\n[demo]\nstart = \"2021-09-04T09:59:00+08:00\"\nspeed = 60\n[[channels]]\nname = \"console\"\nplatform = \"console\"\n").unwrap();
+    std::fs::create_dir(dir.path().join("events")).unwrap();
+    std::fs::copy(
+        super::shipped_config().with_file_name("events/sofa-meetup-8-chengdu.toml"),
+        dir.path().join("events/m8.toml"),
+    )
+    .unwrap();
+    herald(&config)
+        .args(["send", "m8", "--kind", "announce"])
+        .assert()
+        .success();
+    assert!(dir.path().join("demo.db").exists());
+    assert!(!dir.path().join("h.db").exists());
+    herald(&config)
+        .arg("history")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("m8").and(predicate::str::contains("announce")));
+}
