@@ -300,15 +300,20 @@ impl Ledger {
         )
     }
 
-    /// Has this delivery been decided (its first part has a row in any state)?
+    /// Has this delivery been decided? Yes once it has a row, unless every row so far is
+    /// sent and parts are still missing (herald stopped between two parts): then the rest
+    /// must still go out, and the engine skips the parts already sent.
     pub fn done(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
-        self.conn()
+        let (rows, sent, total): (u32, u32, u32) = self
+            .conn()
             .query_row(
-                "SELECT EXISTS (SELECT 1 FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3 AND part = 1)",
+                "SELECT COUNT(*), COALESCE(SUM(state = 'sent'), 0), COALESCE(MAX(parts_total), 0)
+                 FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3",
                 params![key.event, key.rule, key.channel],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .map_err(|e| self.err("check a delivery", e))
+            .map_err(|e| self.err("check a delivery", e))?;
+        Ok(rows > 0 && !(sent == rows && rows < total))
     }
 
     /// Rows, oldest claim first; only one event's if given.

@@ -77,3 +77,55 @@ async fn a_row_left_mid_post_becomes_ambiguous_and_is_not_reposted() {
         "re-posted an ambiguous delivery: {console}"
     );
 }
+
+/// Herald stopped between the two parts of a long announcement: at the next start the
+/// missing part goes out, and the part already sent is not posted again.
+#[tokio::test(start_paused = true)]
+async fn a_stop_between_parts_sends_the_missing_part_once() {
+    use crate::util::fake::{Fake, Spec};
+    use herald::model::{Clock, Platform, ScaledClock};
+    use std::sync::Arc;
+    let origin = "2021-09-04T09:59:59+08:00"; // the sample's announcement is due at 10:00
+    let clock: Arc<dyn Clock> = Arc::new(ScaledClock::new(at(origin), 1.0));
+    let fake = Fake::start(Spec::new(Platform::Wecom), clock).await;
+    let setup = Setup::new(&[]);
+    std::fs::write(
+        setup.dir.path().join("robot.url"),
+        fake.webhook("fake-token-123"),
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(setup.config()).unwrap();
+    std::fs::write(
+        setup.config(),
+        format!("{config}[[channels]]\nname = \"robot\"\nplatform = \"wecom\"\nwebhook = \"file:robot.url\"\n"),
+    )
+    .unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("config/events/sofa-meetup-8-chengdu.toml");
+    setup.write_event("m8", &std::fs::read_to_string(sample).unwrap());
+
+    let first = start(&setup, origin).await;
+    first.run_until("2021-09-04T10:01:00+08:00").await;
+    first.stop().await;
+    let parts = sent(&setup.rows(), "announce");
+    assert_eq!(parts.len(), 2, "the announcement is two parts on WeCom");
+    assert_eq!(fake.record(|r| r.accepted.len()), 2);
+    // As if herald had stopped after part 1: part 2 never claimed.
+    let db = rusqlite::Connection::open(setup.dir.path().join("herald.db")).unwrap();
+    db.execute(
+        "DELETE FROM deliveries WHERE rule = 'announce' AND part = 2",
+        [],
+    )
+    .unwrap();
+    drop(db);
+
+    let second = start(&setup, "2021-09-04T11:00:00+08:00").await;
+    second.run_until("2021-09-04T11:01:00+08:00").await;
+    second.stop().await;
+    let accepted = fake.record(|r| r.accepted.clone());
+    assert_eq!(accepted.len(), 3, "only the missing part is posted again");
+    let body = accepted[2]["markdown"]["content"].as_str().unwrap();
+    assert!(body.contains("(2/2)"), "{body}");
+    let parts = sent(&setup.rows(), "announce");
+    assert_eq!(parts.iter().map(|r| r.part).collect::<Vec<_>>(), [1, 2]);
+}

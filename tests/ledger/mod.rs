@@ -125,8 +125,20 @@ fn outcomes_map_to_states_with_errcode_and_attempts() {
         assert_eq!(rows[0].errcode, out.errcode);
         assert_eq!(rows[0].attempts, 3);
         assert_eq!(rows[0].finished_at, Some(t(1)));
-        assert!(ledger.done(&key).unwrap());
+        // Decided, except a sent part 1 of 2: part 2 must still go out.
+        assert_eq!(ledger.done(&key).unwrap(), *state != State::Sent, "{ch}");
     }
+    let Claim::Claimed(id) = ledger.claim(&req("a", 2)).unwrap() else {
+        panic!()
+    };
+    let key_a = DeliveryKey {
+        event: "ev".into(),
+        rule: "announce".into(),
+        channel: "a".into(),
+    };
+    assert!(ledger.done(&key_a).unwrap(), "part 2 claimed: decided");
+    ledger.finish(id, &cases[0].1, 1, t(2)).unwrap();
+    assert!(ledger.done(&key_a).unwrap(), "both parts sent");
     // Sent or ambiguous: a group that may have seen the announcement gets its changes.
     assert_eq!(
         ledger.sent_channels("ev", MessageKind::Announce).unwrap(),
