@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 use tracing::{debug, warn};
 
@@ -82,6 +82,9 @@ impl Default for HubSettings {
 pub struct PostReport {
     pub outcome: Outcome,
     pub attempts: u32,
+    /// Herald began to stop while this part waited (for the budget, a permit or a retry):
+    /// no request of it can have been delivered, so its claim may be released.
+    pub interrupted: bool,
 }
 
 struct Robot {
@@ -104,6 +107,8 @@ struct Inner {
     console: ConsoleSink,
     clock: Arc<dyn Clock>,
     permits: Semaphore,
+    /// Set when herald stops: waits end, requests already sent finish.
+    stopping: watch::Sender<bool>,
 }
 
 impl Hub {
@@ -136,6 +141,7 @@ impl Hub {
                 console,
                 clock,
                 permits: Semaphore::new(settings.max_concurrency.max(1)),
+                stopping: watch::Sender::new(false),
             }),
         };
         hub.update(channels);
@@ -159,6 +165,17 @@ impl Hub {
             next.insert(spec.name.clone(), Arc::new(Robot { spec, budget }));
         }
         *robots = next;
+    }
+
+    /// Herald is stopping: posts waiting for a budget, a permit or a retry give up at once
+    /// (`PostReport::interrupted`); requests already on the wire finish.
+    pub fn stop_waiting(&self) {
+        self.inner.stopping.send_replace(true);
+    }
+
+    async fn stopped(&self) {
+        let mut rx = self.inner.stopping.subscribe();
+        let _ = rx.wait_for(|stopping| *stopping).await;
     }
 
     pub fn spec(&self, name: &str) -> Option<ChannelSpec> {
@@ -213,14 +230,25 @@ impl Hub {
         let (mut attempts, mut resigned, mut backoff) = (0, false, settings.base_backoff);
         let mut last: Option<Outcome> = None;
         loop {
-            if !robot.budget.acquire(deadline).await {
+            let budget = tokio::select! {
+                biased;
+                () = self.stopped() => return interrupted(attempts),
+                ok = robot.budget.acquire(deadline) => ok,
+            };
+            if !budget {
                 let outcome = last.unwrap_or_else(|| {
                     transient("the deadline passed while waiting for the robot's rate budget")
                 });
                 return report(outcome, attempts);
             }
+            let permit = tokio::select! {
+                biased;
+                () = self.stopped() => return interrupted(attempts),
+                p = self.inner.permits.acquire() => p.expect("semaphore never closed"),
+            };
             attempts += 1;
             let (outcome, hint) = self.send_once(robot, message, index).await;
+            drop(permit);
             debug!(channel = %robot.spec.name, attempt = attempts, outcome = %outcome, "posted");
             match (outcome.class, hint) {
                 (OutcomeClass::Permanent, Hint::Resign) if !resigned => resigned = true,
@@ -235,7 +263,11 @@ impl Hub {
                         return report(outcome, attempts);
                     }
                     last = Some(outcome);
-                    tokio::time::sleep(wait).await;
+                    tokio::select! {
+                        biased;
+                        () = self.stopped() => return interrupted(attempts),
+                        () = tokio::time::sleep(wait) => {}
+                    }
                 }
                 _ => return report(outcome, attempts),
             }
@@ -262,12 +294,6 @@ impl Hub {
                 sign::dingtalk(ts, secret.expose_secret())
             ));
         }
-        let _permit = self
-            .inner
-            .permits
-            .acquire()
-            .await
-            .expect("semaphore never closed");
         let sent = self.inner.client.post(url).json(&body).send().await;
         match sent {
             Ok(resp) => {
@@ -346,7 +372,18 @@ fn robot_key(spec: &ChannelSpec) -> String {
 }
 
 fn report(outcome: Outcome, attempts: u32) -> PostReport {
-    PostReport { outcome, attempts }
+    PostReport {
+        outcome,
+        attempts,
+        interrupted: false,
+    }
+}
+
+fn interrupted(attempts: u32) -> PostReport {
+    PostReport {
+        interrupted: true,
+        ..report(transient("not posted: herald stopped first"), attempts)
+    }
 }
 
 fn permanent(why: String) -> Outcome {

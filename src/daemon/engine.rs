@@ -210,6 +210,14 @@ impl Engine {
                 .hub
                 .post_part(&ch.name, &message, part - 1, deadline)
                 .await;
+            if posted.interrupted {
+                if let Err(e) = self.ledger.release(id) {
+                    warn!(%key, part, error = %e, "could not release the claim; it will show as ambiguous");
+                }
+                info!(%key, part, "not posted before shutdown; planned again at the next start");
+                report.note = Some("not posted: herald stopped first".to_string());
+                return report;
+            }
             self.metrics.delivery(
                 ch.platform.as_str(),
                 job.kind.as_str(),

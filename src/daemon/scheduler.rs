@@ -194,6 +194,7 @@ impl Scheduler {
     }
 
     async fn drain(&mut self) {
+        self.engine.hub.stop_waiting();
         while self.in_flight.try_join_next().is_some() {}
         let grace = self.ws.config.send.shutdown_grace;
         info!(

@@ -245,6 +245,18 @@ impl Ledger {
         .map(|mut rows| rows.pop())
     }
 
+    /// Give back a claim whose part was never posted (herald stopped while it waited): the
+    /// next start plans it again. Only a row still `claimed` can be released.
+    pub fn release(&self, id: i64) -> Result<bool, LedgerError> {
+        self.conn()
+            .execute(
+                "DELETE FROM deliveries WHERE id = ?1 AND state = 'claimed'",
+                params![id],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.err("release a claim", e))
+    }
+
     /// Record the verdict of a claimed row: delivered → sent, ambiguous → ambiguous, else failed.
     pub fn finish(
         &self,
@@ -338,15 +350,6 @@ impl Ledger {
         self.conn()
             .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while posting' WHERE state = 'claimed' AND claimed_by = ?1", [by])
             .map_err(|e| self.err("resolve claimed rows", e))
-    }
-
-    /// Delete a row so it can be claimed again (an operator re-posting after checking).
-    pub fn release(&self, id: i64) -> Result<bool, LedgerError> {
-        let n = self
-            .conn()
-            .execute("DELETE FROM deliveries WHERE id = ?1", [id])
-            .map_err(|e| self.err("release a row", e))?;
-        Ok(n == 1)
     }
 
     /// Channels whose first part of a `kind` message about `event` was sent — or may have

@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 const ORIGIN: &str = "2030-05-25T09:59:59+08:00";
 
 /// A workspace whose only channel is a DingTalk robot served by a strict fake (20 a minute).
-async fn with_robot(events: usize) -> (Setup, Fake) {
+pub(super) async fn with_robot(events: usize) -> (Setup, Fake) {
     let clock: Arc<dyn Clock> = Arc::new(ScaledClock::new(at(ORIGIN), 1.0));
     let fake = Fake::start(Spec::new(Platform::Dingtalk), clock).await;
     let setup = Setup::new(&[]);

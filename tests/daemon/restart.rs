@@ -129,3 +129,30 @@ async fn a_stop_between_parts_sends_the_missing_part_once() {
     let parts = sent(&setup.rows(), "announce");
     assert_eq!(parts.iter().map(|r| r.part).collect::<Vec<_>>(), [1, 2]);
 }
+
+/// Stopping while posts wait for a robot's rate budget: those posts are given back, not left
+/// claimed (and so never shown as ambiguous or lost); the next start posts them, each once.
+#[tokio::test(start_paused = true)]
+async fn a_stop_while_posts_wait_for_the_budget_loses_none() {
+    // 25 announcements due at 10:00 to one robot that takes 20 a minute.
+    let (setup, fake) = super::manual::with_robot(25).await;
+    let first = start(&setup, "2030-05-25T09:59:59+08:00").await;
+    first.run_until("2030-05-25T10:00:30+08:00").await;
+    first.stop().await;
+    let rows = setup.rows();
+    let posted = sent(&rows, "announce").len();
+    assert!((5..25).contains(&posted), "{posted} sent before the stop");
+    assert!(
+        rows.iter().all(|r| r.state == State::Sent),
+        "a waiting post left a row behind: {rows:#?}"
+    );
+
+    let second = start(&setup, "2030-05-25T10:05:00+08:00").await;
+    second.run_until("2030-05-25T10:07:00+08:00").await;
+    second.stop().await;
+    let rows = setup.rows();
+    assert_eq!(sent(&rows, "announce").len(), 25);
+    assert!(rows.iter().all(|r| r.state == State::Sent), "{rows:#?}");
+    assert_eq!(fake.record(|r| r.accepted.len()), 25);
+    assert_eq!(fake.record(|r| r.throttled), 0);
+}

@@ -172,10 +172,14 @@ fn rows_left_claimed_by_a_crash_become_ambiguous_on_reopen() {
         ledger.claim(&req("c", 1)).unwrap(),
         Claim::Taken(_)
     ));
-    // Until an operator releases it.
-    assert!(ledger.release(rows[0].id).unwrap());
+    // An ambiguous row cannot be released (only a claim whose part never left can).
+    assert!(!ledger.release(rows[0].id).unwrap());
+    let Claim::Claimed(id) = ledger.claim(&req("c", 2)).unwrap() else {
+        panic!()
+    };
+    assert!(ledger.release(id).unwrap());
     assert!(matches!(
-        ledger.claim(&req("c", 1)).unwrap(),
+        ledger.claim(&req("c", 2)).unwrap(),
         Claim::Claimed(_)
     ));
 }
