@@ -11,7 +11,7 @@ use crate::model::{Clock, Problem, ScaledClock, SystemClock};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tracing::info;
 
 #[derive(Debug, thiserror::Error)]
@@ -115,8 +115,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         "daemon",
     ));
     let (tx, rx) = opts.control.unwrap_or_else(|| mpsc::channel(1));
+    let reload = Arc::new(Notify::new());
     let _watcher = if opts.watch {
-        start_watchers(&ws, &opts.config_path, tx.clone())
+        start_watchers(&ws, &opts.config_path, reload.clone())
     } else {
         None
     };
@@ -141,9 +142,9 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     super::memory::release_free_heap();
     info!(events, channels, rules, next_due = ?scheduler.next_due(), "herald running");
     if opts.watch {
-        tokio::spawn(watch::sighup(tx));
+        tokio::spawn(watch::sighup(reload.clone()));
     }
-    scheduler.run(rx, shutdown).await;
+    scheduler.run(rx, reload, shutdown).await;
     if let Some(server) = server {
         server.abort();
     }
@@ -154,7 +155,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
 fn start_watchers(
     ws: &Workspace,
     config_path: &Path,
-    tx: mpsc::Sender<Control>,
+    reload: Arc<Notify>,
 ) -> Option<notify::RecommendedWatcher> {
     // Folders, not files: editors replace files by renaming, which would end a file watch.
     let config_dir = config_path.parent().unwrap_or(Path::new("."));
@@ -163,7 +164,7 @@ fn start_watchers(
         ws.config.events_dir.as_path(),
         ws.config.templates_dir.as_path(),
     ];
-    match watch::watch_files(&paths, tx) {
+    match watch::watch_files(&paths, reload) {
         Ok(w) => Some(w),
         Err(e) => {
             tracing::warn!(error = %e, "cannot watch files; reload with SIGHUP");

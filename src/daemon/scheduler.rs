@@ -15,14 +15,15 @@ use crate::plan;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tracing::{error, info, warn};
 
 /// Messages to the running scheduler.
 #[derive(Debug)]
 pub enum Control {
-    /// Reload config, events and templates (SIGHUP, file change).
+    /// Reload config, events and templates (file changes and SIGHUP arrive on their own
+    /// coalescing signal; this is for callers that hold the control channel).
     Reload,
     /// A manual send (`POST /send`): carried out on the daemon's engine, so it shares the
     /// daemon's rate budgets; the answer goes back on the oneshot once every channel is done.
@@ -170,6 +171,7 @@ impl Scheduler {
     pub async fn run(
         mut self,
         mut control: mpsc::Receiver<Control>,
+        reload: Arc<Notify>,
         shutdown: impl Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
@@ -187,6 +189,7 @@ impl Scheduler {
             tokio::select! {
                 () = sleep_until(wake, self.engine.clock.is_real()) => {}
                 Some(msg) = control.recv() => self.handle(msg),
+                () = reload.notified() => self.reload(),
                 () = &mut shutdown => break,
             }
         }

@@ -1,23 +1,24 @@
 //! Reload triggers: SIGHUP, and file changes under the config file, events and templates
 //! (inotify via `notify`, no polling). Bursts of changes coalesce into one reload.
 
-use super::scheduler::Control;
 use notify::{RecursiveMode, Watcher};
 use std::path::Path;
-use tokio::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// Watch `paths` (files or folders; missing ones are skipped). Keep the watcher alive.
 pub fn watch_files(
     paths: &[&Path],
-    tx: mpsc::Sender<Control>,
+    reload: Arc<Notify>,
 ) -> notify::Result<notify::RecommendedWatcher> {
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         if let Ok(event) = res
             && (event.kind.is_modify() || event.kind.is_create() || event.kind.is_remove())
             && event.paths.iter().any(|p| is_watched(p))
         {
-            // A full channel means a reload is already pending: this change is covered.
-            let _ = tx.try_send(Control::Reload);
+            // `Notify` keeps at most one pending reload: a burst of changes is one reload,
+            // and nothing else queued for the scheduler (manual sends) can crowd it out.
+            reload.notify_one();
         }
     })?;
     for path in paths.iter().filter(|p| p.exists()) {
@@ -32,13 +33,13 @@ fn is_watched(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "toml" || e == "j2")
 }
 
-/// Send a reload on every SIGHUP.
-pub async fn sighup(tx: mpsc::Sender<Control>) {
+/// Ask for a reload on every SIGHUP.
+pub async fn sighup(reload: Arc<Notify>) {
     let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
         return;
     };
     while hup.recv().await.is_some() {
-        let _ = tx.try_send(Control::Reload);
+        reload.notify_one();
     }
 }
 
