@@ -111,9 +111,12 @@ fn feishu(code: i64) -> (OutcomeClass, Hint) {
 }
 
 /// Classify a transport failure. A request that never connected can be retried; one that
-/// may have reached the platform (timeout, reset after sending) is ambiguous.
+/// could not even be built (a bad URL) never will succeed; one that may have reached the
+/// platform (timeout, reset after sending) is ambiguous.
 pub fn transport(err: &reqwest::Error) -> Outcome {
-    let class = if err.is_connect() || err.is_builder() {
+    let class = if err.is_builder() {
+        OutcomeClass::Permanent
+    } else if err.is_connect() {
         OutcomeClass::Transient
     } else {
         OutcomeClass::Ambiguous

@@ -4,6 +4,7 @@ use super::Checker;
 use super::raw::RawChannel;
 use super::secret::{is_indirect, resolve};
 use crate::model::{ChannelSpec, Format, Mentions, Platform};
+use secrecy::ExposeSecret;
 use std::str::FromStr;
 
 impl Checker<'_> {
@@ -80,7 +81,19 @@ impl Checker<'_> {
                 );
                 None
             }
-            (Some(w), _) => Some(Some(self.secret(w, "webhook")?)),
+            (Some(w), _) => {
+                let url = self.secret(w, "webhook")?;
+                if let Err(why) = check_webhook(url.expose_secret()) {
+                    // The message names the problem, never the value (it holds the token).
+                    self.at(
+                        w.span().start,
+                        format!("field `webhook`: the resolved value is not a usable URL: {why}"),
+                        Some("the robot's full webhook URL, e.g. https://oapi.dingtalk.com/robot/send?access_token=…"),
+                    );
+                    return None;
+                }
+                Some(Some(url))
+            }
         }
     }
 
@@ -106,6 +119,18 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// A webhook must be an absolute http(s) URL with a host.
+fn check_webhook(value: &str) -> Result<(), String> {
+    let url = url::Url::parse(value.trim()).map_err(|e| e.to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("scheme `{}` is not http or https", url.scheme()));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("it has no host".to_string());
+    }
+    Ok(())
 }
 
 fn parse_format(platform: Platform, s: &str) -> Result<Format, String> {

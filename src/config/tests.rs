@@ -85,6 +85,31 @@ secret = "${MISSING_VAR}"
     );
 }
 
+/// A webhook that resolves to something that is not an http(s) URL is refused by `check`,
+/// without showing the value (it is the robot's credential).
+#[test]
+fn a_webhook_that_is_not_a_url_is_a_problem_without_its_value() {
+    for webhook in [
+        "${DT_TOKEN}",
+        "ftp://x.example/${DT_TOKEN}",
+        "http://?k=${DT_TOKEN}",
+    ] {
+        let text = format!(
+            "[[channels]]\nname = \"dt\"\nplatform = \"dingtalk\"\nwebhook = \"{webhook}\"\n"
+        );
+        let errs = parse_str(&text).unwrap_err();
+        let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{webhook}: {shown:?}");
+        assert!(
+            shown[0].starts_with(
+                "cfg/herald.toml:4:11: field `webhook`: the resolved value is not a usable URL"
+            ),
+            "{shown:?}"
+        );
+        assert!(!shown[0].contains("fake-token-123"), "{shown:?}");
+    }
+}
+
 #[test]
 fn every_rule_problem_is_reported() {
     let text = r#"
