@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
 
+/// The zone of events and rules when `[herald].timezone` does not name one.
+pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Shanghai;
+
 /// The validated configuration. Relative paths are resolved against the config file's folder.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -166,7 +169,7 @@ impl Checker<'_> {
             Some(z) => self.parsed(z, "herald.timezone", |s| {
                 s.parse::<Tz>().map_err(|_| format!("unknown zone `{s}`"))
             }),
-            None => Some(chrono_tz::Asia::Shanghai),
+            None => Some(DEFAULT_ZONE),
         };
         let listen = raw.herald.listen.as_ref().and_then(|l| {
             self.parsed(l, "herald.listen", |s| {

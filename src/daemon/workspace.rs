@@ -28,25 +28,10 @@ impl Workspace {
     pub fn load(config_path: &Path) -> Loaded {
         let config = match config::load(config_path) {
             Ok(c) => c,
-            Err(problems) => {
-                return Loaded {
-                    workspace: None,
-                    problems,
-                };
-            }
+            Err(problems) => return Workspace::load_without_config(config_path, problems),
         };
         let (events, mut problems) = source::load_dir(&config.events_dir, config.zone);
-        let overrides = config
-            .templates_dir
-            .is_dir()
-            .then_some(config.templates_dir.as_path());
-        let renderer = match Renderer::new(overrides) {
-            Ok(r) => Some(Arc::new(r)),
-            Err(mut ps) => {
-                problems.append(&mut ps);
-                None
-            }
-        };
+        let renderer = renderer(&config.templates_dir, &mut problems);
         let workspace = renderer.map(|renderer| Workspace {
             config,
             events,
@@ -54,6 +39,21 @@ impl Workspace {
         });
         Loaded {
             workspace,
+            problems,
+        }
+    }
+
+    /// The config is broken, so nothing can run; still check the events and templates in
+    /// the default folders beside it (when they exist), so one `check` shows every problem.
+    fn load_without_config(config_path: &Path, mut problems: Vec<Problem>) -> Loaded {
+        let dir = config_path.parent().unwrap_or(Path::new("."));
+        let events = dir.join("events");
+        if events.is_dir() {
+            problems.extend(source::load_dir(&events, config::DEFAULT_ZONE).1);
+        }
+        renderer(&dir.join("templates"), &mut problems);
+        Loaded {
+            workspace: None,
             problems,
         }
     }
@@ -91,6 +91,18 @@ fn keep_last_good(events: &mut Vec<Event>, previous: &Workspace, problems: &[Pro
         let from_broken = old.source.as_ref().is_some_and(|s| broken.contains(s));
         if from_broken && !ids.contains(&old.id) {
             events.push(old.clone());
+        }
+    }
+}
+
+/// The renderer with the overrides in `templates` (if that folder exists); its problems are
+/// added to `problems`.
+fn renderer(templates: &Path, problems: &mut Vec<Problem>) -> Option<Arc<Renderer>> {
+    match Renderer::new(templates.is_dir().then_some(templates)) {
+        Ok(r) => Some(Arc::new(r)),
+        Err(ps) => {
+            problems.extend(ps);
+            None
         }
     }
 }

@@ -77,6 +77,25 @@ fn broken_config_exits_2_with_location() {
         .stderr(predicate::str::contains(
             "herald.toml:2:12: field `herald.timezone`: unknown zone `Mars/Olympus`",
         ));
+    // A broken config does not hide the problems of the events and templates beside it.
+    fs::create_dir(dir.path().join("events")).unwrap();
+    fs::write(
+        dir.path().join("events/e.toml"),
+        "title = \"x\"\nstart = 2031-01-01T12:00:00\nend = 2031-01-01T10:00:00\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("templates")).unwrap();
+    fs::write(dir.path().join("templates/announce.j2"), "{% if %}\n").unwrap();
+    herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("unknown zone `Mars/Olympus`")
+                .and(predicate::str::contains("e.toml:3:"))
+                .and(predicate::str::contains("announce.j2:1"))
+                .and(predicate::str::contains("3 problem(s)")),
+        );
 }
 
 #[test]
