@@ -144,3 +144,32 @@ async fn transient_failures_stop_at_the_deadline() {
     );
     let _ = Format::Markdown;
 }
+
+/// A robot configured above the platform's limit (30 a minute on DingTalk's 20) is throttled
+/// for real by the fake, which then refuses it for 10 minutes: herald pauses the robot for
+/// that penalty instead of hammering it, and every message is still delivered.
+#[tokio::test(start_paused = true)]
+async fn a_robot_over_the_platform_limit_waits_out_the_real_penalty() {
+    let clock = clock();
+    let fake = fake(Platform::Dingtalk, true, &clock).await;
+    let mut robot = channel(&fake, "robot", Platform::Dingtalk, Format::Text, true);
+    robot.per_minute = 30;
+    let hub = hub(vec![robot], clock);
+    let message = sample(MessageKind::Remind, Platform::Dingtalk, Format::Text);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..25 {
+        let (hub, message) = (hub.clone(), message.clone());
+        tasks.spawn(async move { hub.post_part("robot", &message, 0, far()).await });
+    }
+    let reports = tasks.join_all().await;
+    assert!(
+        reports
+            .iter()
+            .all(|r| r.outcome.class == OutcomeClass::Delivered),
+        "{reports:?}"
+    );
+    // One throttle reply: nothing more was sent while the robot was penalized.
+    fake.record(|r| assert_eq!((r.accepted.len(), r.throttled), (25, 1)));
+    assert!(started.elapsed() >= Duration::from_secs(600));
+}

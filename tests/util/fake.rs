@@ -73,6 +73,8 @@ struct Shared {
     clock: Arc<dyn Clock>,
     faults: Mutex<VecDeque<Fault>>,
     window: Mutex<VecDeque<Instant>>,
+    /// DingTalk: after a throttle the robot refuses everything until this instant.
+    penalty_until: Mutex<Option<Instant>>,
     record: Mutex<Record>,
 }
 
@@ -90,6 +92,7 @@ impl Fake {
             clock,
             faults: Mutex::default(),
             window: Mutex::default(),
+            penalty_until: Mutex::default(),
             record: Mutex::default(),
         });
         let app = axum::Router::new()
@@ -167,9 +170,18 @@ async fn fault(s: &Shared) -> Option<Response> {
     })
 }
 
-/// Sliding window: at most `limit` accepted messages in any `window`.
+/// DingTalk throttles a robot that went over its limit for 10 minutes.
+const DINGTALK_PENALTY: Duration = Duration::from_secs(600);
+
+/// Sliding window: at most `limit` accepted messages in any `window`; on DingTalk a robot
+/// that went over is refused for 10 minutes, as the real service does.
 fn admit(s: &Shared) -> bool {
     let now = Instant::now();
+    let mut penalty = s.penalty_until.lock().unwrap();
+    if penalty.is_some_and(|until| now < until) {
+        s.record.lock().unwrap().throttled += 1;
+        return false;
+    }
     let mut w = s.window.lock().unwrap();
     while w
         .front()
@@ -183,10 +195,35 @@ fn admit(s: &Shared) -> bool {
         .count();
     if w.len() >= s.spec.per_minute || s.spec.per_second.is_some_and(|n| last_second >= n) {
         s.record.lock().unwrap().throttled += 1;
+        if s.spec.platform == Platform::Dingtalk {
+            *penalty = Some(now + DINGTALK_PENALTY);
+        }
         return false;
     }
     w.push_back(now);
     true
+}
+
+/// What a Feishu reader sees of a post or card: its `title`, `text` and `content` strings,
+/// not JSON keys, tags or link targets (a keyword must be in the visible text).
+fn visible_text(v: &Value) -> String {
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("title" | "text" | "content", Value::String(s)) => out.push(s.clone()),
+                        _ => walk(v, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut out);
+    out.join("\n")
 }
 
 fn hmac(key: &[u8], msg: &[u8]) -> String {
@@ -379,11 +416,11 @@ async fn feishu(State(s): State<Arc<Shared>>, Path(token): Path<String>, body: S
         Some("post") => v
             .pointer("/content/post/zh_cn")
             .filter(|p| p["content"].is_array())
-            .map(|p| p.to_string()),
+            .map(visible_text),
         Some("interactive") => v
             .get("card")
             .filter(|c| c["elements"].is_array())
-            .map(|c| c.to_string()),
+            .map(visible_text),
         _ => return reject(&s, 9499, "Bad Request"),
     };
     let Some(text) = text else {
