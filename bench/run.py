@@ -2,7 +2,7 @@
 """herald vs. a plain Python bot (DingtalkChatbot + APScheduler), side by side, against the
 same fake DingTalk server on loopback. Writes BENCHMARKS.md.
 
-    python3 bench/run.py            # full run (about 12 minutes), medians of 3 runs
+    python3 bench/run.py            # full run (about 25 minutes), medians of 3 runs
     python3 bench/run.py --quick    # 1 run, 15 s idle window (for a smoke test)
 
 Builds herald (release) and the fake server, and installs the Python bot into bench/.venv.

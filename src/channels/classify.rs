@@ -40,7 +40,10 @@ pub fn reply(platform: Platform, status: u16, body: &str) -> (Outcome, Hint) {
         },
         None if status >= 500 => (OutcomeClass::Transient, Hint::None),
         None if status == 429 => (OutcomeClass::Transient, Hint::Throttled),
-        // 2xx without a verdict, or a 4xx: the request was refused as sent.
+        // 2xx without a verdict (a proxy's page, a cut body): it may have been posted, so it
+        // is never re-posted automatically.
+        None if (200..300).contains(&status) => (OutcomeClass::Ambiguous, Hint::None),
+        // A 4xx without a verdict: the request was refused as sent.
         None => (OutcomeClass::Permanent, Hint::None),
     };
     let errmsg = msg.or_else(|| {
@@ -208,7 +211,8 @@ mod tests {
             class(d, 502, "<html>bad gateway</html>"),
             (Transient, Hint::None, None)
         );
-        assert_eq!(class(d, 200, "not json").0, Permanent);
+        assert_eq!(class(d, 200, "not json").0, Ambiguous);
+        assert_eq!(class(d, 404, "<html>not found</html>").0, Permanent);
     }
 
     #[test]
