@@ -112,6 +112,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// Cards that show a summary (a clipped description and a link), not the whole text:
+    /// they go out as one part, since several would repeat the same title and link.
+    pub fn is_summary_card(self) -> bool {
+        matches!(
+            self,
+            Format::Link | Format::FeedCard | Format::News | Format::TemplateCard
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Markdown => "markdown",

@@ -96,7 +96,14 @@ impl Renderer {
             .map_err(err)?;
         let title = title(req);
         let dialect = Dialect::of(req.platform, req.format);
-        let limit = Limits::of(req.platform, req.format).content_bytes;
+        let url = main_url(req.event, req.kind);
+        // A card with a link shows a summary: one part. Without a link it goes out as the
+        // platform's markdown (see channels::payload), split like any text.
+        let limit = if req.format.is_summary_card() && url.is_some() {
+            usize::MAX
+        } else {
+            Limits::of(req.platform, req.format).content_bytes
+        };
         let bodies = split::split(markup::parse(&markup), dialect, limit, &title);
         let total = bodies.len();
         Ok(Message {
@@ -115,7 +122,7 @@ impl Renderer {
                 .collect(),
             buttons: buttons(req.event, req.kind),
             cover: req.event.cover.clone(),
-            url: main_url(req.event, req.kind),
+            url,
         })
     }
 

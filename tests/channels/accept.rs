@@ -257,3 +257,24 @@ async fn ping_reaches_every_platform_even_in_keyword_mode() {
         assert_eq!(fake.record(|r| r.accepted.len()), 1);
     }
 }
+
+/// A summary card of a long recap is one card, not several with the same title and link;
+/// the same recap as markdown is split into parts.
+#[test]
+fn a_long_recap_as_a_card_is_one_card() {
+    for (platform, card) in [
+        (Platform::Wecom, Format::News),
+        (Platform::Wecom, Format::TemplateCard),
+        (Platform::Dingtalk, Format::Link),
+    ] {
+        let message = sample(MessageKind::Recap, platform, card);
+        assert!(message.url.is_some());
+        assert_eq!(message.parts.len(), 1, "{platform} {card}");
+    }
+    assert!(
+        sample(MessageKind::Recap, Platform::Wecom, Format::Markdown)
+            .parts
+            .len()
+            > 1
+    );
+}
