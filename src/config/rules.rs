@@ -116,6 +116,30 @@ fn default_deadline(kind: MessageKind) -> Deadline {
     Deadline { anchor, offset }
 }
 
+/// Whether a rule can never go out before its deadline, whatever the event (the end is never
+/// before the start). Slotted rules depend on the calendar, so only exact offsets are judged.
+fn never_before_deadline(when: &When, deadline: Deadline) -> bool {
+    use DeadlineAnchor as D;
+    if deadline.anchor == D::Due {
+        return deadline.offset <= TimeDelta::zero();
+    }
+    let When::Event {
+        anchor,
+        offset,
+        slot: None,
+        ..
+    } = when
+    else {
+        return false;
+    };
+    match (anchor, deadline.anchor) {
+        (Anchor::Start, D::Start) | (Anchor::End, D::End) | (Anchor::End, D::Start) => {
+            *offset >= deadline.offset
+        }
+        _ => false,
+    }
+}
+
 impl Checker<'_> {
     pub(super) fn rule(&mut self, raw: &RawRule, zone: Tz) -> Option<Rule> {
         let kind = self.parsed(&raw.kind, "rules.kind", MessageKind::from_str);
@@ -165,6 +189,18 @@ impl Checker<'_> {
                 require_slides,
             }
         };
+        if never_before_deadline(&when, deadline) {
+            let at = raw.deadline.as_ref().map_or(raw.name.span(), |d| d.span());
+            self.at(
+                at.start,
+                format!(
+                    "rule `{}`: it falls due at or after its deadline, so it would always be recorded as missed",
+                    raw.name.get_ref()
+                ),
+                Some("give it a later `deadline`, e.g. deadline = \"start+30m\""),
+            );
+            return None;
+        }
         Some(Rule {
             name: raw.name.get_ref().clone(),
             kind: kind?,

@@ -110,6 +110,33 @@ fn a_webhook_that_is_not_a_url_is_a_problem_without_its_value() {
     }
 }
 
+/// A rule that falls due at or after its own deadline would only ever be "missed".
+#[test]
+fn a_rule_due_at_its_deadline_is_a_problem() {
+    let rule = |extra: &str| format!("[[rules]]\nname = \"r\"\nkind = \"remind\"\n{extra}");
+    for bad in [
+        "offset = \"0\"\n",                         // due = start = default deadline
+        "anchor = \"end\"\ndeadline = \"start\"\n", // end is never before start
+        "offset = \"-1h\"\ndeadline = \"due\"\n",
+    ] {
+        let errs = parse_str(&rule(bad)).unwrap_err();
+        assert!(
+            errs[0]
+                .to_string()
+                .contains("rule `r`: it falls due at or after its deadline"),
+            "{bad}: {errs:?}"
+        );
+    }
+    for good in [
+        "offset = \"-1h\"\n",
+        "offset = \"0\"\ndeadline = \"start+30m\"\n",
+        "offset = \"-1d\"\nslot = \"0 10 * * *\"\n",
+        "offset = \"0\"\ndeadline = \"due+10m\"\n",
+    ] {
+        assert!(parse_str(&rule(good)).is_ok(), "{good}");
+    }
+}
+
 #[test]
 fn every_rule_problem_is_reported() {
     let text = r#"
