@@ -434,6 +434,17 @@ pub fn request_body(
     signed_body(spec, message, index, now_ms)
 }
 
+/// What the platform measures of part `index` and its limit: WeCom the text or markdown
+/// content field, DingTalk and Feishu the whole request body (for `herald preview`).
+pub fn measured_bytes(
+    spec: &ChannelSpec,
+    message: &Message,
+    index: usize,
+) -> Result<(usize, usize), ChannelError> {
+    let body = payload::body(spec, message, index)?;
+    Ok(payload::limited_bytes(spec, &body))
+}
+
 /// Checks shared by `herald check` and the send path: every part builds, fits the
 /// platform's byte limit, and (keyword mode) contains one of the robot's keywords.
 pub fn check_message(spec: &ChannelSpec, message: &Message) -> Result<(), ChannelError> {

@@ -3,7 +3,7 @@
 
 use super::Exit;
 use crate::channels;
-use crate::model::{ChannelSpec, Format, Limits, MessageKind, Platform};
+use crate::model::{ChannelSpec, Format, MessageKind, Platform};
 use crate::render::RenderRequest;
 use chrono::{DateTime, Utc};
 use std::path::Path;
@@ -37,17 +37,16 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         .renderer
         .render(&req)
         .map_err(|e| Exit::bad_input(e.to_string()))?;
+    let mut spec = ChannelSpec::console("preview");
+    spec.platform = args.platform;
+    spec.format = format;
     if args.json {
-        let mut spec = ChannelSpec::console("preview");
-        spec.platform = args.platform;
-        spec.format = format;
         let bodies = (0..message.parts.len())
             .map(|i| channels::request_body(&spec, &message, i, now.timestamp_millis()))
             .collect::<Result<Vec<_>, _>>()?;
         println!("{}", serde_json::to_string_pretty(&bodies)?);
         return Ok(());
     }
-    let limit = Limits::of(args.platform, format).content_bytes;
     println!(
         "{} · {} · {} · {} part(s) · title: {}",
         event.id,
@@ -56,13 +55,12 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         message.parts.len(),
         message.title
     );
-    for part in &message.parts {
+    for (i, part) in message.parts.iter().enumerate() {
+        // Measured as the platform does (WeCom: the content; others: the request body).
+        let (bytes, limit) = channels::measured_bytes(&spec, &message, i)?;
         println!(
-            "\n── part {}/{} · {} / {} bytes ──",
-            part.index,
-            part.total,
-            part.bytes(),
-            limit
+            "\n── part {}/{} · {bytes} / {limit} bytes ──",
+            part.index, part.total
         );
         println!("{}", part.body.plain());
     }

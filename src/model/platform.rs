@@ -142,6 +142,9 @@ impl fmt::Display for Format {
     }
 }
 
+/// Bytes kept free in a WeCom markdown part for `<@userid>` mentions (about ten of them).
+pub const WECOM_MENTION_ROOM: usize = 256;
+
 /// Byte limits for one (platform, format).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Limits {
@@ -160,8 +163,10 @@ impl Limits {
                 content_bytes: 2048,
                 body_bytes: None,
             },
+            // Markdown: 4096 [W1], less room for the `<@userid>` mentions appended to the
+            // last part (WeCom has no mention field for markdown).
             (Platform::Wecom, _) => Limits {
-                content_bytes: 4096,
+                content_bytes: 4096 - WECOM_MENTION_ROOM,
                 body_bytes: None,
             },
             // DingTalk limits the whole body to 20 000 bytes [D5]; keep 2 000 for the envelope

@@ -278,3 +278,55 @@ fn a_long_recap_as_a_card_is_one_card() {
             > 1
     );
 }
+
+/// WeCom markdown has no mention field: `<@userid>` goes into the last part's content, so
+/// parts must leave room for it. An announcement of about 4,000 bytes (under WeCom's 4,096
+/// alone, over it with ten mentions) and every kind of every fixture still fit.
+#[test]
+fn wecom_markdown_parts_leave_room_for_mentions() {
+    use herald::render::{RenderRequest, Renderer};
+    use herald::source::parse_event;
+    let renderer = Renderer::new(None).unwrap();
+    let render = |event: &herald::model::Event, kind, format| {
+        let req = RenderRequest {
+            event,
+            kind,
+            platform: Platform::Wecom,
+            format,
+            now: event.start.to_utc() - chrono::TimeDelta::hours(20),
+            changes: &[],
+            digest: std::slice::from_ref(event),
+        };
+        renderer.render(&req).unwrap()
+    };
+    let mut spec = herald::model::ChannelSpec::console("wecom");
+    spec.platform = Platform::Wecom;
+    spec.format = Format::Markdown;
+    spec.mentions.user_ids = (0..10).map(|i| format!("user-{i:02}-abcdefghij")).collect();
+    // Grow one abstract until the whole text (measured unsplit, as a template card in the
+    // same markdown dialect) is about 4,000 bytes.
+    let sized = (0..2000)
+        .map(|k| {
+            let text = format!(
+                "title = \"SOFA\"\nstart = 2031-01-01T10:00:00\nend = 2031-01-01T12:00:00\nregistration = \"https://example.com/r\"\n[[talks]]\ntitle = \"t\"\nabstract = \"{}\"\n",
+                "啊".repeat(k * 5)
+            );
+            parse_event(std::path::Path::new("e.toml"), &text, chrono_tz::Asia::Shanghai).unwrap()
+        })
+        .find(|e| render(e, MessageKind::Announce, Format::TemplateCard).parts[0].bytes() >= 3950)
+        .unwrap();
+    let whole = render(&sized, MessageKind::Announce, Format::TemplateCard).parts[0].bytes();
+    assert!((3950..4050).contains(&whole), "{whole}");
+    let mut events = crate::render::fixtures();
+    events.push(sized);
+    for event in &events {
+        for kind in [
+            MessageKind::Announce,
+            MessageKind::Remind,
+            MessageKind::Recap,
+        ] {
+            let message = render(event, kind, Format::Markdown);
+            check_message(&spec, &message).unwrap_or_else(|e| panic!("{}: {e}", event.id));
+        }
+    }
+}
