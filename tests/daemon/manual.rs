@@ -19,19 +19,7 @@ pub(super) async fn with_robot(events: usize) -> (Setup, Fake) {
     let clock: Arc<dyn Clock> = Arc::new(ScaledClock::new(at(ORIGIN), 1.0));
     let fake = Fake::start(Spec::new(Platform::Dingtalk), clock).await;
     let setup = Setup::new(&[]);
-    std::fs::write(
-        setup.dir.path().join("robot.url"),
-        fake.webhook("fake-token-123"),
-    )
-    .unwrap();
-    let config = std::fs::read_to_string(setup.config()).unwrap();
-    std::fs::write(
-        setup.config(),
-        format!(
-            "{config}[[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\ntags = [\"all\"]\n"
-        ),
-    )
-    .unwrap();
+    setup.add_robot(&fake, Platform::Dingtalk);
     for i in 0..events {
         setup.write_event(&format!("ev{i:02}"), EVENT);
     }

@@ -69,6 +69,25 @@ impl Setup {
         .unwrap();
     }
 
+    /// Add a channel `robot` on `platform` whose webhook (read from a file, as a secret
+    /// would be) points at `fake`.
+    pub fn add_robot(&self, fake: &crate::util::fake::Fake, platform: herald::model::Platform) {
+        std::fs::write(
+            self.dir.path().join("robot.url"),
+            fake.webhook("fake-token-123"),
+        )
+        .unwrap();
+        let config = std::fs::read_to_string(self.config()).unwrap();
+        std::fs::write(
+            self.config(),
+            format!(
+                "{config}[[channels]]\nname = \"robot\"\nplatform = \"{}\"\nwebhook = \"file:robot.url\"\ntags = [\"all\"]\n",
+                platform.as_str()
+            ),
+        )
+        .unwrap();
+    }
+
     pub fn ledger(&self) -> Ledger {
         Ledger::open(&self.dir.path().join("herald.db")).unwrap()
     }

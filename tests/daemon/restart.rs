@@ -89,17 +89,7 @@ async fn a_stop_between_parts_sends_the_missing_part_once() {
     let clock: Arc<dyn Clock> = Arc::new(ScaledClock::new(at(origin), 1.0));
     let fake = Fake::start(Spec::new(Platform::Wecom), clock).await;
     let setup = Setup::new(&[]);
-    std::fs::write(
-        setup.dir.path().join("robot.url"),
-        fake.webhook("fake-token-123"),
-    )
-    .unwrap();
-    let config = std::fs::read_to_string(setup.config()).unwrap();
-    std::fs::write(
-        setup.config(),
-        format!("{config}[[channels]]\nname = \"robot\"\nplatform = \"wecom\"\nwebhook = \"file:robot.url\"\n"),
-    )
-    .unwrap();
+    setup.add_robot(&fake, Platform::Wecom);
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("config/events/sofa-meetup-8-chengdu.toml");
     setup.write_event("m8", &std::fs::read_to_string(sample).unwrap());
