@@ -147,15 +147,7 @@ fn plan_lists_the_samples_deliveries_from_the_demo_start() {
 
 #[test]
 fn send_dry_run_posts_nothing_and_unknown_names_exit_2() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("herald.toml");
-    std::fs::write(&config, "[herald]\nevents = \"events\"\nledger = \"h.db\"\n[[channels]]\nname = \"console\"\nplatform = \"console\"\n").unwrap();
-    std::fs::create_dir(dir.path().join("events")).unwrap();
-    std::fs::copy(
-        super::shipped_config().with_file_name("events/sofa-meetup-8-chengdu.toml"),
-        dir.path().join("events/m8.toml"),
-    )
-    .unwrap();
+    let (_dir, config) = with_sample("[herald]\nevents = \"events\"\nledger = \"h.db\"\n");
     herald(&config)
         .args(["send", "m8", "--kind", "announce", "--dry-run"])
         .assert()
@@ -236,15 +228,9 @@ fn ping_console_and_completions() {
 /// In demo mode the daemon, `herald send` and `herald history` share the demo ledger.
 #[test]
 fn demo_mode_sends_and_history_use_the_demo_ledger() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("herald.toml");
-    std::fs::write(&config, "[herald]\nledger = \"h.db\"\n[demo]\nstart = \"2021-09-04T09:59:00+08:00\"\nspeed = 60\n[[channels]]\nname = \"console\"\nplatform = \"console\"\n").unwrap();
-    std::fs::create_dir(dir.path().join("events")).unwrap();
-    std::fs::copy(
-        super::shipped_config().with_file_name("events/sofa-meetup-8-chengdu.toml"),
-        dir.path().join("events/m8.toml"),
-    )
-    .unwrap();
+    let (dir, config) = with_sample(
+        "[herald]\nledger = \"h.db\"\n[demo]\nstart = \"2021-09-04T09:59:00+08:00\"\nspeed = 60\n",
+    );
     herald(&config)
         .args(["send", "m8", "--kind", "announce"])
         .assert()
@@ -256,4 +242,22 @@ fn demo_mode_sends_and_history_use_the_demo_ledger() {
         .assert()
         .success()
         .stdout(predicate::str::contains("m8").and(predicate::str::contains("announce")));
+}
+
+/// A temp workspace: `head` plus a console channel, and the Chengdu sample as event `m8`.
+fn with_sample(head: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("herald.toml");
+    std::fs::write(
+        &config,
+        format!("{head}[[channels]]\nname = \"console\"\nplatform = \"console\"\n"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("events")).unwrap();
+    std::fs::copy(
+        super::shipped_config().with_file_name("events/sofa-meetup-8-chengdu.toml"),
+        dir.path().join("events/m8.toml"),
+    )
+    .unwrap();
+    (dir, config)
 }

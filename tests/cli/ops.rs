@@ -2,6 +2,8 @@
 //! manual sends through the daemon, reloads on file edits and SIGHUP, exit on SIGTERM.
 
 use super::herald;
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -129,49 +131,29 @@ fn healthz_and_metrics_answer_on_the_configured_address() {
     );
     herald(&config).arg("healthcheck").assert().success();
     // A manual send goes through the running daemon (its budgets), recorded as the daemon's.
-    let out = herald(&config)
+    herald(&config)
         .args(["send", "e", "--kind", "announce"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains(&format!("sent by the running daemon at {addr}"))
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("console: 1/1 part(s) sent; delivered"));
-    let again = herald(&config)
+        .assert()
+        .success()
+        .stderr(contains(format!("sent by the running daemon at {addr}")))
+        .stdout(contains("console: 1/1 part(s) sent; delivered"));
+    herald(&config)
         .args(["send", "e", "--kind", "announce"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        again.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
-    let wrong = herald(&config)
+        .assert()
+        .code(2);
+    herald(&config)
         .args(["send", "e", "--kind", "announce", "--channel", "nope"])
-        .output()
-        .unwrap();
-    assert_eq!(wrong.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&wrong.stderr).contains("no channel `nope` in the config"));
+        .assert()
+        .code(2)
+        .stderr(contains("no channel `nope` in the config"));
     assert_eq!(daemon.stop(), Some(0));
     herald(&config).arg("healthcheck").assert().failure();
     // With no daemon, the CLI sends itself.
-    let out = herald(&config)
+    herald(&config)
         .args(["send", "e", "--kind", "remind"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("running daemon"));
+        .assert()
+        .success()
+        .stderr(contains("running daemon").not());
     let rows = herald::ledger::Ledger::open(&daemon.path("h.db"))
         .unwrap()
         .history(None)
