@@ -2,7 +2,7 @@
 //! ambiguous. The platform's word counts, not HTTP's: a 200 with a non-zero errcode is a
 //! failure. Codes from `shared/docs/platform-apis.md` §1.7, §2.7, §3.7.
 
-use crate::model::{Outcome, OutcomeClass, Platform};
+use crate::model::{Outcome, OutcomeClass, Platform, ServerErrors};
 use serde_json::Value;
 
 /// What the retry loop should do beyond the class: wait out a throttle, or re-sign once.
@@ -111,6 +111,19 @@ fn feishu(code: i64) -> (OutcomeClass, Hint) {
         // 9499 bad request, 19022 IP, 19024 keywords, 19036 too large, …
         _ => (Permanent, Hint::None),
     }
+}
+
+/// Apply a channel's `server_errors` choice: a 5xx means the platform's front door had the
+/// body; by default it is retried (most are outages before the message was processed), for
+/// groups where a duplicate is worse than a manual check it is ambiguous instead.
+pub fn server_errors(classified: (Outcome, Hint), choice: ServerErrors) -> (Outcome, Hint) {
+    let (mut outcome, hint) = classified;
+    let server_error = outcome.http_status.is_some_and(|s| s >= 500);
+    if server_error && outcome.class == OutcomeClass::Transient && choice == ServerErrors::Ambiguous
+    {
+        outcome.class = OutcomeClass::Ambiguous;
+    }
+    (outcome, hint)
 }
 
 /// Classify a transport failure. A request that never connected can be retried; one that

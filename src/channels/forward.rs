@@ -3,7 +3,8 @@
 
 use crate::model::{ManualError, SendRequest, SendResult};
 use reqwest::StatusCode;
-use std::net::SocketAddr;
+use secrecy::{ExposeSecret, SecretString};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 /// What became of a manual send offered to the running daemon.
@@ -21,7 +22,12 @@ pub enum Forwarded {
 
 /// `herald send`: offer the request to the daemon listening on `addr`. Waits as long as a
 /// manual send may retry (its deadline) plus a margin.
-pub async fn forward_send(addr: SocketAddr, req: &SendRequest) -> Forwarded {
+pub async fn forward_send(
+    addr: SocketAddr,
+    req: &SendRequest,
+    token: Option<&SecretString>,
+) -> Forwarded {
+    let addr = reachable(addr);
     let client = match reqwest::Client::builder()
         .no_proxy()
         .connect_timeout(Duration::from_secs(2))
@@ -31,11 +37,11 @@ pub async fn forward_send(addr: SocketAddr, req: &SendRequest) -> Forwarded {
         Ok(c) => c,
         Err(e) => return Forwarded::Failed(e.to_string()),
     };
-    let answer = client
-        .post(format!("http://{addr}/send"))
-        .json(req)
-        .send()
-        .await;
+    let mut request = client.post(format!("http://{addr}/send")).json(req);
+    if let Some(token) = token {
+        request = request.bearer_auth(token.expose_secret());
+    }
+    let answer = request.send().await;
     let response = match answer {
         Err(e) if e.is_connect() => return Forwarded::NoDaemon,
         Err(e) => return Forwarded::Failed(format!("no answer from the daemon at {addr}: {e}")),
@@ -56,5 +62,19 @@ pub async fn forward_send(addr: SocketAddr, req: &SendRequest) -> Forwarded {
     {
         return Forwarded::Refused(e);
     }
+    if status == StatusCode::UNAUTHORIZED {
+        return Forwarded::Failed(format!(
+            "the daemon at {addr} refused the admin token: set `[herald] admin_token` the same for both, or run `herald send` where it can read the daemon's admin.token beside the ledger"
+        ));
+    }
     Forwarded::Failed(format!("the daemon at {addr} answered {status}"))
+}
+
+/// A daemon listening on every address (`0.0.0.0`, `::`) is reached on loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
+        _ => addr,
+    }
 }

@@ -77,6 +77,29 @@ impl Default for HubSettings {
     }
 }
 
+/// What the caller does around each request of a part, so the ledger always knows whether a
+/// request may be on the wire. The engine moves the part to `posting` before a request goes
+/// out and back to `claimed` when it surely did not arrive and will be retried.
+pub trait Gate: Sync {
+    /// Right before a request goes out. An error means it must not go out (the ledger could
+    /// not record it): the part waits and tries again, like a transient failure.
+    fn on_wire(&self) -> impl Future<Output = Result<(), String>> + Send;
+    /// The request surely did not reach the group and will be retried.
+    fn off_wire(&self) -> impl Future<Output = Result<(), String>> + Send;
+}
+
+/// No bookkeeping around requests (the connectivity ping, which has no ledger row).
+pub struct NoGate;
+
+impl Gate for NoGate {
+    async fn on_wire(&self) -> Result<(), String> {
+        Ok(())
+    }
+    async fn off_wire(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
 /// How one part's post ended.
 #[derive(Debug, Clone)]
 pub struct PostReport {
@@ -173,7 +196,8 @@ impl Hub {
         self.inner.stopping.send_replace(true);
     }
 
-    async fn stopped(&self) {
+    /// Resolves once herald is stopping.
+    pub async fn stopped(&self) {
         let mut rx = self.inner.stopping.subscribe();
         let _ = rx.wait_for(|stopping| *stopping).await;
     }
@@ -200,6 +224,7 @@ impl Hub {
         message: &Message,
         index: usize,
         deadline: Instant,
+        gate: &impl Gate,
     ) -> PostReport {
         let Some(robot) = self.robot(channel) else {
             return report(
@@ -207,16 +232,13 @@ impl Hub {
                 0,
             );
         };
-        if robot.spec.platform == Platform::Console {
-            return match self.inner.console.write(channel, message, index) {
-                Ok(()) => report(Outcome::delivered(), 1),
-                Err(e) => report(permanent(format!("console: {e}")), 1),
-            };
-        }
-        if let Err(e) = check_part(&robot.spec, message, index) {
+        if robot.spec.platform != Platform::Console
+            && let Err(e) = check_part(&robot.spec, message, index)
+        {
             return report(permanent(e.to_string()), 0);
         }
-        self.attempt_until(&robot, message, index, deadline).await
+        self.attempt_until(&robot, message, index, deadline, gate)
+            .await
     }
 
     async fn attempt_until(
@@ -225,16 +247,19 @@ impl Hub {
         message: &Message,
         index: usize,
         deadline: Instant,
+        gate: &impl Gate,
     ) -> PostReport {
         let settings = &self.inner.settings;
         let (mut attempts, mut resigned, mut backoff) = (0, false, settings.base_backoff);
         let mut last: Option<Outcome> = None;
         loop {
-            let budget = tokio::select! {
-                biased;
-                () = self.stopped() => return interrupted(attempts),
-                ok = robot.budget.acquire(deadline) => ok,
-            };
+            // The console sink has no platform limit to respect.
+            let budget = robot.spec.platform == Platform::Console
+                || tokio::select! {
+                    biased;
+                    () = self.stopped() => return interrupted(attempts),
+                    ok = robot.budget.acquire(deadline) => ok,
+                };
             if !budget {
                 let outcome = last.unwrap_or_else(|| {
                     transient("the deadline passed while waiting for the robot's rate budget")
@@ -246,36 +271,71 @@ impl Hub {
                 () = self.stopped() => return interrupted(attempts),
                 p = self.inner.permits.acquire() => p.expect("semaphore never closed"),
             };
-            attempts += 1;
-            let (outcome, hint) = self.send_once(robot, message, index).await;
-            drop(permit);
-            debug!(channel = %robot.spec.name, attempt = attempts, outcome = %outcome, "posted");
-            match (outcome.class, hint) {
-                (OutcomeClass::Permanent, Hint::Resign) if !resigned => resigned = true,
-                (OutcomeClass::Transient, hint) => {
-                    if hint == Hint::Throttled {
-                        warn!(channel = %robot.spec.name, errcode = ?outcome.errcode, pause_s = robot.budget.penalty().as_secs(), "throttled by the platform; pausing this robot");
-                        robot.budget.throttled();
-                    }
-                    let wait = jitter(backoff);
-                    backoff = (backoff * 2).min(settings.max_backoff);
-                    if Instant::now() + wait >= deadline {
-                        return report(outcome, attempts);
-                    }
-                    last = Some(outcome);
-                    tokio::select! {
-                        biased;
-                        () = self.stopped() => return interrupted(attempts),
-                        () = tokio::time::sleep(wait) => {}
-                    }
+            let (outcome, hint, on_wire) = match gate.on_wire().await {
+                Ok(()) => {
+                    attempts += 1;
+                    let (outcome, hint) = self.send_once(robot, message, index).await;
+                    debug!(channel = %robot.spec.name, attempt = attempts, outcome = %outcome, "posted");
+                    (outcome, hint, true)
                 }
-                _ => return report(outcome, attempts),
+                Err(why) => (held(&why), Hint::None, false),
+            };
+            drop(permit);
+            let resign =
+                outcome.class == OutcomeClass::Permanent && hint == Hint::Resign && !resigned;
+            let again = outcome.class == OutcomeClass::Transient || resign;
+            if on_wire
+                && again
+                && let Err(why) = gate.off_wire().await
+            {
+                // The ledger still says "posting": this run does not post the part again, and
+                // after a crash it shows as ambiguous, which is the safe side.
+                warn!(channel = %robot.spec.name, error = %why, "cannot record that the request did not arrive");
+                return report(outcome, attempts);
+            }
+            if resign {
+                resigned = true;
+                continue;
+            }
+            if outcome.class != OutcomeClass::Transient {
+                return report(outcome, attempts);
+            }
+            if hint == Hint::Throttled {
+                warn!(channel = %robot.spec.name, errcode = ?outcome.errcode, pause_s = robot.budget.penalty().as_secs(), "throttled by the platform; pausing this robot");
+                robot.budget.throttled();
+            }
+            let wait = jitter(backoff);
+            backoff = (backoff * 2).min(settings.max_backoff);
+            if Instant::now() + wait >= deadline {
+                return report(outcome, attempts);
+            }
+            last = Some(outcome);
+            tokio::select! {
+                biased;
+                () = self.stopped() => return interrupted(attempts),
+                () = tokio::time::sleep(wait) => {}
             }
         }
     }
 
-    /// One HTTP request, freshly signed.
+    /// One request to the robot: the console sink writes the part, a webhook gets it signed.
     async fn send_once(&self, robot: &Robot, message: &Message, index: usize) -> (Outcome, Hint) {
+        if robot.spec.platform == Platform::Console {
+            return match self.inner.console.write(&robot.spec.name, message, index) {
+                Ok(()) => (Outcome::delivered(), Hint::None),
+                Err(e) => (permanent(format!("console: {e}")), Hint::None),
+            };
+        }
+        self.send_webhook(robot, message, index).await
+    }
+
+    /// One HTTP request, freshly signed.
+    async fn send_webhook(
+        &self,
+        robot: &Robot,
+        message: &Message,
+        index: usize,
+    ) -> (Outcome, Hint) {
         let spec = &robot.spec;
         let now = self.inner.clock.now();
         let body = match signed_body(spec, message, index, now.timestamp_millis()) {
@@ -299,7 +359,10 @@ impl Hub {
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 match resp.text().await {
-                    Ok(text) => classify::reply(spec.platform, status, &text),
+                    Ok(text) => classify::server_errors(
+                        classify::reply(spec.platform, status, &text),
+                        spec.server_errors,
+                    ),
                     Err(e) => (classify::transport(&e.without_url()), Hint::None),
                 }
             }
@@ -351,6 +414,7 @@ impl Hub {
                     &message,
                     0,
                     Instant::now() + Duration::from_secs(60),
+                    &NoGate,
                 )
                 .await
             }
@@ -376,6 +440,18 @@ fn report(outcome: Outcome, attempts: u32) -> PostReport {
         outcome,
         attempts,
         interrupted: false,
+    }
+}
+
+/// What a part that could not be recorded as posting reports: nothing went out.
+const HELD: &str = "not posted: the ledger could not record the post";
+
+fn held(why: &str) -> Outcome {
+    Outcome {
+        class: OutcomeClass::Transient,
+        http_status: None,
+        errcode: None,
+        errmsg: Some(format!("{HELD} ({why})")),
     }
 }
 

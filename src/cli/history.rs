@@ -1,9 +1,10 @@
-//! `herald history [EVENT] [--json]`: what went where, when, with the platform's verdict.
+//! `herald history [EVENT] [--unresolved] [--json]`: what went where, when, with the
+//! platform's verdict and each row's id (for `herald resolve`).
 
 use crate::ledger::Ledger;
 use std::path::Path;
 
-pub fn run(path: &Path, event: Option<&str>, json: bool) -> anyhow::Result<()> {
+pub fn run(path: &Path, event: Option<&str>, unresolved: bool, json: bool) -> anyhow::Result<()> {
     let config = crate::config::load(path).map_err(|ps| {
         super::Exit::bad_input(format!(
             "{} problem(s) in the config; run `herald check`",
@@ -11,7 +12,13 @@ pub fn run(path: &Path, event: Option<&str>, json: bool) -> anyhow::Result<()> {
         ))
     })?;
     let ledger = Ledger::open(&config.active_ledger())?;
-    let rows = ledger.history(event)?;
+    let rows = if unresolved {
+        let mut rows = ledger.unresolved()?;
+        rows.retain(|r| event.is_none_or(|e| r.event == e));
+        rows
+    } else {
+        ledger.history(event)?
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
@@ -30,8 +37,16 @@ pub fn run(path: &Path, event: Option<&str>, json: bool) -> anyhow::Result<()> {
             (None, None) => String::new(),
         };
         let when = r.finished_at.unwrap_or(r.claimed_at);
+        let advice = if r.state.may_have_posted() {
+            format!(
+                " — may have been posted: look in the group, then `herald resolve {} --sent` or `--resend`",
+                r.id
+            )
+        } else {
+            String::new()
+        };
         println!(
-            "{}  {:<10} {}/{}/{} part {}/{} ({}, {} attempt(s), by {}){verdict}",
+            "{}  {:<10} {}/{}/{} part {}/{} ({}, {} attempt(s), by {}, row {}){verdict}{advice}",
             when.with_timezone(&config.zone).format("%Y-%m-%d %H:%M:%S"),
             r.state.as_str(),
             r.event,
@@ -41,7 +56,8 @@ pub fn run(path: &Path, event: Option<&str>, json: bool) -> anyhow::Result<()> {
             r.parts_total,
             r.kind,
             r.attempts,
-            r.claimed_by
+            r.claimed_by,
+            r.id
         );
     }
     Ok(())

@@ -7,6 +7,7 @@ mod list;
 mod ping;
 mod plan;
 mod preview;
+mod resolve;
 mod send;
 
 use crate::model::{MessageKind, Platform};
@@ -66,7 +67,8 @@ enum Command {
     },
     /// List upcoming deliveries (due, deadline, event, kind, channels).
     Plan {
-        #[arg(long, default_value_t = 14)]
+        /// How many days ahead to list (1 to 3660).
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=3660))]
         days: i64,
         /// Start of the window (RFC 3339) [default: the demo start if configured, else now].
         #[arg(long, value_parser = parse_time)]
@@ -96,9 +98,27 @@ enum Command {
     },
     /// What went where, when, with the platform's verdict.
     History {
+        /// Only this event's rows.
         event: Option<String>,
+        /// Only rows that need a person: may have been posted, or still in progress.
+        #[arg(long)]
+        unresolved: bool,
+        /// Print the rows as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Settle a ledger row that may have been posted (see `herald history --unresolved`),
+    /// after looking in the group: --sent records it as posted, --resend posts it once more.
+    /// --resend also retries a row that failed.
+    Resolve {
+        /// The row's id, as `herald history` prints it.
+        row: i64,
+        /// It is in the group: record it as sent.
+        #[arg(long, conflicts_with = "resend", required_unless_present = "resend")]
+        sent: bool,
+        /// It is not in the group (or it failed): post it once more.
+        #[arg(long)]
+        resend: bool,
     },
     /// Post a short test message to one channel and print the platform's verdict.
     Ping { channel: String },
@@ -221,7 +241,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 force,
             },
         ),
-        Command::History { event, json } => history::run(&path, event.as_deref(), json),
+        Command::History {
+            event,
+            unresolved,
+            json,
+        } => history::run(&path, event.as_deref(), unresolved, json),
+        Command::Resolve { row, sent, .. } => resolve::run(&path, row, sent),
         Command::Ping { channel } => ping::run(&path, &channel),
         Command::Healthcheck => healthcheck(&path),
         Command::Completions { shell } => {

@@ -8,7 +8,7 @@ use super::{Exit, exit};
 use crate::channels::Forwarded;
 use crate::channels::{ConsoleSink, Hub, HubSettings};
 use crate::daemon::manual;
-use crate::daemon::{Engine, Metrics, Workspace};
+use crate::daemon::{Engine, Health, Metrics, Store, Workspace};
 use crate::ledger::Ledger;
 use crate::model::{ManualError, SendRequest, SendResult, SystemClock};
 use chrono::Utc;
@@ -45,7 +45,11 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         return dry_run(&ws, &resolved);
     }
     let result = match ws.config.listen {
-        Some(addr) => match runtime.block_on(crate::channels::forward_send(addr, &req)) {
+        Some(addr) => match runtime.block_on(crate::channels::forward_send(
+            addr,
+            &req,
+            crate::daemon::admin::client_token(&ws.config).as_ref(),
+        )) {
             Forwarded::Done(result) => {
                 eprintln!("sent by the running daemon at {addr} (its rate budgets apply)");
                 result
@@ -81,9 +85,10 @@ async fn send_here(ws: Workspace, req: &SendRequest) -> anyhow::Result<SendResul
         HubSettings::default(),
         ConsoleSink::new(Box::new(std::io::stdout())),
     )?;
+    let store = Store::new(ledger, Arc::new(Health::default()));
     let engine = Arc::new(Engine::new(
         hub,
-        ledger,
+        store,
         Arc::new(SystemClock),
         Arc::new(Metrics::default()),
         "cli",
@@ -114,7 +119,7 @@ fn report(result: &SendResult) -> anyhow::Result<()> {
     match (failed, result.refused.len()) {
         (0, 0) => Ok(()),
         (0, n) => Err(Exit::bad_input(format!(
-            "{n} channel(s) already had this message; use --force to send it again"
+            "{n} channel(s) refused: see the reasons above"
         ))),
         (n, _) => Err(Exit {
             code: exit::SEND_FAILED,

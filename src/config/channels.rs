@@ -3,7 +3,7 @@
 use super::Checker;
 use super::raw::RawChannel;
 use super::secret::{is_indirect, resolve};
-use crate::model::{ChannelSpec, Format, Mentions, Platform};
+use crate::model::{ChannelSpec, Format, Mentions, Platform, ServerErrors};
 use secrecy::ExposeSecret;
 use std::str::FromStr;
 
@@ -29,6 +29,10 @@ impl Checker<'_> {
             }
             Some(s) => self.secret(s, "secret").map(Some),
             None => Some(None),
+        };
+        let server_errors = match &raw.server_errors {
+            Some(v) => self.parsed(v, "channels.server_errors", ServerErrors::from_str)?,
+            None => ServerErrors::default(),
         };
         let (webhook, secret) = (webhook?, secret?);
         if raw.keywords.len() > 10 {
@@ -60,6 +64,7 @@ impl Checker<'_> {
             per_second: raw
                 .per_second
                 .or((platform == Platform::Feishu).then_some(5)),
+            server_errors,
         })
     }
 
@@ -98,7 +103,7 @@ impl Checker<'_> {
     }
 
     /// A secret-bearing setting: must come from `${ENV}` or `file:`, never be written inline.
-    fn secret(
+    pub(super) fn secret(
         &mut self,
         raw: &toml::Spanned<String>,
         field: &str,

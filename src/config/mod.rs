@@ -34,6 +34,9 @@ pub struct Config {
     pub templates_dir: PathBuf,
     pub ledger_path: PathBuf,
     pub listen: Option<SocketAddr>,
+    /// Bearer token for the daemon's state-changing endpoints (`POST /send`); without one
+    /// the daemon writes a fresh token beside the ledger at each start.
+    pub admin_token: Option<secrecy::SecretString>,
     pub send: SendSettings,
     pub demo: Option<Demo>,
     pub channels: Vec<ChannelSpec>,
@@ -60,6 +63,9 @@ impl Default for SendSettings {
         }
     }
 }
+
+/// The most requests in flight at once that herald allows (`send.concurrency`).
+pub const MAX_CONCURRENCY: usize = 65_536;
 
 /// The demo clock: starts at `start` and runs `speed` times faster than real time.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,10 +97,10 @@ pub fn default_path() -> PathBuf {
 
 /// Read and validate the config file, with secrets from the process environment.
 pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::input::read_text(path, None).map_err(|e| {
         vec![Problem::new(
             Location::file(path),
-            format!("cannot read config: {e}"),
+            format!("config file {e}"),
         )]
     })?;
     parse(path, &text, &|k| std::env::var(k).ok())
@@ -149,17 +155,27 @@ impl Checker<'_> {
         }
     }
 
+    /// A non-negative duration of at most `max` (timeouts and grace periods: a longer one is
+    /// a typo, and a bound keeps every deadline computed from it in range).
     fn std_duration(
         &mut self,
         raw: Option<&Spanned<String>>,
         field: &str,
         default: Duration,
+        max: Duration,
     ) -> Duration {
         let Some(raw) = raw else { return default };
         self.parsed(raw, field, |s| {
-            parse_duration(s)?
+            let d = parse_duration(s)?
                 .to_std()
-                .map_err(|_| format!("`{s}` must not be negative"))
+                .map_err(|_| format!("`{s}` must not be negative"))?;
+            if d > max {
+                return Err(format!(
+                    "`{s}` is out of range (at most {}s)",
+                    max.as_secs()
+                ));
+            }
+            Ok(d)
         })
         .unwrap_or(default)
     }
@@ -178,22 +194,33 @@ impl Checker<'_> {
         });
         let defaults = SendSettings::default();
         let send = SendSettings {
-            concurrency: raw.send.concurrency.unwrap_or(defaults.concurrency).max(1),
+            concurrency: raw
+                .send
+                .concurrency
+                .unwrap_or(defaults.concurrency)
+                .clamp(1, MAX_CONCURRENCY),
             connect_timeout: self.std_duration(
                 raw.send.connect_timeout.as_ref(),
                 "send.connect_timeout",
                 defaults.connect_timeout,
+                Duration::from_secs(600),
             ),
             request_timeout: self.std_duration(
                 raw.send.request_timeout.as_ref(),
                 "send.request_timeout",
                 defaults.request_timeout,
+                Duration::from_secs(600),
             ),
             shutdown_grace: self.std_duration(
                 raw.send.shutdown_grace.as_ref(),
                 "send.shutdown_grace",
                 defaults.shutdown_grace,
+                Duration::from_secs(3600),
             ),
+        };
+        let admin_token = match &raw.herald.admin_token {
+            Some(t) => self.secret(t, "herald.admin_token"),
+            None => None,
         };
         let demo = raw.demo.as_ref().and_then(|d| self.demo(d));
         let channels = self.channels(&raw);
@@ -212,6 +239,7 @@ impl Checker<'_> {
             templates_dir: rel(&raw.herald.templates, "templates"),
             ledger_path: rel(&raw.herald.ledger, "../data/herald.db"),
             listen,
+            admin_token,
             send,
             demo,
             channels,
@@ -225,10 +253,10 @@ impl Checker<'_> {
                 .map(|t| t.to_utc())
                 .map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
         })?;
-        if !(raw.speed.is_finite() && raw.speed > 0.0) {
+        if !(raw.speed.is_finite() && (0.001..=1_000_000.0).contains(&raw.speed)) {
             self.at(
                 raw.start.span().start,
-                "field `demo.speed`: must be a positive number",
+                "field `demo.speed`: must be a number from 0.001 to 1000000",
                 None,
             );
             return None;

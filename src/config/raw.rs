@@ -26,6 +26,7 @@ pub struct RawHerald {
     pub templates: Option<String>,
     pub ledger: Option<String>,
     pub listen: Option<Spanned<String>>,
+    pub admin_token: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -60,6 +61,7 @@ pub struct RawChannel {
     pub tags: Vec<String>,
     pub per_minute: Option<u32>,
     pub per_second: Option<u32>,
+    pub server_errors: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

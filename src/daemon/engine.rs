@@ -3,9 +3,9 @@
 //! and records the verdict — concurrently across channels, parts in order within a channel.
 //! Used by the scheduler and by `herald send`, so both share the ledger's exactly-once rule.
 
-use super::Metrics;
-use crate::channels::{self, Hub};
-use crate::ledger::{Claim, ClaimRequest, Ledger, State};
+use super::{Metrics, Store};
+use crate::channels::{self, Gate, Hub};
+use crate::ledger::{Claim, ClaimRequest, LedgerError, Row, State};
 use crate::model::{
     ChannelSpec, Clock, DeliveryKey, Event, FieldChange, Format, Message, MessageKind, Outcome,
     OutcomeClass, Platform,
@@ -14,7 +14,9 @@ use crate::render::{RenderRequest, Renderer};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tracing::{info, warn};
+use std::time::Duration;
+use tokio::time::Instant;
+use tracing::{error, info, warn};
 
 /// What to send: everything but the channels.
 #[derive(Debug, Clone)]
@@ -51,7 +53,7 @@ impl ChannelReport {
 
 pub struct Engine {
     pub hub: Hub,
-    pub ledger: Arc<Ledger>,
+    pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<Metrics>,
     /// Recorded in the ledger's `claimed_by`: "daemon" or "cli".
@@ -63,14 +65,14 @@ pub struct Engine {
 impl Engine {
     pub fn new(
         hub: Hub,
-        ledger: Arc<Ledger>,
+        store: Store,
         clock: Arc<dyn Clock>,
         metrics: Arc<Metrics>,
         by: &'static str,
     ) -> Engine {
         Engine {
             hub,
-            ledger,
+            store,
             clock,
             metrics,
             by,
@@ -125,17 +127,22 @@ impl Engine {
         let mut reports: Vec<(usize, ChannelReport)> = tasks.join_all().await;
         reports.sort_by_key(|(i, _)| *i);
         let reports: Vec<ChannelReport> = reports.into_iter().map(|(_, r)| r).collect();
-        self.remember_announced(&job, &reports);
+        self.remember_announced(&job, &reports).await;
         reports
     }
 
     /// Once an announcement or change notice is out, its facts become the baseline that later
     /// edits are compared with (see `notices`).
-    fn remember_announced(&self, job: &Job, reports: &[ChannelReport]) {
+    async fn remember_announced(&self, job: &Job, reports: &[ChannelReport]) {
         let announced = matches!(job.kind, MessageKind::Announce | MessageKind::Change);
         if announced && reports.iter().any(|r| r.parts_sent > 0) {
-            let snapshot = super::notices::Snapshot::of(&job.event);
-            if let Err(e) = self.ledger.snapshot_set(&job.event.id, &snapshot.to_json()) {
+            let snapshot = super::notices::Snapshot::of(&job.event).to_json();
+            let id = job.event.id.clone();
+            if let Err(e) = self
+                .store
+                .call(move |l| l.snapshot_set(&id, &snapshot))
+                .await
+            {
                 warn!(event = %job.event.id, error = %e, "cannot record what was announced");
             }
         }
@@ -170,11 +177,12 @@ impl Engine {
                 .map_err(|e| e.to_string())
         }) {
             Ok(m) => m,
-            Err(why) => return self.refuse(job, ch, &key, report, why),
+            Err(why) => return self.refuse(job, ch, &key, report, why).await,
         };
         report.parts_total = message.parts.len();
         let _guard = self.channel_lock(&ch.name).lock_owned().await;
         let hash = content_hash(&message);
+        let deadline = self.clock.instant_at(job.deadline);
         for part in 1..=message.parts.len() {
             let req = ClaimRequest {
                 key: key.clone(),
@@ -187,32 +195,38 @@ impl Engine {
                 now: self.clock.now(),
                 by: self.by.to_string(),
             };
-            let id = match self.ledger.claim(&req) {
-                Ok(Claim::Claimed(id)) => id,
-                Ok(Claim::Taken(row)) if row.state == State::Sent => {
+            let id = match self.claim(req, deadline).await {
+                Claimed::Won(id) => id,
+                Claimed::Taken(row) if row.state == State::Sent => {
                     report.parts_sent += 1;
                     continue;
                 }
-                Ok(Claim::Taken(row)) => {
-                    report.note = Some(format!(
-                        "part {part} is already {} in the ledger",
-                        row.state.as_str()
-                    ));
+                Claimed::Taken(row) => {
+                    report.note = Some(taken_note(&row));
                     return report;
                 }
-                Err(e) => {
-                    report.note = Some(format!("ledger: {e}"));
+                Claimed::Stopped => {
+                    report.note = Some("not posted: herald stopped first".to_string());
+                    return report;
+                }
+                Claimed::Missed(why) => {
+                    self.record_missed(job, &key, part as u32, &why).await;
+                    report.note = Some(format!("missed: {why}"));
                     return report;
                 }
             };
-            let deadline = self.clock.instant_at(job.deadline);
+            let gate = LedgerGate {
+                store: &self.store,
+                id,
+            };
             let posted = self
                 .hub
-                .post_part(&ch.name, &message, part - 1, deadline)
+                .post_part(&ch.name, &message, part - 1, deadline, &gate)
                 .await;
             if posted.interrupted {
-                if let Err(e) = self.ledger.release(id) {
-                    warn!(%key, part, error = %e, "could not release the claim; it will show as ambiguous");
+                let released = self.store.call(move |l| l.release(id)).await;
+                if let Err(e) = released {
+                    warn!(%key, part, error = %e, "could not release the claim; the next start releases it");
                 }
                 info!(%key, part, "not posted before shutdown; planned again at the next start");
                 report.note = Some("not posted: herald stopped first".to_string());
@@ -224,17 +238,18 @@ impl Engine {
                 posted.outcome.class.as_str(),
                 posted.outcome.errcode,
             );
-            if let Err(e) =
-                self.ledger
-                    .finish(id, &posted.outcome, posted.attempts, self.clock.now())
-            {
-                warn!(%key, part, error = %e, "could not record the outcome");
-            }
+            self.record(id, &key, part, &posted.outcome, posted.attempts)
+                .await;
             log_outcome(&key, part, &posted.outcome, posted.attempts);
             let delivered = posted.outcome.class == OutcomeClass::Delivered;
+            let class = posted.outcome.class;
             report.outcome = Some(posted.outcome);
             if !delivered {
-                report.note = Some("not delivered".to_string());
+                report.note = Some(if class == OutcomeClass::Ambiguous {
+                    MAY_HAVE_POSTED.to_string()
+                } else {
+                    "not delivered".to_string()
+                });
                 return report;
             }
             report.parts_sent += 1;
@@ -242,9 +257,116 @@ impl Engine {
         report
     }
 
+    /// Claim a part, durably: nothing is posted unless the claim committed. While the ledger
+    /// cannot be written (a lock held by another process, a full disk) the claim is retried
+    /// with backoff until the delivery's deadline; health and metrics say it waits.
+    async fn claim(&self, req: ClaimRequest, deadline: Instant) -> Claimed {
+        let mut backoff = Duration::from_millis(500);
+        let mut waiting = false;
+        let key = req.key.clone();
+        let result = loop {
+            let attempt = req.clone();
+            match self.store.call(move |l| l.claim(&attempt)).await {
+                Ok(Claim::Claimed(id)) => break Claimed::Won(id),
+                Ok(Claim::Taken(row)) => break Claimed::Taken(row),
+                Err(e) => {
+                    if !waiting {
+                        warn!(%key, part = req.part, error = %e, "cannot claim in the ledger; nothing is posted until it can");
+                        self.store.health().waiting(1);
+                        self.metrics.ledger_waiting.inc();
+                        waiting = true;
+                    }
+                    self.metrics.ledger_errors.inc();
+                    if Instant::now() + backoff >= deadline {
+                        break Claimed::Missed(format!(
+                            "the ledger could not record a claim before the deadline ({e})"
+                        ));
+                    }
+                    tokio::select! {
+                        biased;
+                        () = self.hub.stopped() => break Claimed::Stopped,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_LEDGER_BACKOFF);
+                }
+            }
+        };
+        if waiting {
+            self.store.health().waiting(-1);
+            self.metrics.ledger_waiting.dec();
+        }
+        result
+    }
+
+    /// Record a part's verdict. The request is over, so the verdict is kept until the ledger
+    /// takes it (or herald stops: the row then stays `posting` and shows as ambiguous).
+    async fn record(
+        &self,
+        id: i64,
+        key: &DeliveryKey,
+        part: usize,
+        outcome: &Outcome,
+        attempts: u32,
+    ) {
+        let mut backoff = Duration::from_millis(500);
+        loop {
+            let (o, now) = (outcome.clone(), self.clock.now());
+            match self
+                .store
+                .call(move |l| l.finish(id, &o, attempts, now))
+                .await
+            {
+                Ok(()) => return,
+                Err(e @ LedgerError::NoRow { .. }) => {
+                    error!(%key, part, error = %e, "the outcome has no row to go to");
+                    return;
+                }
+                Err(e) => {
+                    self.metrics.ledger_errors.inc();
+                    warn!(%key, part, error = %e, "cannot record the outcome yet; retrying");
+                }
+            }
+            tokio::select! {
+                biased;
+                () = self.hub.stopped() => return,
+                () = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(MAX_LEDGER_BACKOFF);
+        }
+    }
+
+    /// The deadline passed before the part could be claimed: say so in the ledger if it can
+    /// be written now (else the next start records it, as for any deadline passed while down).
+    async fn record_missed(&self, job: &Job, key: &DeliveryKey, part: u32, why: &str) {
+        self.metrics.missed.inc();
+        let (k, kind, why_owned) = (key.clone(), job.kind, why.to_string());
+        let (due, deadline, now) = (job.due, job.deadline, self.clock.now());
+        let marked = self
+            .store
+            .call(move |l| {
+                l.mark(
+                    &k,
+                    part,
+                    kind,
+                    State::Missed,
+                    &why_owned,
+                    due,
+                    deadline,
+                    now,
+                )
+            })
+            .await;
+        match marked {
+            Ok(_) => error!(%key, part, reason = why, "missed"),
+            Err(e) => {
+                error!(%key, part, reason = why, error = %e, "missed; the next start records it")
+            }
+        }
+    }
+
     /// A message that cannot be sent as rendered (render error, keyword missing, too long):
     /// recorded as failed without posting, so it is neither lost nor retried blindly.
-    fn refuse(
+    async fn refuse(
         &self,
         job: &Job,
         ch: &ChannelSpec,
@@ -255,18 +377,77 @@ impl Engine {
         warn!(%key, channel = %ch.name, reason = %why, "refused before posting");
         self.metrics
             .delivery(ch.platform.as_str(), job.kind.as_str(), "refused", None);
-        let _ = self.ledger.mark(
-            key,
-            1,
-            job.kind,
-            State::Failed,
-            &why,
-            job.due,
-            job.deadline,
-            self.clock.now(),
-        );
+        let (k, kind, reason) = (key.clone(), job.kind, why.clone());
+        let (due, deadline, now) = (job.due, job.deadline, self.clock.now());
+        let marked = self
+            .store
+            .call(move |l| l.mark(&k, 1, kind, State::Failed, &reason, due, deadline, now))
+            .await;
+        if let Err(e) = marked {
+            error!(%key, error = %e, "cannot record the refusal");
+        }
         report.note = Some(why);
         report
+    }
+}
+
+/// The longest wait between two tries of a ledger write.
+const MAX_LEDGER_BACKOFF: Duration = Duration::from_secs(30);
+
+/// What herald says of a part that may have reached the group: only a person can tell.
+pub const MAY_HAVE_POSTED: &str =
+    "may have been posted — look in the group, then `herald resolve` it (--sent or --resend)";
+
+/// How a claim ended.
+enum Claimed {
+    Won(i64),
+    Taken(Box<Row>),
+    Stopped,
+    Missed(String),
+}
+
+/// Why a part is not posted again: what its row says, in words that fit the state.
+pub fn taken_note(row: &Row) -> String {
+    let part = row.part;
+    match row.state {
+        State::Sent => format!("part {part} was already sent"),
+        State::Ambiguous | State::Posting => format!("part {part} {MAY_HAVE_POSTED}"),
+        State::Claimed => format!(
+            "part {part} is being posted by {} right now",
+            row.claimed_by
+        ),
+        State::Failed => format!(
+            "part {part} failed earlier ({}); `herald resolve {} --resend` posts it again",
+            row.errmsg.as_deref().unwrap_or("no reason recorded"),
+            row.id
+        ),
+        State::Missed => format!("part {part} missed its deadline"),
+        State::Skipped => format!("part {part} was skipped"),
+    }
+}
+
+/// Moves the ledger row to `posting` before each request and back to `claimed` when the
+/// request surely did not arrive, so a crash leaves ambiguous only what was on the wire.
+struct LedgerGate<'a> {
+    store: &'a Store,
+    id: i64,
+}
+
+impl Gate for LedgerGate<'_> {
+    async fn on_wire(&self) -> Result<(), String> {
+        let id = self.id;
+        self.store
+            .call(move |l| l.posting(id))
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn off_wire(&self) -> Result<(), String> {
+        let id = self.id;
+        self.store
+            .call(move |l| l.unposted(id))
+            .await
+            .map_err(|e| e.to_string())
     }
 }
 

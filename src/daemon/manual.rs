@@ -5,7 +5,7 @@
 
 use super::engine::{ChannelReport, Engine, Job};
 use super::workspace::Workspace;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, State};
 use crate::model::{
     ChannelSpec, DeliveryKey, Event, ManualError, MessageKind, Refusal, SendLine, SendRequest,
     SendResult,
@@ -155,8 +155,8 @@ fn rule_key(
         channel: ch.name.clone(),
     };
     let manual = format!("manual:{kind}");
-    if ledger.done(&key(&manual)).map_err(ledger_error)? {
-        return Ok(Err(already(&[manual])));
+    if let Some(why) = decided(ledger, &key(&manual))? {
+        return Ok(Err(why));
     }
     let rules = ws.config.rules.iter().filter(|r| {
         r.kind == kind
@@ -164,23 +164,40 @@ fn rule_key(
                 .iter()
                 .any(|c| c.name == ch.name)
     });
-    let mut done = Vec::new();
+    let mut decided_as = None;
     for rule in rules {
-        if !ledger.done(&key(&rule.name)).map_err(ledger_error)? {
-            return Ok(Ok(rule.name.clone()));
+        match decided(ledger, &key(&rule.name))? {
+            None => return Ok(Ok(rule.name.clone())),
+            Some(why) => decided_as = decided_as.or(Some(why)),
         }
-        done.push(rule.name.clone());
     }
-    Ok(if done.is_empty() {
-        Ok(manual)
-    } else {
-        Err(already(&done))
+    Ok(match decided_as {
+        None => Ok(manual),
+        Some(why) => Err(why),
     })
 }
 
-fn already(done: &[String]) -> String {
-    format!(
-        "already sent (ledger: {}); use --force to send again",
-        done.join(", ")
-    )
+/// Why a delivery cannot be sent again, in words that fit what its rows say (sent, may have
+/// been posted, failed, missed), or `None` if it is still open.
+fn decided(ledger: &Ledger, key: &DeliveryKey) -> Result<Option<String>, ManualError> {
+    if !ledger.done(key).map_err(ledger_error)? {
+        return Ok(None);
+    }
+    let rows = ledger.rows_for(key).map_err(ledger_error)?;
+    let worst = rows
+        .iter()
+        .find(|r| r.state.may_have_posted())
+        .or_else(|| rows.iter().find(|r| r.state != State::Sent))
+        .or(rows.first());
+    let Some(row) = worst else {
+        return Ok(None);
+    };
+    let note = super::engine::taken_note(row);
+    Ok(Some(match row.state {
+        State::Sent => format!(
+            "already sent (ledger: {}); use --force to send again",
+            key.rule
+        ),
+        _ => format!("{note} (ledger: {}, row {})", key.rule, row.id),
+    }))
 }

@@ -29,6 +29,11 @@ pub struct Metrics {
     pub next_due: Gauge<i64, AtomicI64>,
     pub wakeups: Counter,
     pub reloads: Family<ResultLabels, Counter>,
+    pub ledger_waiting: Gauge,
+    pub ledger_errors: Counter,
+    pub ledger_writable: Gauge,
+    pub reload_refused: Gauge,
+    pub ambiguous_rows: Gauge,
 }
 
 impl Default for Metrics {
@@ -70,8 +75,44 @@ impl Default for Metrics {
             "Reloads of config and events by result",
             reloads.clone(),
         );
+        let ledger_waiting = Gauge::default();
+        let ledger_errors = Counter::default();
+        let ledger_writable = Gauge::default();
+        ledger_writable.set(1);
+        let reload_refused = Gauge::default();
+        let ambiguous_rows = Gauge::default();
+        registry.register(
+            "ledger_waiting",
+            "Deliveries waiting for the ledger (a held lock, a full disk) before they may post",
+            ledger_waiting.clone(),
+        );
+        registry.register(
+            "ledger_errors",
+            "Ledger writes that failed (each is retried; nothing is posted unrecorded)",
+            ledger_errors.clone(),
+        );
+        registry.register(
+            "ledger_writable",
+            "1 while the last ledger write succeeded, 0 after one failed",
+            ledger_writable.clone(),
+        );
+        registry.register(
+            "reload_refused",
+            "1 while the last reload was refused (the last good config is in use)",
+            reload_refused.clone(),
+        );
+        registry.register(
+            "ambiguous_rows",
+            "Ledger rows that may have been posted and wait for `herald resolve`",
+            ambiguous_rows.clone(),
+        );
         Metrics {
             registry,
+            ledger_waiting,
+            ledger_errors,
+            ledger_writable,
+            reload_refused,
+            ambiguous_rows,
             deliveries,
             missed,
             queue_depth,
@@ -102,6 +143,7 @@ impl Metrics {
     }
 
     pub fn reload(&self, ok: bool) {
+        self.reload_refused.set(i64::from(!ok));
         let result = if ok { "ok" } else { "error" }.to_string();
         self.reloads.get_or_create(&ResultLabels { result }).inc();
     }

@@ -1,7 +1,9 @@
 //! The long-running scheduler: sleep until due, claim, render, post, record; reload; signals;
 //! health and metrics. The only module that spawns tasks.
 
+pub mod admin;
 mod engine;
+mod health;
 mod http;
 pub mod manual;
 mod memory;
@@ -10,14 +12,17 @@ mod notices;
 mod queue;
 mod run;
 mod scheduler;
+mod store;
 mod watch;
 mod workspace;
 
-pub use engine::{ChannelReport, Engine, Job, content_hash};
+pub use engine::{ChannelReport, Engine, Job, MAY_HAVE_POSTED, content_hash, taken_note};
+pub use health::Health;
 pub use http::probe;
 pub use metrics::Metrics;
 pub use notices::Snapshot;
 pub use run::{DaemonError, RunOptions, run};
 pub use scheduler::{Control, Scheduler};
+pub use store::Store;
 pub use watch::terminate;
 pub use workspace::{Loaded, Workspace};

@@ -113,7 +113,10 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
             }
         };
         let deadline = event.start.to_utc().max(announced.start);
-        if deadline <= now || all_sent(ledger, &event.id, &key) {
+        let channels = ledger
+            .sent_channels(&event.id, MessageKind::Announce)
+            .unwrap_or_default();
+        if deadline <= now || all_sent(ledger, &event.id, &key, &channels) {
             continue;
         }
         out.push(Entry {
@@ -124,16 +127,14 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
                 kind,
                 key,
                 changes,
+                channels,
             })),
         });
     }
     out
 }
 
-fn all_sent(ledger: &Ledger, event: &str, rule: &str) -> bool {
-    let channels = ledger
-        .sent_channels(event, MessageKind::Announce)
-        .unwrap_or_default();
+fn all_sent(ledger: &Ledger, event: &str, rule: &str, channels: &[String]) -> bool {
     channels.iter().all(|ch| {
         let key = DeliveryKey {
             event: event.to_string(),

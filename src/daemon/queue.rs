@@ -26,6 +26,8 @@ pub struct Notice {
     /// The ledger rule key (`change:…`, `cancel`).
     pub key: String,
     pub changes: Vec<FieldChange>,
+    /// The channels that got (or may have got) the announcement, when it was planned.
+    pub channels: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use super::engine::Engine;
 use super::scheduler::{Control, Loader, Scheduler};
 use super::workspace::Workspace;
-use super::{Metrics, http, watch};
+use super::{Health, Metrics, Store, admin, http, watch};
 use crate::channels::{ConsoleSink, Hub, HubSettings};
 use crate::ledger::Ledger;
 use crate::model::{Clock, Problem, ScaledClock, SystemClock};
@@ -104,12 +104,14 @@ fn hub_settings(ws: &Workspace) -> HubSettings {
 pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
     let ws = Workspace::reload(&opts.config_path, None).map_err(DaemonError::Invalid)?;
     let clock = pick_clock(&ws, opts.clock);
-    let ledger = Arc::new(Ledger::open(&ledger_path(&ws)?)?);
+    let ledger_file = ledger_path(&ws)?;
+    let ledger = Arc::new(Ledger::open(&ledger_file)?);
     let hub = Hub::new(ws.config.channels.clone(), hub_settings(&ws), opts.console)?;
     let metrics = opts.metrics.clone();
+    let store = Store::new(ledger.clone(), Arc::new(Health::default()));
     let engine = Arc::new(Engine::new(
         hub,
-        ledger.clone(),
+        store.clone(),
         clock,
         metrics.clone(),
         "daemon",
@@ -123,9 +125,11 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     };
     let server = match ws.config.listen {
         Some(addr) => {
-            let (bound, server) = http::serve(addr, ledger.clone(), metrics.clone(), tx.clone())
-                .await
-                .map_err(|source| DaemonError::Listen { addr, source })?;
+            let admin = admin::token(&ws.config, &ledger_file)?;
+            let (bound, server) =
+                http::serve(addr, store.clone(), metrics.clone(), tx.clone(), admin)
+                    .await
+                    .map_err(|source| DaemonError::Listen { addr, source })?;
             info!(%bound, "serving /healthz and /metrics");
             Some(tokio::spawn(server))
         }
@@ -138,7 +142,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         ws.config.channels.len(),
         ws.config.rules.len(),
     );
-    let scheduler = Scheduler::new(ws, engine, metrics, loader);
+    let scheduler = Scheduler::start(ws, engine, metrics, loader).await;
     super::memory::release_free_heap();
     info!(events, channels, rules, next_due = ?scheduler.next_due(), "herald running");
     if opts.watch {

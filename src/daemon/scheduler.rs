@@ -8,7 +8,7 @@ use super::manual;
 use super::notices::notices;
 use super::queue::{Entry, Job, Notice, Queue};
 use super::workspace::Workspace;
-use crate::ledger::State;
+use crate::ledger::{Ledger, State};
 use crate::model::{ChannelSpec, DeliveryKey, Rule, When};
 use crate::model::{ManualError, SendRequest, SendResult};
 use crate::plan;
@@ -35,7 +35,7 @@ pub enum Control {
 
 /// Loads the workspace (the daemon keeps the last good one when a reload is broken).
 pub type Loader =
-    Box<dyn Fn(Option<&Workspace>) -> Result<Workspace, Vec<crate::model::Problem>> + Send>;
+    Box<dyn Fn(Option<&Workspace>) -> Result<Workspace, Vec<crate::model::Problem>> + Send + Sync>;
 
 pub struct Scheduler {
     ws: Arc<Workspace>,
@@ -49,7 +49,8 @@ pub struct Scheduler {
 const LAST_ALIVE: &str = "last_alive";
 
 impl Scheduler {
-    pub fn new(
+    /// Recover what a previous run left in the ledger, plan the queue, and be ready to run.
+    pub async fn start(
         ws: Workspace,
         engine: Arc<Engine>,
         metrics: Arc<Metrics>,
@@ -63,95 +64,62 @@ impl Scheduler {
             in_flight: JoinSet::new(),
             loader,
         };
-        s.report_unresolved();
-        s.replan();
+        s.recover().await;
+        s.replan().await;
         s
     }
 
-    /// Rows a crash left mid-post are ambiguous: reported, never re-posted automatically.
-    fn report_unresolved(&self) {
-        match self.engine.ledger.claimed_to_ambiguous(self.engine.by) {
-            Ok(n) if n > 0 => warn!(
-                rows = n,
-                "rows left mid-post by a previous run are now ambiguous; see `herald history`"
-            ),
-            Ok(_) => {}
+    /// Rows a crash left behind: parts that were on the wire are ambiguous (reported, never
+    /// re-posted automatically); parts that only waited are released and planned again.
+    async fn recover(&self) {
+        let by = self.engine.by;
+        match self.engine.store.call(move |l| l.recover(by)).await {
+            Ok((ambiguous, released)) => {
+                if ambiguous > 0 {
+                    warn!(
+                        rows = ambiguous,
+                        "parts that were on the wire when herald stopped may have been posted; see `herald history --unresolved` and `herald resolve`"
+                    );
+                }
+                if released > 0 {
+                    info!(
+                        parts = released,
+                        "parts that never left herald before it stopped are planned again"
+                    );
+                }
+            }
             Err(e) => error!(error = %e, "cannot read the ledger"),
         }
     }
 
-    /// Rebuild the queue from the workspace. Entries past their deadline that fell due while
-    /// herald was down are recorded as missed; late ones still before their deadline fire now.
-    fn replan(&mut self) {
-        let now = self.engine.clock.now();
-        let last_alive = self.last_alive().unwrap_or(now);
-        let mut queue = Queue::default();
-        for (ei, event) in self.ws.events.iter().enumerate() {
-            for (ri, rule) in self.ws.config.rules.iter().enumerate() {
-                let Some((due, deadline)) = plan::schedule(rule, event) else {
-                    continue;
-                };
-                if deadline <= now {
-                    if due > last_alive {
-                        self.record_missed(&Entry {
-                            due,
-                            deadline,
-                            job: Job::Rule {
-                                event: ei,
-                                rule: ri,
-                            },
-                        });
-                    }
-                    continue;
-                }
-                if due <= now && self.all_done(&event.id, rule, event) {
-                    continue;
-                }
-                queue.push(Entry {
-                    due,
-                    deadline,
-                    job: Job::Rule {
-                        event: ei,
-                        rule: ri,
-                    },
-                });
-            }
-        }
-        for (ri, rule) in self.ws.config.rules.iter().enumerate() {
-            if let Some(entry) = next_digest(rule, ri, last_alive.min(now)) {
-                queue.push(entry);
-            }
-        }
-        for entry in notices(&self.ws, &self.engine.ledger, now) {
-            queue.push(entry);
-        }
-        queue.shrink_to_fit();
+    /// Rebuild the queue from the workspace, off the scheduler's thread (it reads the ledger).
+    /// Entries past their deadline that fell due while herald was down are recorded as
+    /// missed; late ones still before their deadline fire now.
+    async fn replan(&mut self) {
+        let (ws, now) = (self.ws.clone(), self.engine.clock.now());
+        let planned = self
+            .engine
+            .store
+            .call_quietly(move |ledger| Ok(plan_queue(&ws, ledger, now)))
+            .await;
+        let Ok((queue, missed)) = planned else {
+            return;
+        };
         self.queue = queue;
+        for entry in missed {
+            self.record_missed(entry);
+        }
         self.update_gauges();
     }
 
-    fn all_done(&self, event_id: &str, rule: &Rule, event: &crate::model::Event) -> bool {
-        plan::targets(rule, event, &self.ws.config.channels)
-            .iter()
-            .all(|ch| {
-                let key = DeliveryKey {
-                    event: event_id.to_string(),
-                    rule: rule.name.clone(),
-                    channel: ch.name.clone(),
-                };
-                self.engine.ledger.done(&key).unwrap_or(false)
-            })
-    }
-
-    fn last_alive(&self) -> Option<DateTime<Utc>> {
-        let raw = self.engine.ledger.meta_get(LAST_ALIVE).ok()??;
-        DateTime::parse_from_rfc3339(&raw).ok().map(|t| t.to_utc())
-    }
-
-    fn touch_alive(&self, now: DateTime<Utc>) {
-        if let Err(e) = self.engine.ledger.meta_set(LAST_ALIVE, &now.to_rfc3339()) {
-            warn!(error = %e, "cannot record last_alive");
-        }
+    fn touch_alive(&mut self, now: DateTime<Utc>) {
+        let store = self.engine.store.clone();
+        self.in_flight.spawn(async move {
+            let stamp = now.to_rfc3339();
+            if let Err(e) = store.call(move |l| l.meta_set(LAST_ALIVE, &stamp)).await {
+                warn!(error = %e, "cannot record last_alive");
+            }
+        });
     }
 
     fn update_gauges(&self) {
@@ -178,9 +146,9 @@ impl Scheduler {
         loop {
             self.metrics.wakeups.inc();
             let now = self.engine.clock.now();
+            while self.in_flight.try_join_next().is_some() {}
             self.touch_alive(now);
             self.fire_due(now);
-            while self.in_flight.try_join_next().is_some() {}
             self.update_gauges();
             let wake = self
                 .queue
@@ -188,8 +156,13 @@ impl Scheduler {
                 .map(|t| self.engine.clock.instant_at(t));
             tokio::select! {
                 () = sleep_until(wake, self.engine.clock.is_real()) => {}
-                Some(msg) = control.recv() => self.handle(msg),
-                () = reload.notified() => self.reload(),
+                Some(msg) = control.recv() => self.handle(msg).await,
+                () = reload.notified() => {
+                    tokio::select! {
+                        () = self.reload() => {}
+                        () = &mut shutdown => break,
+                    }
+                }
                 () = &mut shutdown => break,
             }
         }
@@ -214,12 +187,13 @@ impl Scheduler {
             self.in_flight.abort_all();
         }
         self.touch_alive(self.engine.clock.now());
+        let _ = tokio::time::timeout(grace, self.in_flight.join_next()).await;
     }
 
-    fn handle(&mut self, msg: Control) {
+    async fn handle(&mut self, msg: Control) {
         match msg {
-            Control::Reload => self.reload(),
-            Control::Send(req, reply) => self.manual(&req, reply),
+            Control::Reload => self.reload().await,
+            Control::Send(req, reply) => self.manual(*req, reply),
         }
     }
 
@@ -227,25 +201,30 @@ impl Scheduler {
     /// task (so shutdown lets it finish within the grace period like any other post).
     fn manual(
         &mut self,
-        req: &SendRequest,
+        req: SendRequest,
         reply: oneshot::Sender<Result<SendResult, ManualError>>,
     ) {
         let now = self.engine.clock.now();
-        match manual::resolve(&self.ws, &self.engine.ledger, req, now) {
-            Err(e) => {
-                let _ = reply.send(Err(e));
-            }
-            Ok(resolved) => {
-                info!(event = %resolved.event.id, kind = %resolved.kind, "manual send");
-                let (engine, ws) = (self.engine.clone(), self.ws.clone());
-                self.in_flight.spawn(async move {
-                    let _ = reply.send(Ok(manual::send(engine, ws, resolved).await));
-                });
-            }
-        }
+        let (engine, ws) = (self.engine.clone(), self.ws.clone());
+        self.in_flight.spawn(async move {
+            let resolving = ws.clone();
+            let resolved = engine
+                .store
+                .call_quietly(move |l| Ok(manual::resolve(&resolving, l, &req, now)))
+                .await
+                .unwrap_or_else(|e| Err(ManualError::Ledger(e.to_string())));
+            let answer = match resolved {
+                Err(e) => Err(e),
+                Ok(resolved) => {
+                    info!(event = %resolved.event.id, kind = %resolved.kind, "manual send");
+                    Ok(manual::send(engine, ws, resolved).await)
+                }
+            };
+            let _ = reply.send(answer);
+        });
     }
 
-    fn reload(&mut self) {
+    async fn reload(&mut self) {
         match (self.loader)(Some(&self.ws)) {
             Ok(ws) => {
                 info!(
@@ -254,9 +233,10 @@ impl Scheduler {
                     "reloaded"
                 );
                 self.metrics.reload(true);
+                self.engine.store.health().reload(None);
                 self.engine.hub.update(ws.config.channels.clone());
                 self.ws = Arc::new(ws);
-                self.replan();
+                self.replan().await;
                 super::memory::release_free_heap();
             }
             Err(problems) => {
@@ -264,6 +244,13 @@ impl Scheduler {
                 for p in &problems {
                     error!(problem = %p, "reload refused; keeping the last good config");
                 }
+                let first = problems
+                    .first()
+                    .map_or_else(String::new, ToString::to_string);
+                self.engine.store.health().reload(Some(format!(
+                    "{} problem(s), first: {first}",
+                    problems.len()
+                )));
             }
         }
     }
@@ -271,7 +258,7 @@ impl Scheduler {
     fn fire_due(&mut self, now: DateTime<Utc>) {
         for entry in self.queue.pop_due(now) {
             if entry.deadline <= now {
-                self.record_missed(&entry);
+                self.record_missed(entry);
                 continue;
             }
             if let Job::Digest { rule, slot } = entry.job
@@ -335,13 +322,9 @@ impl Scheduler {
                     kind,
                     key,
                     changes,
+                    channels: sent,
                 } = &**notice;
                 let event = &ws.events[*event];
-                let sent = self
-                    .engine
-                    .ledger
-                    .sent_channels(&event.id, crate::model::MessageKind::Announce)
-                    .unwrap_or_default();
                 let channels = ws
                     .config
                     .channels
@@ -357,36 +340,104 @@ impl Scheduler {
         }
     }
 
-    fn record_missed(&self, entry: &Entry) {
-        let Some((job, channels)) = self.expand(entry) else {
+    /// Record, off the scheduler's thread, that `entry`'s deadline passed before it could go.
+    fn record_missed(&mut self, entry: Entry) {
+        let Some((job, channels)) = self.expand(&entry) else {
             return;
         };
-        let now = self.engine.clock.now();
-        for ch in channels {
-            let key = DeliveryKey {
-                event: job.key_event.clone(),
-                rule: job.rule.clone(),
-                channel: ch.name.clone(),
-            };
-            match self.engine.ledger.mark(
-                &key,
-                1,
-                job.kind,
-                State::Missed,
-                "deadline passed before it could be sent",
-                entry.due,
-                entry.deadline,
-                now,
-            ) {
-                Ok(true) => {
-                    self.metrics.missed.inc();
-                    warn!(%key, due = %entry.due, deadline = %entry.deadline, "missed: deadline passed while herald was down");
+        let (store, metrics, now) = (
+            self.engine.store.clone(),
+            self.metrics.clone(),
+            self.engine.clock.now(),
+        );
+        self.in_flight.spawn(async move {
+            for ch in channels {
+                let key = DeliveryKey {
+                    event: job.key_event.clone(),
+                    rule: job.rule.clone(),
+                    channel: ch.name.clone(),
+                };
+                let (k, kind) = (key.clone(), job.kind);
+                let (due, deadline) = (entry.due, entry.deadline);
+                let marked = store
+                    .call(move |l| {
+                        l.mark(&k, 1, kind, State::Missed, "deadline passed before it could be sent", due, deadline, now)
+                    })
+                    .await;
+                match marked {
+                    Ok(true) => {
+                        metrics.missed.inc();
+                        warn!(%key, due = %entry.due, deadline = %entry.deadline, "missed: deadline passed while herald was down");
+                    }
+                    Ok(false) => {}
+                    Err(e) => error!(%key, error = %e, "cannot record a missed delivery; the next start records it"),
                 }
-                Ok(false) => {}
-                Err(e) => error!(%key, error = %e, "cannot record a missed delivery"),
             }
+        });
+    }
+}
+
+/// The queue for `ws` at `now`, and the entries whose deadline passed while herald was down
+/// (to record as missed). Reads the ledger: runs off the scheduler's thread.
+fn plan_queue(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> (Queue, Vec<Entry>) {
+    let last_alive = last_alive(ledger).unwrap_or(now);
+    let mut queue = Queue::default();
+    let mut missed = Vec::new();
+    for (ei, event) in ws.events.iter().enumerate() {
+        for (ri, rule) in ws.config.rules.iter().enumerate() {
+            let Some((due, deadline)) = plan::schedule(rule, event) else {
+                continue;
+            };
+            let entry = Entry {
+                due,
+                deadline,
+                job: Job::Rule {
+                    event: ei,
+                    rule: ri,
+                },
+            };
+            if deadline <= now {
+                // Its deadline passed after herald was last alive: it fell due while herald
+                // was down (or while the ledger refused every claim) and was never recorded.
+                if deadline > last_alive {
+                    missed.push(entry);
+                }
+                continue;
+            }
+            if due <= now && all_done(ws, ledger, rule, event) {
+                continue;
+            }
+            queue.push(entry);
         }
     }
+    for (ri, rule) in ws.config.rules.iter().enumerate() {
+        if let Some(entry) = next_digest(rule, ri, last_alive.min(now)) {
+            queue.push(entry);
+        }
+    }
+    for entry in notices(ws, ledger, now) {
+        queue.push(entry);
+    }
+    queue.shrink_to_fit();
+    (queue, missed)
+}
+
+fn all_done(ws: &Workspace, ledger: &Ledger, rule: &Rule, event: &crate::model::Event) -> bool {
+    plan::targets(rule, event, &ws.config.channels)
+        .iter()
+        .all(|ch| {
+            let key = DeliveryKey {
+                event: event.id.clone(),
+                rule: rule.name.clone(),
+                channel: ch.name.clone(),
+            };
+            ledger.done(&key).unwrap_or(false)
+        })
+}
+
+fn last_alive(ledger: &Ledger) -> Option<DateTime<Utc>> {
+    let raw = ledger.meta_get(LAST_ALIVE).ok()??;
+    DateTime::parse_from_rfc3339(&raw).ok().map(|t| t.to_utc())
 }
 
 fn job(

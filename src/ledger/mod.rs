@@ -31,13 +31,38 @@ pub enum LedgerError {
         id: i64,
         state: String,
     },
+    /// A write that must change exactly one row changed none: the row is not in the state
+    /// the caller holds it in (or the write was lost), so nothing may be posted on it.
+    #[error("ledger {}: {op}: row {id} is not {expected}", path.display())]
+    NoRow {
+        path: PathBuf,
+        op: &'static str,
+        id: i64,
+        expected: &'static str,
+    },
+    /// The ledger file was deleted or replaced while open: writes would go to a file no one
+    /// will read again, so herald records (and posts) nothing more.
+    #[error("ledger {}: the file was removed or replaced while herald had it open", path.display())]
+    Vanished { path: PathBuf },
+    #[error("ledger {}: {why}", path.display())]
+    Unavailable { path: PathBuf, why: String },
 }
 
-/// A delivery row's state.
+impl LedgerError {
+    /// Another process holds the database lock (it clears by itself).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, LedgerError::Sql { source: rusqlite::Error::SqliteFailure(e, _), .. }
+            if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+    }
+}
+
+/// A delivery row's state. `claimed` = won, nothing on the wire yet (a crash leaves it
+/// re-sendable); `posting` = a request is on the wire (a crash leaves it ambiguous).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum State {
     Claimed,
+    Posting,
     Sent,
     Failed,
     Ambiguous,
@@ -46,8 +71,9 @@ pub enum State {
 }
 
 impl State {
-    pub const ALL: [State; 6] = [
+    pub const ALL: [State; 7] = [
         State::Claimed,
+        State::Posting,
         State::Sent,
         State::Failed,
         State::Ambiguous,
@@ -58,12 +84,18 @@ impl State {
     pub fn as_str(self) -> &'static str {
         match self {
             State::Claimed => "claimed",
+            State::Posting => "posting",
             State::Sent => "sent",
             State::Failed => "failed",
             State::Ambiguous => "ambiguous",
             State::Missed => "missed",
             State::Skipped => "skipped",
         }
+    }
+
+    /// A row in this state may have reached the group: only a person can tell.
+    pub fn may_have_posted(self) -> bool {
+        matches!(self, State::Posting | State::Ambiguous)
     }
 
     fn parse(s: &str) -> Option<State> {
@@ -125,6 +157,8 @@ pub enum Claim {
 pub struct Ledger {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// The file's identity when opened (device, inode): checked before every claim and post.
+    identity: Option<(u64, u64)>,
 }
 
 const COLUMNS: &str = "id, event, rule, channel, part, parts_total, kind, state, attempts, errcode, errmsg, content_hash, due, deadline, claimed_at, finished_at, claimed_by";
@@ -143,7 +177,9 @@ impl Ledger {
             op: "open",
             source,
         })?;
-        Ledger::init(conn, path.to_path_buf(), true)
+        let mut ledger = Ledger::init(conn, path.to_path_buf(), true)?;
+        ledger.identity = file_identity(path);
+        Ok(ledger)
     }
 
     pub fn open_in_memory() -> Result<Ledger, LedgerError> {
@@ -160,6 +196,7 @@ impl Ledger {
         let ledger = Ledger {
             conn: Mutex::new(conn),
             path,
+            identity: None,
         };
         {
             let conn = ledger.conn();
@@ -207,30 +244,96 @@ impl Ledger {
         tx.commit().map_err(|e| self.err("commit migration", e))
     }
 
-    /// Atomically claim (event, rule, channel, part): `Claimed` if this call inserted the row,
-    /// `Taken` with the existing row otherwise. Safe across connections and processes.
+    /// Atomically claim (event, rule, channel, part): `Claimed` if this call inserted the row
+    /// and its commit succeeded, `Taken` with the existing row otherwise. Safe across
+    /// connections and processes. Any error (disk full, lock held, file gone) means no claim.
     pub fn claim(&self, req: &ClaimRequest) -> Result<Claim, LedgerError> {
-        let conn = self.conn();
-        let inserted: Option<i64> = conn
-            .query_row(
+        self.still_there()?;
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err("begin a claim", e))?;
+        let inserted = tx
+            .execute(
                 "INSERT INTO deliveries (event, rule, channel, part, parts_total, kind, state, content_hash, due, deadline, claimed_at, claimed_by)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'claimed', ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (event, rule, channel, part) DO NOTHING RETURNING id",
+                 ON CONFLICT (event, rule, channel, part) DO NOTHING",
                 params![req.key.event, req.key.rule, req.key.channel, req.part, req.parts_total, req.kind.as_str(), req.content_hash, req.due, req.deadline, req.now, req.by],
-                |r| r.get(0),
             )
-            .optional()
             .map_err(|e| self.err("claim", e))?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(|e| self.err("commit a claim", e))?;
         drop(conn);
-        match inserted {
-            Some(id) => Ok(Claim::Claimed(id)),
-            None => {
-                let row = self
-                    .row(&req.key, req.part)?
-                    .expect("a conflicting row exists");
-                Ok(Claim::Taken(Box::new(row)))
-            }
+        if inserted == 1 {
+            return Ok(Claim::Claimed(id));
         }
+        match self.row(&req.key, req.part)? {
+            Some(row) => Ok(Claim::Taken(Box::new(row))),
+            None => Err(LedgerError::Unavailable {
+                path: self.path.clone(),
+                why: "a claim met a row that then disappeared".to_string(),
+            }),
+        }
+    }
+
+    /// The file on disk is still the one opened (not deleted or replaced).
+    fn still_there(&self) -> Result<(), LedgerError> {
+        match self.identity {
+            Some(id) if file_identity(&self.path) != Some(id) => Err(LedgerError::Vanished {
+                path: self.path.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Run a write that must change exactly one row.
+    fn write_one(
+        &self,
+        op: &'static str,
+        id: i64,
+        expected: &'static str,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<(), LedgerError> {
+        self.still_there()?;
+        let n = self
+            .conn()
+            .execute(sql, params)
+            .map_err(|e| self.err(op, e))?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::NoRow {
+                path: self.path.clone(),
+                op,
+                id,
+                expected,
+            })
+        }
+    }
+
+    /// A request of this claimed part is about to go on the wire: from now until its verdict
+    /// is recorded, a crash leaves the row ambiguous. Nothing may be posted if this fails.
+    pub fn posting(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "mark a part as posting",
+            id,
+            "claimed",
+            "UPDATE deliveries SET state = 'posting', attempts = attempts + 1 WHERE id = ?1 AND state IN ('claimed', 'posting')",
+            params![id],
+        )
+    }
+
+    /// The last request surely did not reach the group (refused before it was processed) and
+    /// will be retried: the part is only claimed again, so a crash now leaves it re-sendable.
+    pub fn unposted(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "mark a part as not posted",
+            id,
+            "posting",
+            "UPDATE deliveries SET state = 'claimed' WHERE id = ?1 AND state = 'posting'",
+            params![id],
+        )
     }
 
     fn row(&self, key: &DeliveryKey, part: u32) -> Result<Option<Row>, LedgerError> {
@@ -247,14 +350,14 @@ impl Ledger {
 
     /// Give back a claim whose part was never posted (herald stopped while it waited): the
     /// next start plans it again. Only a row still `claimed` can be released.
-    pub fn release(&self, id: i64) -> Result<bool, LedgerError> {
-        self.conn()
-            .execute(
-                "DELETE FROM deliveries WHERE id = ?1 AND state = 'claimed'",
-                params![id],
-            )
-            .map(|n| n == 1)
-            .map_err(|e| self.err("release a claim", e))
+    pub fn release(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "release a claim",
+            id,
+            "claimed",
+            "DELETE FROM deliveries WHERE id = ?1 AND state = 'claimed'",
+            params![id],
+        )
     }
 
     /// Record the verdict of a claimed row: delivered → sent, ambiguous → ambiguous, else failed.
@@ -265,13 +368,45 @@ impl Ledger {
         attempts: u32,
         now: DateTime<Utc>,
     ) -> Result<(), LedgerError> {
-        self.conn()
-            .execute(
-                "UPDATE deliveries SET state = ?2, attempts = ?3, errcode = ?4, errmsg = ?5, finished_at = ?6 WHERE id = ?1",
-                params![id, State::of(outcome).as_str(), attempts, outcome.errcode, outcome.errmsg, now],
-            )
-            .map_err(|e| self.err("record an outcome", e))?;
-        Ok(())
+        self.write_one(
+            "record an outcome",
+            id,
+            "claimed or posting",
+            "UPDATE deliveries SET state = ?2, attempts = MAX(attempts, ?3), errcode = ?4, errmsg = ?5, finished_at = ?6 WHERE id = ?1 AND state IN ('claimed', 'posting')",
+            params![id, State::of(outcome).as_str(), attempts, outcome.errcode, outcome.errmsg, now],
+        )
+    }
+
+    /// An operator settles a row that may have been posted (`ambiguous`), having looked in
+    /// the group: it was posted (`sent`).
+    pub fn resolve_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        self.write_one(
+            "resolve a row as sent",
+            id,
+            "ambiguous",
+            "UPDATE deliveries SET state = 'sent', errmsg = 'confirmed posted by an operator', finished_at = ?2 WHERE id = ?1 AND state = 'ambiguous'",
+            params![id, now],
+        )
+    }
+
+    /// Reopen a row so its part is posted once more: an ambiguous one an operator found
+    /// missing from the group, or a failed one to retry. The row is removed; the next claim
+    /// of the same key wins again.
+    pub fn reopen(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "reopen a row",
+            id,
+            "ambiguous or failed",
+            "DELETE FROM deliveries WHERE id = ?1 AND state IN ('ambiguous', 'failed')",
+            params![id],
+        )
+    }
+
+    /// One row by id.
+    pub fn row_by_id(&self, id: i64) -> Result<Option<Row>, LedgerError> {
+        let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1");
+        self.query(&sql, params![id], "read a row")
+            .map(|mut rows| rows.pop())
     }
 
     /// Record a delivery that was decided without posting (missed, skipped, or refused as
@@ -288,6 +423,7 @@ impl Ledger {
         deadline: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
+        self.still_there()?;
         let n = self
             .conn()
             .execute(
@@ -336,20 +472,34 @@ impl Ledger {
         self.query(&sql, params![event], "read history")
     }
 
-    /// Rows needing an operator: ambiguous ones and rows still claimed.
+    /// Rows needing an operator: ambiguous ones and rows still claimed or posting.
     pub fn unresolved(&self) -> Result<Vec<Row>, LedgerError> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM deliveries WHERE state IN ('claimed', 'ambiguous') ORDER BY id"
+            "SELECT {COLUMNS} FROM deliveries WHERE state IN ('claimed', 'posting', 'ambiguous') ORDER BY id"
         );
         self.query(&sql, [], "read unresolved rows")
     }
 
-    /// At start-up: rows a previous run of `by` left `claimed` (it died mid-post) become
-    /// `ambiguous`. Another process's in-flight claims (a concurrent `herald send`) are left.
-    pub fn claimed_to_ambiguous(&self, by: &str) -> Result<usize, LedgerError> {
-        self.conn()
-            .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while posting' WHERE state = 'claimed' AND claimed_by = ?1", [by])
-            .map_err(|e| self.err("resolve claimed rows", e))
+    /// At start-up, rows a previous run of `by` left behind: `posting` ones (a request was on
+    /// the wire when it died) become `ambiguous`; `claimed` ones never left herald and are
+    /// released, so they are planned and posted again. Another process's rows (a concurrent
+    /// `herald send`) are left alone. Returns (ambiguous, released).
+    pub fn recover(&self, by: &str) -> Result<(usize, usize), LedgerError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err("begin recovery", e))?;
+        let ambiguous = tx
+            .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while this part was on the wire' WHERE state = 'posting' AND claimed_by = ?1", [by])
+            .map_err(|e| self.err("recover posting rows", e))?;
+        let released = tx
+            .execute(
+                "DELETE FROM deliveries WHERE state = 'claimed' AND claimed_by = ?1",
+                [by],
+            )
+            .map_err(|e| self.err("release claimed rows", e))?;
+        tx.commit().map_err(|e| self.err("commit recovery", e))?;
+        Ok((ambiguous, released))
     }
 
     /// Channels whose first part of a `kind` message about `event` was sent — or may have
@@ -361,7 +511,7 @@ impl Ledger {
     ) -> Result<Vec<String>, LedgerError> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached("SELECT DISTINCT channel FROM deliveries WHERE event = ?1 AND kind = ?2 AND state IN ('sent', 'ambiguous') AND part = 1 ORDER BY channel")
+            .prepare_cached("SELECT DISTINCT channel FROM deliveries WHERE event = ?1 AND kind = ?2 AND state IN ('sent', 'posting', 'ambiguous') AND part = 1 ORDER BY channel")
             .map_err(|e| self.err("read sent channels", e))?;
         let rows = stmt
             .query_map(params![event, kind.as_str()], |r| r.get(0))
@@ -378,6 +528,7 @@ impl Ledger {
     }
 
     pub fn meta_set(&self, key: &str, value: &str) -> Result<(), LedgerError> {
+        self.still_there()?;
         self.conn()
             .execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
             .map_err(|e| self.err("write meta", e))?;
@@ -397,14 +548,16 @@ impl Ledger {
     }
 
     pub fn snapshot_set(&self, event: &str, facts: &str) -> Result<(), LedgerError> {
+        self.still_there()?;
         self.conn()
             .execute("INSERT INTO snapshots (event, facts) VALUES (?1, ?2) ON CONFLICT (event) DO UPDATE SET facts = excluded.facts", [event, facts])
             .map_err(|e| self.err("write a snapshot", e))?;
         Ok(())
     }
 
-    /// For /healthz: the database answers a query.
+    /// For /healthz: the file is still there and the database answers a query.
     pub fn ping(&self) -> Result<(), LedgerError> {
+        self.still_there()?;
         self.conn()
             .query_row("SELECT 1", [], |_| Ok(()))
             .map_err(|e| self.err("ping", e))
@@ -473,6 +626,19 @@ impl Ledger {
                 Ok(row)
             })
             .collect()
+    }
+}
+
+/// (device, inode) of the file at `path`, if it exists.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).ok().map(|m| (m.len(), 0))
     }
 }
 

@@ -22,6 +22,29 @@ pub struct ChannelSpec {
     pub per_minute: u32,
     /// Extra per-second cap (Feishu: 5/s).
     pub per_second: Option<u32>,
+    /// What a 5xx reply means for this group.
+    pub server_errors: ServerErrors,
+}
+
+/// How a 5xx reply (the platform had the body, then failed) is treated: retried, as most
+/// are outages in front of the platform, or left ambiguous for a person to check, where a
+/// duplicate in the group is worse than a manual look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerErrors {
+    #[default]
+    Retry,
+    Ambiguous,
+}
+
+impl std::str::FromStr for ServerErrors {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "retry" => Ok(ServerErrors::Retry),
+            "ambiguous" => Ok(ServerErrors::Ambiguous),
+            other => Err(format!("`{other}` is not retry or ambiguous")),
+        }
+    }
 }
 
 impl ChannelSpec {
@@ -38,6 +61,7 @@ impl ChannelSpec {
             tags: Vec::new(),
             per_minute: Platform::Console.default_per_minute(),
             per_second: None,
+            server_errors: ServerErrors::Retry,
         }
     }
 

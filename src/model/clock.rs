@@ -3,6 +3,7 @@
 //! driven by tokio time, so paused time controls everything.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use std::time::Duration;
 use tokio::time::Instant;
 
 pub trait Clock: Send + Sync + 'static {
@@ -17,6 +18,15 @@ pub trait Clock: Send + Sync + 'static {
     }
 }
 
+/// As far ahead as herald ever sleeps: an instant further out (a deadline years away) is
+/// treated as this far, which no run lasts.
+const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `from + wait`, saturating at [`FAR`] instead of overflowing.
+fn later(from: Instant, wait: Duration) -> Instant {
+    from + wait.min(FAR)
+}
+
 /// The machine's clock.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
@@ -28,7 +38,7 @@ impl Clock for SystemClock {
 
     fn instant_at(&self, at: DateTime<Utc>) -> Instant {
         let wait = (at - Utc::now()).to_std().unwrap_or_default();
-        Instant::now() + wait
+        later(Instant::now(), wait)
     }
 
     fn is_real(&self) -> bool {
@@ -62,12 +72,15 @@ impl ScaledClock {
 impl Clock for ScaledClock {
     fn now(&self) -> DateTime<Utc> {
         let real = self.started.elapsed().as_secs_f64() * self.speed;
-        self.origin + TimeDelta::microseconds((real * 1e6) as i64)
+        self.origin
+            .checked_add_signed(TimeDelta::microseconds((real * 1e6) as i64))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     fn instant_at(&self, at: DateTime<Utc>) -> Instant {
         let wall = (at - self.origin).to_std().unwrap_or_default();
-        self.started + wall.div_f64(self.speed)
+        let scaled = Duration::try_from_secs_f64(wall.as_secs_f64() / self.speed).unwrap_or(FAR);
+        later(self.started, scaled)
     }
 }
 

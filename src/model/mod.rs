@@ -12,7 +12,7 @@ mod platform;
 mod problem;
 mod rule;
 
-pub use channel::{ChannelSpec, Mentions, redact_url};
+pub use channel::{ChannelSpec, Mentions, ServerErrors, redact_url};
 pub use clock::{Clock, ScaledClock, SystemClock};
 pub use delivery::{Delivery, DeliveryKey, Outcome, OutcomeClass};
 pub use event::{

@@ -150,16 +150,13 @@ fn load_overrides(env: &mut Environment<'static>, dir: &Path, problems: &mut Vec
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match std::fs::read_to_string(&path) {
+        match crate::input::read_text(&path, Some(dir)) {
             Ok(source) => {
                 if let Err(e) = env.add_template_owned(name, source) {
                     problems.push(template_problem(&path, &e));
                 }
             }
-            Err(e) => problems.push(Problem::new(
-                Location::file(&path),
-                format!("cannot read template: {e}"),
-            )),
+            Err(e) => problems.push(Problem::new(Location::file(&path), format!("template {e}"))),
         }
     }
 }

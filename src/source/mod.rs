@@ -38,14 +38,14 @@ pub fn load_dir(dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
     let mut events = Vec::new();
     let mut problems = Vec::new();
     for file in files {
-        match std::fs::read_to_string(&file) {
+        match crate::input::read_text(&file, Some(dir)) {
             Ok(text) => match parse_event(&file, &text, default_zone) {
                 Ok(event) => events.push(event),
                 Err(mut ps) => problems.append(&mut ps),
             },
             Err(e) => problems.push(Problem::new(
                 Location::file(&file),
-                format!("cannot read file: {e}"),
+                format!("event file {e}"),
             )),
         }
     }

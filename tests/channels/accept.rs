@@ -2,6 +2,7 @@
 //! keyword mode is enforced before sending.
 
 use super::{channel, clock, fake, far, hub, sample};
+use herald::channels::NoGate;
 use herald::channels::{ChannelError, check_message};
 use herald::model::{Format, MessageKind, OutcomeClass, Platform};
 
@@ -23,7 +24,9 @@ async fn accepted_first_time(platform: Platform, signed: bool) {
         ] {
             let message = sample(kind, platform, *format);
             for i in 0..message.parts.len() {
-                let report = hub.post_part(format.as_str(), &message, i, far()).await;
+                let report = hub
+                    .post_part(format.as_str(), &message, i, far(), &NoGate)
+                    .await;
                 assert_eq!(
                     report.outcome.class,
                     OutcomeClass::Delivered,
@@ -69,6 +72,7 @@ async fn a_wrong_secret_is_rejected_by_the_fake_and_not_retried() {
             &sample(MessageKind::Announce, Platform::Dingtalk, Format::Markdown),
             0,
             far(),
+            &NoGate,
         )
         .await;
     assert_eq!(
@@ -109,21 +113,26 @@ async fn keyword_mode_refuses_before_sending_and_the_fake_enforces_it() {
     );
 
     let hub = hub(vec![strict, ok, careless], clock);
-    let refused = hub.post_part("strict", &message, 0, far()).await;
+    let refused = hub.post_part("strict", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (refused.outcome.class, refused.attempts),
         (OutcomeClass::Permanent, 0)
     );
     assert_eq!(fake.record(|r| r.requests), 0, "refused before sending");
     assert_eq!(
-        hub.post_part("ok", &message, 0, far()).await.outcome.class,
+        hub.post_part("ok", &message, 0, far(), &NoGate)
+            .await
+            .outcome
+            .class,
         OutcomeClass::Delivered
     );
 
     let mut no_keyword = message.clone();
     no_keyword.title = "活动预告".into();
     no_keyword.parts[0].body = herald::model::PartBody::Text("今天下午见".into());
-    let dropped = hub.post_part("careless", &no_keyword, 0, far()).await;
+    let dropped = hub
+        .post_part("careless", &no_keyword, 0, far(), &NoGate)
+        .await;
     assert_eq!(
         (dropped.outcome.class, dropped.outcome.errcode),
         (OutcomeClass::Permanent, Some(310000))
@@ -146,7 +155,7 @@ async fn wecom_byte_limits_are_enforced_before_sending() {
         })
     ));
     let report = hub(vec![ch], clock)
-        .post_part("w", &message, 0, far())
+        .post_part("w", &message, 0, far(), &NoGate)
         .await;
     assert_eq!(
         (report.outcome.class, report.attempts),
@@ -166,7 +175,10 @@ async fn mentions_follow_each_platform_rule() {
     let hub = hub(vec![ch], clock);
     for i in 0..=last {
         assert_eq!(
-            hub.post_part("dt", &message, i, far()).await.outcome.class,
+            hub.post_part("dt", &message, i, far(), &NoGate)
+                .await
+                .outcome
+                .class,
             OutcomeClass::Delivered
         );
     }
@@ -211,7 +223,7 @@ async fn every_kind_of_every_event_is_accepted_first_time_everywhere() {
             for kind in MessageKind::ALL {
                 let message = crate::render::render(event, kind, platform);
                 for i in 0..message.parts.len() {
-                    let report = hub.post_part("robot", &message, i, far()).await;
+                    let report = hub.post_part("robot", &message, i, far(), &NoGate).await;
                     assert_eq!(
                         (report.outcome.class, report.attempts),
                         (OutcomeClass::Delivered, 1),

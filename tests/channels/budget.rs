@@ -2,6 +2,7 @@
 //! the budget is shared by every sender in the process.
 
 use super::{channel, clock, fake, far, hub, sample};
+use herald::channels::NoGate;
 use herald::model::{Format, MessageKind, OutcomeClass, Platform};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -26,7 +27,7 @@ async fn forty_five_messages_to_one_dingtalk_robot_none_throttled() {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..45 {
         let (hub, message) = (hub.clone(), message.clone());
-        tasks.spawn(async move { hub.post_part("robot", &message, 0, far()).await });
+        tasks.spawn(async move { hub.post_part("robot", &message, 0, far(), &NoGate).await });
     }
     let reports = tasks.join_all().await;
     assert!(
@@ -60,7 +61,7 @@ async fn feishu_keeps_under_five_a_second_and_a_hundred_a_minute() {
     let message = sample(MessageKind::Remind, Platform::Feishu, Format::Text);
     for _ in 0..30 {
         assert_eq!(
-            hub.post_part("robot", &message, 0, far())
+            hub.post_part("robot", &message, 0, far(), &NoGate)
                 .await
                 .outcome
                 .class,
@@ -88,7 +89,7 @@ async fn parts_go_out_in_order() {
     assert!(message.parts.len() >= 2);
     for i in 0..message.parts.len() {
         assert_eq!(
-            hub.post_part("robot", &message, i, far())
+            hub.post_part("robot", &message, i, far(), &NoGate)
                 .await
                 .outcome
                 .class,

@@ -4,6 +4,7 @@
 
 use super::{channel, clock, fake, far, hub, sample};
 use crate::util::fake::Fault;
+use herald::channels::NoGate;
 use herald::model::{Format, MessageKind, OutcomeClass, Platform};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -36,7 +37,7 @@ async fn server_errors_are_retried_until_delivered() {
     let (fake, hub, message) = setup(Platform::Dingtalk).await;
     fake.fault(Fault::ServerError);
     fake.fault(Fault::Code(-1, "系统繁忙"));
-    let report = hub.post_part("robot", &message, 0, far()).await;
+    let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (report.outcome.class, report.attempts),
         (OutcomeClass::Delivered, 3)
@@ -48,7 +49,7 @@ async fn server_errors_are_retried_until_delivered() {
 async fn permanent_errors_are_never_retried() {
     let (fake, hub, message) = setup(Platform::Wecom).await;
     fake.fault(Fault::Code(93000, "invalid webhook url"));
-    let report = hub.post_part("robot", &message, 0, far()).await;
+    let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (
             report.outcome.class,
@@ -68,7 +69,7 @@ async fn permanent_errors_are_never_retried() {
 async fn no_answer_before_the_timeout_is_ambiguous_and_not_reposted() {
     let (fake, hub, message) = setup(Platform::Feishu).await;
     fake.fault(Fault::Hang);
-    let report = hub.post_part("robot", &message, 0, far()).await;
+    let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (report.outcome.class, report.attempts),
         (OutcomeClass::Ambiguous, 1)
@@ -80,7 +81,7 @@ async fn no_answer_before_the_timeout_is_ambiguous_and_not_reposted() {
 async fn a_reset_after_sending_is_ambiguous() {
     let (fake, hub, message) = setup(Platform::Dingtalk).await;
     fake.fault(Fault::Reset);
-    let report = hub.post_part("robot", &message, 0, far()).await;
+    let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (report.outcome.class, report.attempts),
         (OutcomeClass::Ambiguous, 1)
@@ -95,7 +96,7 @@ async fn a_throttled_dingtalk_robot_pauses_ten_minutes() {
         "send too fast, exceed 20 times per minute",
     ));
     let started = Instant::now();
-    let report = hub.post_part("robot", &message, 0, far()).await;
+    let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (report.outcome.class, report.attempts),
         (OutcomeClass::Delivered, 2)
@@ -111,7 +112,7 @@ async fn a_throttled_dingtalk_robot_pauses_ten_minutes() {
 async fn a_stale_signature_is_signed_again_once() {
     let (fake, hub, message) = setup(Platform::Dingtalk).await;
     fake.fault(Fault::Code(310000, "invalid timestamp"));
-    let report = hub.post_part("robot", &message, 0, far()).await;
+    let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (report.outcome.class, report.attempts),
         (OutcomeClass::Delivered, 2)
@@ -119,7 +120,7 @@ async fn a_stale_signature_is_signed_again_once() {
     // Twice stale: a clock or config problem, reported.
     fake.fault(Fault::Code(310000, "invalid timestamp"));
     fake.fault(Fault::Code(310000, "invalid timestamp"));
-    let report = hub.post_part("robot", &message, 0, far()).await;
+    let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
     assert_eq!(
         (report.outcome.class, report.attempts),
         (OutcomeClass::Permanent, 2)
@@ -133,7 +134,7 @@ async fn transient_failures_stop_at_the_deadline() {
         fake.fault(Fault::ServerError);
     }
     let deadline = Instant::now() + Duration::from_secs(60);
-    let report = hub.post_part("robot", &message, 0, deadline).await;
+    let report = hub.post_part("robot", &message, 0, deadline, &NoGate).await;
     assert_eq!(report.outcome.class, OutcomeClass::Transient);
     assert_eq!(report.outcome.http_status, Some(500));
     assert!(Instant::now() <= deadline, "gave up after the deadline");
@@ -160,7 +161,7 @@ async fn a_robot_over_the_platform_limit_waits_out_the_real_penalty() {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..25 {
         let (hub, message) = (hub.clone(), message.clone());
-        tasks.spawn(async move { hub.post_part("robot", &message, 0, far()).await });
+        tasks.spawn(async move { hub.post_part("robot", &message, 0, far(), &NoGate).await });
     }
     let reports = tasks.join_all().await;
     assert!(

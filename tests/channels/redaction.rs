@@ -4,6 +4,7 @@
 use super::{SECRET, TOKEN, channel, clock, fake, far, hub, sample};
 use crate::util::fake::Fault;
 use crate::util::logs::Logs;
+use herald::channels::NoGate;
 use herald::model::{MessageKind, Platform};
 
 #[tokio::test(start_paused = true)]
@@ -34,7 +35,7 @@ async fn secrets_never_reach_logs_errors_or_debug() {
             if let Some(f) = fault {
                 fake.fault(f);
             }
-            let report = hub.post_part("robot", &message, 0, far()).await;
+            let report = hub.post_part("robot", &message, 0, far(), &NoGate).await;
             seen.push(format!("{:?} {}", report.outcome, report.outcome));
         }
         // A connection refused error names the address: it must still be redacted.
@@ -48,6 +49,7 @@ async fn secrets_never_reach_logs_errors_or_debug() {
                 &message,
                 0,
                 tokio::time::Instant::now() + std::time::Duration::from_secs(5),
+                &NoGate,
             )
             .await;
         seen.push(format!("{:?}", report.outcome));

@@ -140,6 +140,16 @@ pub struct Running {
     task: tokio::task::JoinHandle<Result<(), herald::daemon::DaemonError>>,
 }
 
+/// Reloads taken so far, whatever their result.
+fn reloads(metrics: &Metrics) -> u64 {
+    metrics
+        .encode()
+        .lines()
+        .filter(|l| l.starts_with("herald_reloads_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
 pub async fn start(setup: &Setup, origin: &str) -> Running {
     let console = Capture::default();
     let (tx, rx) = mpsc::channel(4);
@@ -173,9 +183,14 @@ impl Running {
         tokio::time::sleep_until(self.started + wait).await;
     }
 
+    /// Ask for a reload and wait until the daemon has taken it (the ledger work of a replan
+    /// runs on the blocking pool, in real time).
     pub async fn reload(&self) {
+        let before = reloads(&self.metrics);
         self.control.send(Control::Reload).await.unwrap();
-        tokio::task::yield_now().await;
+        while reloads(&self.metrics) == before {
+            tokio::task::yield_now().await;
+        }
     }
 
     pub async fn stop(self) {

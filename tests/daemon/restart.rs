@@ -37,7 +37,7 @@ async fn restart_after_downtime_sends_late_or_records_missed_never_twice() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_row_left_mid_post_becomes_ambiguous_and_is_not_reposted() {
+async fn a_part_left_on_the_wire_becomes_ambiguous_and_is_not_reposted() {
     use herald::ledger::{Claim, ClaimRequest};
     use herald::model::{DeliveryKey, MessageKind};
     let setup = Setup::new(&["console"]);
@@ -59,10 +59,10 @@ async fn a_row_left_mid_post_becomes_ambiguous_and_is_not_reposted() {
         now: at("2030-05-25T10:00:00+08:00"),
         by: "daemon".into(),
     };
-    assert!(matches!(
-        setup.ledger().claim(&req).unwrap(),
-        Claim::Claimed(_)
-    ));
+    let Claim::Claimed(id) = setup.ledger().claim(&req).unwrap() else {
+        panic!("the claim must win")
+    };
+    setup.ledger().posting(id).unwrap();
 
     let daemon = start(&setup, "2030-05-25T11:00:00+08:00").await;
     daemon.run_until("2030-05-26T00:00:00+08:00").await;
@@ -76,6 +76,48 @@ async fn a_row_left_mid_post_becomes_ambiguous_and_is_not_reposted() {
         console.is_empty(),
         "re-posted an ambiguous delivery: {console}"
     );
+}
+
+/// A crash while a part only waited (for its robot's budget, a permit or a retry) left it
+/// `claimed`: nothing of it left herald, so the next start posts it, once.
+#[tokio::test(start_paused = true)]
+async fn a_part_that_only_waited_when_herald_died_is_posted_at_the_next_start() {
+    use herald::ledger::{Claim, ClaimRequest};
+    use herald::model::{DeliveryKey, MessageKind};
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let req = ClaimRequest {
+        key: DeliveryKey {
+            event: "ch99".into(),
+            rule: "announce".into(),
+            channel: "console".into(),
+        },
+        part: 1,
+        parts_total: 1,
+        kind: MessageKind::Announce,
+        content_hash: "x".into(),
+        due: at("2030-05-25T10:00:00+08:00"),
+        deadline: at("2030-06-01T14:00:00+08:00"),
+        now: at("2030-05-25T10:00:00+08:00"),
+        by: "daemon".into(),
+    };
+    assert!(matches!(
+        setup.ledger().claim(&req).unwrap(),
+        Claim::Claimed(_)
+    ));
+
+    let daemon = start(&setup, "2030-05-25T11:00:00+08:00").await;
+    daemon.run_until("2030-05-26T00:00:00+08:00").await;
+    let console = daemon.console.text();
+    daemon.stop().await;
+    let announce: Vec<_> = setup
+        .rows()
+        .into_iter()
+        .filter(|r| r.rule == "announce")
+        .collect();
+    assert_eq!(announce.len(), 1);
+    assert_eq!(announce[0].state, State::Sent);
+    assert_eq!(console.matches("· announce ·").count(), 1, "{console}");
 }
 
 /// Herald stopped between the two parts of a long announcement: at the next start the

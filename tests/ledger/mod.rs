@@ -31,6 +31,44 @@ fn req(channel: &str, part: u32) -> ClaimRequest {
     }
 }
 
+/// Hold SQLite's write lock on `path` from another connection until dropped, as a second
+/// process (a backup tool, `sqlite3` left open in a transaction) would.
+fn rusqlite_lock(path: &std::path::Path) -> LockHolder {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (ready_tx, ready) = std::sync::mpsc::channel();
+    let path = path.to_path_buf();
+    let thread = std::thread::spawn(move || {
+        let lock = crate::util::sqlite::hold_write_lock(&path);
+        ready_tx.send(()).unwrap();
+        let _ = rx.recv();
+        drop(lock);
+    });
+    ready.recv().unwrap();
+    LockHolder {
+        release: Some(tx),
+        thread: Some(thread),
+    }
+}
+
+struct LockHolder {
+    release: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for LockHolder {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(t) = self.thread.take() {
+            t.join().unwrap();
+        }
+    }
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
 fn outcome(class: OutcomeClass, code: Option<i64>) -> Outcome {
     Outcome {
         class,
@@ -147,41 +185,178 @@ fn outcomes_map_to_states_with_errcode_and_attempts() {
 }
 
 #[test]
-fn rows_left_claimed_by_a_crash_become_ambiguous_on_reopen() {
+fn a_crash_leaves_claimed_parts_resendable_and_posting_parts_ambiguous() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("herald.db");
     {
         let ledger = Ledger::open(&path).unwrap();
+        // Part 1 was on the wire, part 2 still waited for its robot's budget.
+        let Claim::Claimed(on_wire) = ledger.claim(&req("c", 1)).unwrap() else {
+            panic!()
+        };
+        ledger.posting(on_wire).unwrap();
         assert!(matches!(
-            ledger.claim(&req("c", 1)).unwrap(),
+            ledger.claim(&req("c", 2)).unwrap(),
             Claim::Claimed(_)
         ));
     } // "crash": never finished
     let ledger = Ledger::open(&path).unwrap();
-    assert_eq!(ledger.unresolved().unwrap().len(), 1);
+    assert_eq!(ledger.unresolved().unwrap().len(), 2);
     assert_eq!(
-        ledger.claimed_to_ambiguous("cli").unwrap(),
-        0,
-        "another process's claims are left alone"
+        ledger.recover("cli").unwrap(),
+        (0, 0),
+        "another process's rows are left alone"
     );
-    assert_eq!(ledger.claimed_to_ambiguous("daemon").unwrap(), 1);
+    assert_eq!(ledger.recover("daemon").unwrap(), (1, 1));
     let rows = ledger.history(None).unwrap();
-    assert_eq!(rows[0].state, State::Ambiguous);
-    // Still decided: a new claim does not win.
+    assert_eq!(rows.len(), 1, "the waiting part's claim is gone");
+    assert_eq!((rows[0].part, rows[0].state), (1, State::Ambiguous));
+    assert_eq!(rows[0].attempts, 1);
+    // Still decided: a new claim of the ambiguous part does not win; the released one does.
     assert!(matches!(
         ledger.claim(&req("c", 1)).unwrap(),
         Claim::Taken(_)
     ));
-    // An ambiguous row cannot be released (only a claim whose part never left can).
-    assert!(!ledger.release(rows[0].id).unwrap());
-    let Claim::Claimed(id) = ledger.claim(&req("c", 2)).unwrap() else {
-        panic!()
-    };
-    assert!(ledger.release(id).unwrap());
     assert!(matches!(
         ledger.claim(&req("c", 2)).unwrap(),
         Claim::Claimed(_)
     ));
+    // An ambiguous row cannot be released (only a claim whose part never left can).
+    assert!(ledger.release(rows[0].id).is_err());
+}
+
+#[test]
+fn a_part_retried_after_a_refusal_is_claimed_again_between_attempts() {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let Claim::Claimed(id) = ledger.claim(&req("c", 1)).unwrap() else {
+        panic!()
+    };
+    ledger.posting(id).unwrap();
+    ledger.unposted(id).unwrap();
+    assert_eq!(ledger.history(None).unwrap()[0].state, State::Claimed);
+    assert!(ledger.unposted(id).is_err(), "only a posting row goes back");
+    ledger.posting(id).unwrap();
+    ledger
+        .finish(id, &outcome(OutcomeClass::Delivered, None), 2, t(1))
+        .unwrap();
+    let row = &ledger.history(None).unwrap()[0];
+    assert_eq!((row.state, row.attempts), (State::Sent, 2));
+    // A finished row is final: no second verdict, no new post.
+    assert!(
+        ledger
+            .finish(id, &outcome(OutcomeClass::Permanent, Some(1)), 3, t(2))
+            .is_err()
+    );
+    assert!(ledger.posting(id).is_err());
+}
+
+#[test]
+fn writes_that_change_no_row_are_errors() {
+    let ledger = Ledger::open_in_memory().unwrap();
+    let none = 4242;
+    assert!(ledger.posting(none).is_err());
+    assert!(
+        ledger
+            .finish(none, &outcome(OutcomeClass::Delivered, None), 1, t(0))
+            .is_err()
+    );
+    assert!(ledger.release(none).is_err());
+    assert!(ledger.resolve_sent(none, t(0)).is_err());
+    assert!(ledger.reopen(none).is_err());
+}
+
+#[test]
+fn an_operator_settles_ambiguous_rows_as_sent_or_reopens_them() {
+    let ledger = Ledger::open_in_memory().unwrap();
+    for ch in ["a", "b"] {
+        let Claim::Claimed(id) = ledger.claim(&req(ch, 1)).unwrap() else {
+            panic!()
+        };
+        ledger.posting(id).unwrap();
+        ledger
+            .finish(id, &outcome(OutcomeClass::Ambiguous, None), 1, t(0))
+            .unwrap();
+    }
+    let rows = ledger.history(None).unwrap();
+    ledger.resolve_sent(rows[0].id, t(5)).unwrap();
+    ledger.reopen(rows[1].id).unwrap();
+    assert_eq!(
+        ledger.row_by_id(rows[0].id).unwrap().unwrap().state,
+        State::Sent
+    );
+    assert!(ledger.row_by_id(rows[1].id).unwrap().is_none());
+    assert!(matches!(
+        ledger.claim(&req("b", 1)).unwrap(),
+        Claim::Claimed(_)
+    ));
+    assert!(
+        ledger.reopen(rows[0].id).is_err(),
+        "a sent row is never reopened"
+    );
+}
+
+#[test]
+fn a_claim_that_cannot_commit_is_an_error_and_leaves_no_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let ledger = Ledger::open(&path).unwrap();
+    // Another process holds the write lock across the claim.
+    let other = rusqlite_lock(&path);
+    let started = std::time::Instant::now();
+    let err = ledger.claim(&req("c", 1)).unwrap_err();
+    assert!(err.is_busy(), "{err}");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    drop(other);
+    assert!(ledger.history(None).unwrap().is_empty());
+    assert!(matches!(
+        ledger.claim(&req("c", 1)).unwrap(),
+        Claim::Claimed(_)
+    ));
+}
+
+#[test]
+fn a_ledger_file_removed_while_open_refuses_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let ledger = Ledger::open(&path).unwrap();
+    let Claim::Claimed(id) = ledger.claim(&req("c", 1)).unwrap() else {
+        panic!()
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert!(matches!(
+        ledger.posting(id),
+        Err(herald::ledger::LedgerError::Vanished { .. })
+    ));
+    assert!(ledger.claim(&req("c", 2)).is_err());
+    assert!(ledger.ping().is_err());
+}
+
+#[test]
+fn read_only_and_corrupt_ledgers_are_clear_errors_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let corrupt = dir.path().join("corrupt.db");
+    std::fs::write(&corrupt, vec![0x5a; 8192]).unwrap();
+    let err = Ledger::open(&corrupt).err().expect("a corrupt file opens");
+    assert!(err.to_string().contains("not a database"), "{err}");
+
+    let ro = dir.path().join("ro.db");
+    drop(Ledger::open(&ro).unwrap());
+    let mut perms = std::fs::metadata(&ro).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o444);
+    std::fs::set_permissions(&ro, perms).unwrap();
+    let ro_dir = dir.path();
+    let mut dir_perms = std::fs::metadata(ro_dir).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut dir_perms, 0o555);
+    std::fs::set_permissions(ro_dir, dir_perms.clone()).unwrap();
+    let opened = Ledger::open(&ro).and_then(|l| l.claim(&req("c", 1)).map(|_| ()));
+    std::os::unix::fs::PermissionsExt::set_mode(&mut dir_perms, 0o755);
+    std::fs::set_permissions(ro_dir, dir_perms).unwrap();
+    if !is_root() {
+        let err = opened.expect_err("a read-only ledger accepted a claim");
+        assert!(err.to_string().contains("readonly"), "{err}");
+    }
 }
 
 #[test]
