@@ -161,6 +161,10 @@ pub struct Ledger {
     identity: Option<(u64, u64)>,
 }
 
+/// How long one statement waits for another process's lock before it fails (the daemon then
+/// retries with backoff; a CLI command reports it).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
 const COLUMNS: &str = "id, event, rule, channel, part, parts_total, kind, state, attempts, errcode, errmsg, content_hash, due, deadline, claimed_at, finished_at, claimed_by";
 
 impl Ledger {
@@ -200,7 +204,7 @@ impl Ledger {
         };
         {
             let conn = ledger.conn();
-            conn.busy_timeout(Duration::from_secs(5))
+            conn.busy_timeout(BUSY_TIMEOUT)
                 .map_err(|e| ledger.err("set busy timeout", e))?;
             if wal {
                 enable_wal(&conn).map_err(|e| ledger.err("enable WAL", e))?;
@@ -651,7 +655,7 @@ fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
         match conn.pragma_update(None, "journal_mode", "WAL") {
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    && started.elapsed() < Duration::from_secs(5) =>
+                    && started.elapsed() < BUSY_TIMEOUT =>
             {
                 std::thread::sleep(Duration::from_millis(5));
             }

@@ -41,6 +41,11 @@ struct Validator<'a> {
     problems: Vec<Problem>,
 }
 
+/// The longest event title: it heads every part of a split message, so it must leave room
+/// for content within the smallest part limit (WeCom's 4,096 bytes; a Chinese character is
+/// 3 bytes).
+pub const MAX_TITLE_CHARS: usize = 200;
+
 impl Validator<'_> {
     fn event(mut self, raw: RawEvent, default_zone: Tz) -> Result<Event, Vec<Problem>> {
         let id = match &raw.id {
@@ -51,11 +56,20 @@ impl Validator<'_> {
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
         };
-        if raw.title.get_ref().trim().is_empty() {
+        let title_chars = raw.title.get_ref().trim().chars().count();
+        if title_chars == 0 {
             self.problem(
                 raw.title.span().start,
                 "field `title`: must not be empty",
                 None,
+            );
+        } else if title_chars > MAX_TITLE_CHARS {
+            self.problem(
+                raw.title.span().start,
+                format!(
+                    "field `title`: {title_chars} characters; at most {MAX_TITLE_CHARS} (it heads every part of a message, which must fit the platforms' limits)"
+                ),
+                Some("put the details in `summary` or a talk's `abstract`"),
             );
         }
         let zone = raw

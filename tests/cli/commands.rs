@@ -245,7 +245,7 @@ fn demo_mode_sends_and_history_use_the_demo_ledger() {
 }
 
 /// A temp workspace: `head` plus a console channel, and the Chengdu sample as event `m8`.
-fn with_sample(head: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+pub fn with_sample(head: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("herald.toml");
     std::fs::write(

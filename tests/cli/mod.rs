@@ -2,7 +2,9 @@
 
 mod check;
 mod commands;
+mod hostile;
 mod ops;
+mod resolve;
 
 use assert_cmd::Command;
 use std::path::Path;

@@ -140,7 +140,28 @@ fn healthz_and_metrics_answer_on_the_configured_address() {
     herald(&config)
         .args(["send", "e", "--kind", "announce"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(contains("already sent"));
+    // The daemon's admin endpoint refuses a send without the token.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    let body = r#"{"event":"e","kind":"recap","force":true}"#;
+    write!(
+        s,
+        "POST /send HTTP/1.0\r\nHost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.0 401"), "{answer}");
+    let token = std::fs::read_to_string(daemon.path("admin.token")).unwrap();
+    assert_eq!(token.len(), 64);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(daemon.path("admin.token"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
     herald(&config)
         .args(["send", "e", "--kind", "announce", "--channel", "nope"])
         .assert()
@@ -186,14 +207,22 @@ fn file_edits_and_sighup_reload_and_a_broken_config_keeps_the_last_good_one() {
     eventually("the new event is planned", || depth() == Some(8.0));
     assert!(reloads("ok") >= 1.0);
 
-    // A broken config is refused; the last good state keeps running.
+    // A broken config is refused; the last good state keeps running, and health says so.
     std::fs::write(&daemon.config, "[herald\nledger = ").unwrap();
     eventually("the broken config is refused", || reloads("error") >= 1.0);
     assert_eq!(depth(), Some(8.0));
+    let health = daemon.get("/healthz").unwrap();
+    assert!(
+        health.contains(r#""status":"degraded""#) && health.contains("last reload refused"),
+        "{health}"
+    );
+    assert_eq!(daemon.metric("herald_reload_refused"), Some(1.0));
 
     // SIGHUP reloads too (after the config is mended and the watcher has settled).
     std::fs::write(&daemon.config, Daemon::good_config(&daemon.addr)).unwrap();
     eventually("the mended config is loaded", || reloads("ok") >= 2.0);
+    let health = daemon.get("/healthz").unwrap();
+    assert!(health.contains(r#""status":"ok""#), "{health}");
     std::fs::remove_file(daemon.path("events/e2.toml")).unwrap();
     eventually("the removed event is dropped", || depth() == Some(4.0));
     let before = reloads("ok");

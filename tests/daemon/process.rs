@@ -45,3 +45,96 @@ fn sigterm_exits_zero_with_nothing_half_recorded() {
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r.state != State::Claimed), "{rows:#?}");
 }
+
+/// kill -9 in the middle of a fan-out whose parts wait for the robot's rate budget: only a
+/// part whose request was on the wire can be ambiguous (at most one here: one robot posts one
+/// request at a time); every part that only waited is posted by the next start; none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_while_parts_wait_for_the_budget_leaves_no_false_ambiguous_rows() {
+    use crate::util::fake::{Fake, Spec};
+    use chrono::{TimeDelta, Utc};
+    use herald::model::{Platform, SystemClock};
+    const EVENTS: usize = 12;
+    let mut spec = Spec::new(Platform::Dingtalk);
+    spec.per_minute = 300;
+    let fake = Fake::start(spec, std::sync::Arc::new(SystemClock)).await;
+    let setup = Setup::new(&[]);
+    std::fs::write(
+        setup.dir.path().join("robot.url"),
+        fake.webhook("fake-token-123"),
+    )
+    .unwrap();
+    std::fs::write(
+        setup.config(),
+        "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"herald.db\"\n\
+         [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\nper_minute = 300\n\
+         [[rules]]\nname = \"announce\"\nkind = \"announce\"\nanchor = \"start\"\noffset = \"-1m\"\n",
+    )
+    .unwrap();
+    // Every announcement falls due 3 s from now; the deadline (the start) is a minute later.
+    let start = (Utc::now() + TimeDelta::seconds(63))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%dT%H:%M:%S");
+    for i in 0..EVENTS {
+        setup.write_event(
+            &format!("e{i:02}"),
+            &format!("title = \"SOFA 测试{i:02}\"\nstart = {start}\nend = 2099-01-01T00:00:00\n"),
+        );
+    }
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_herald"))
+            .arg("--config")
+            .arg(setup.config())
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let accepted = || fake.record(|r| r.accepted.len());
+    let wait = |what: &str, ok: &dyn Fn() -> bool| {
+        let started = std::time::Instant::now();
+        while !ok() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "never: {what}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+    };
+    let mut first = spawn();
+    tokio::task::block_in_place(|| wait("three posts", &|| accepted() >= 3));
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    let rows = setup.rows();
+    let on_wire = rows.iter().filter(|r| r.state == State::Posting).count();
+    let waiting = rows.iter().filter(|r| r.state == State::Claimed).count();
+    // One robot: one part in progress at a time, on the wire or waiting for its budget.
+    assert!(on_wire + waiting <= 1, "{rows:#?}");
+
+    let mut second = spawn();
+    tokio::task::block_in_place(|| {
+        wait("every part decided", &|| {
+            let rows = setup.rows();
+            rows.len() == EVENTS
+                && rows
+                    .iter()
+                    .all(|r| matches!(r.state, State::Sent | State::Ambiguous))
+        })
+    });
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let rows = setup.rows();
+    let ambiguous = rows.iter().filter(|r| r.state == State::Ambiguous).count();
+    assert_eq!(ambiguous, on_wire, "{rows:#?}");
+    let bodies: Vec<String> = fake.record(|r| r.accepted.iter().map(|b| b.to_string()).collect());
+    for i in 0..EVENTS {
+        let title = format!("SOFA 测试{i:02}");
+        let posts = bodies.iter().filter(|b| b.contains(&title)).count();
+        assert!(posts <= 1, "{title} posted {posts} times");
+        let row = rows.iter().find(|r| r.event == format!("e{i:02}")).unwrap();
+        if row.state == State::Sent {
+            assert_eq!(posts, 1, "{title} recorded sent but not received");
+        }
+    }
+}

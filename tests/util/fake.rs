@@ -28,6 +28,9 @@ pub enum Fault {
     Hang,
     /// Answer HTTP 200 with this platform code and message.
     Code(i64, &'static str),
+    /// Process the message (it reaches the group), then answer HTTP 500, as when a proxy in
+    /// front of the platform fails after the platform took the message.
+    AcceptThenServerError,
 }
 
 pub struct Spec {
@@ -143,6 +146,16 @@ fn reject(s: &Shared, code: i64, msg: &str) -> Response {
 
 fn ok(s: &Shared, body: Value) -> Response {
     s.record.lock().unwrap().accepted.push(body);
+    let mut faults = s.faults.lock().unwrap();
+    if matches!(faults.front(), Some(Fault::AcceptThenServerError)) {
+        faults.pop_front();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "<html>502 Bad Gateway</html>",
+        )
+            .into_response();
+    }
+    drop(faults);
     let reply = if s.spec.platform == Platform::Feishu {
         json!({ "code": 0, "msg": "success", "data": {} })
     } else {
@@ -154,7 +167,13 @@ fn ok(s: &Shared, body: Value) -> Response {
 /// Apply a queued fault, if any.
 async fn fault(s: &Shared) -> Option<Response> {
     s.record.lock().unwrap().requests += 1;
-    let fault = s.faults.lock().unwrap().pop_front()?;
+    let fault = {
+        let mut faults = s.faults.lock().unwrap();
+        if matches!(faults.front(), Some(Fault::AcceptThenServerError)) {
+            return None; // applied once the message is accepted
+        }
+        faults.pop_front()?
+    };
     Some(match fault {
         Fault::ServerError => (
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -167,6 +186,7 @@ async fn fault(s: &Shared) -> Option<Response> {
             unreachable!()
         }
         Fault::Code(code, msg) => reject(s, code, msg),
+        Fault::AcceptThenServerError => unreachable!("left in the queue above"),
     })
 }
 
