@@ -33,6 +33,13 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("footer", include_str!("templates/footer.j2")),
 ];
 
+/// Template instructions one render may run: the built-in templates need a few thousand for
+/// the largest real event; a hundred times that is still milliseconds.
+const FUEL: u64 = 1_000_000;
+
+/// The most text one message may render to before splitting (a real recap is ~20 KB).
+const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
+
 pub struct Renderer {
     env: Environment<'static>,
 }
@@ -94,6 +101,16 @@ impl Renderer {
         let markup = template
             .render(Value::from_serialize(context::build(req)))
             .map_err(err)?;
+        if markup.len() > MAX_OUTPUT_BYTES {
+            return Err(RenderError {
+                template: name,
+                event: req.event.id.clone(),
+                message: format!(
+                    "renders {} bytes, over the {MAX_OUTPUT_BYTES}-byte limit for one message",
+                    markup.len()
+                ),
+            });
+        }
         let title = title(req);
         let dialect = Dialect::of(req.platform, req.format);
         let url = main_url(req.event, req.kind);
@@ -186,6 +203,10 @@ fn detailed(e: &Error) -> String {
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    // Templates arrive by pull request: a loop or recursion that never ends runs out of fuel
+    // and is a render error, not a hung daemon.
+    env.set_fuel(Some(FUEL));
+    env.set_recursion_limit(64);
     env.set_formatter(|out, _state, value| {
         if value.is_none() || value.is_undefined() {
             return Ok(());
