@@ -16,9 +16,9 @@ pub fn is_indirect(raw: &str) -> bool {
 pub fn resolve(raw: &str, base: &Path, env: Env<'_>) -> Result<SecretString, String> {
     if let Some(path) = raw.strip_prefix("file:") {
         let path = base.join(path.trim());
-        return std::fs::read_to_string(&path)
+        return crate::input::read_text(&path, None)
             .map(|s| SecretString::from(s.trim().to_string()))
-            .map_err(|e| format!("cannot read secret file {}: {e}", path.display()));
+            .map_err(|e| format!("secret file {}: {e}", path.display()));
     }
     interpolate(raw, env).map(SecretString::from)
 }

@@ -144,3 +144,33 @@ fn siblings_do_not_import_each_other() {
         }
     }
 }
+
+#[test]
+fn input_sits_at_the_bottom_beside_model() {
+    let above = [
+        "config", "source", "render", "plan", "channels", "ledger", "daemon", "cli",
+    ];
+    for path in rust_files(&src())
+        .into_iter()
+        .filter(|p| module(p) == "input")
+    {
+        for other in above {
+            assert!(
+                !code(&path)
+                    .iter()
+                    .any(|l| l.contains(&format!("crate::{other}"))),
+                "{} (input) imports `{other}`",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn organizers_files_are_read_only_through_input() {
+    // Config, events and templates arrive by pull request: `input::read_text` refuses FIFOs,
+    // devices, symlinks out of their folder and oversized files.
+    for needle in ["read_to_string(", "fs::read("] {
+        only_in(needle, &["input", "cli"]);
+    }
+}
