@@ -176,6 +176,7 @@ impl Ledger {
                 source,
             })?;
         }
+        writable(path)?;
         let conn = Connection::open(path).map_err(|source| LedgerError::Sql {
             path: path.to_path_buf(),
             op: "open",
@@ -631,6 +632,20 @@ impl Ledger {
             })
             .collect()
     }
+}
+
+/// A ledger herald cannot write is refused at open with a plain reason (SQLite would only
+/// say "unable to open database file" or fail at the first claim).
+fn writable(path: &Path) -> Result<(), LedgerError> {
+    let probe = if path.exists() {
+        std::fs::OpenOptions::new().append(true).open(path).map(drop)
+    } else {
+        Ok(())
+    };
+    probe.map_err(|e| LedgerError::Unavailable {
+        path: path.to_path_buf(),
+        why: format!("the ledger is read-only ({e}); herald must be able to record what it posts"),
+    })
 }
 
 /// (device, inode) of the file at `path`, if it exists.

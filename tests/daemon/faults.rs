@@ -3,6 +3,7 @@
 //! answered 5xx. Nothing is posted unrecorded, nothing twice, nothing lost without a row.
 
 use super::{EVENT, Setup, at, sent, start};
+use crate::util::disk::TinyDisk;
 use crate::util::fake::{Fake, Fault, Spec};
 use crate::util::sqlite::hold_write_lock;
 use herald::ledger::State;
@@ -150,54 +151,6 @@ async fn a_server_error_after_the_platform_took_the_message_follows_the_channel_
             posts,
             "{choice:?}: posts the group received"
         );
-    }
-}
-
-/// A small tmpfs mounted for one test (root only), unmounted on drop.
-struct TinyDisk {
-    path: std::path::PathBuf,
-}
-
-impl TinyDisk {
-    /// `None` where mounting is not allowed (not root): the test is then skipped locally,
-    /// but CI (which runs as root) must run it.
-    fn mount(path: std::path::PathBuf, size: &str) -> Option<TinyDisk> {
-        std::fs::create_dir_all(&path).unwrap();
-        let ok = std::process::Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(&path)
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must be able to mount a tmpfs for the disk-full test"
-            );
-            eprintln!("skipped: disk-full test (cannot mount a tmpfs; needs root)");
-            return None;
-        }
-        Some(TinyDisk { path })
-    }
-
-    /// Fill the disk to the last byte.
-    fn fill(&self) -> std::path::PathBuf {
-        use std::io::Write;
-        let filler = self.path.join("filler");
-        let mut f = std::fs::File::create(&filler).unwrap();
-        let chunk = vec![0u8; 4096];
-        while f.write_all(&chunk).is_ok() {}
-        let _ = f.write_all(&[0u8; 1]);
-        let _ = f.sync_all();
-        filler
-    }
-}
-
-impl Drop for TinyDisk {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("umount")
-            .arg("-l")
-            .arg(&self.path)
-            .status();
     }
 }
 
