@@ -5,6 +5,7 @@ mod util;
 mod channels;
 mod cli;
 mod daemon;
+mod import;
 mod ledger;
 mod plan;
 mod render;

@@ -2,6 +2,7 @@
 //! One broken file never hides the others.
 
 mod hint;
+pub mod page;
 mod parse;
 mod raw;
 
