@@ -4,6 +4,7 @@
 
 mod corpus;
 mod notes;
+mod roundtrip;
 
 use herald::source::page::{Imported, Note, read_page};
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 //! with a located note for everything that could not be read, every contradiction (both
 //! readings and the one chosen) and every fact inferred rather than stated.
 
+mod diff;
 mod fields;
 mod front;
 mod lines;
@@ -10,6 +11,7 @@ mod schedule;
 mod talks;
 mod when;
 
+pub use diff::differences;
 pub use when::{When, read as read_when};
 
 use crate::model::{Contact, Event, EventFormat, EventStatus, Link, Location, Talk};
@@ -549,6 +551,7 @@ impl Reader {
             if w.month_day != when.month_day || !w.has_time() {
                 return None;
             }
+            text = head;
         }
         if when.has_date() || when.has_time() {
             f.readings.push(Reading {
@@ -953,7 +956,15 @@ fn attach_links(talks: &mut [Talk], facts: &Facts) {
         }
         return;
     }
-    let mut taken = vec![false; facts.slides.len()];
+    let mut taken: Vec<bool> = facts
+        .slides
+        .iter()
+        .map(|s| {
+            talks
+                .iter()
+                .any(|t| t.slides.as_deref() == Some(s.url.as_str()))
+        })
+        .collect();
     for talk in talks.iter_mut().filter(|t| t.slides.is_none()) {
         let best = facts
             .slides

@@ -21,6 +21,8 @@ struct Dated {
     reading: Reading,
     date: NaiveDate,
     weekday_ok: bool,
+    /// How the year was found, when the text has none.
+    year_note: Option<Note>,
 }
 
 fn zh_weekday(w: Weekday) -> &'static str {
@@ -39,12 +41,19 @@ pub fn resolve(
         .iter()
         .filter(|r| r.when.has_date() && r.when.has_time())
     {
-        if let Some(d) = date_of(r, readings, publish, notes) {
+        let mut year_notes = Vec::new();
+        let date = date_of(r, readings, publish, &mut year_notes);
+        let (unread, year_note): (Vec<Note>, Vec<Note>) = year_notes
+            .into_iter()
+            .partition(|n| n.kind == NoteKind::Unread);
+        notes.extend(unread);
+        if let Some(d) = date {
             let weekday_ok = r.when.weekday.is_none_or(|w| w == d.weekday());
             dated.push(Dated {
                 reading: r.clone(),
                 date: d,
                 weekday_ok,
+                year_note: year_note.into_iter().next(),
             });
         }
     }
@@ -71,6 +80,7 @@ pub fn resolve(
     }
     report_conflicts(&dated, chosen, notes);
     let c = &dated[chosen];
+    notes.extend(c.year_note.clone());
     let start = c.reading.when.start.expect("filtered on has_time");
     let end = c
         .reading
@@ -177,13 +187,18 @@ fn report_conflicts(dated: &[Dated], chosen: usize, notes: &mut Vec<Note>) {
     for d in dated {
         if !seen.contains(&d.date) {
             seen.push(d.date);
+            let (a, b) = if d.reading.line < c.reading.line {
+                (d, c)
+            } else {
+                (c, d)
+            };
             notes.push(Note::new(
-                d.reading.line,
+                a.reading.line,
                 NoteKind::Conflict,
                 format!(
                     "two different dates: {} and {}; using {}",
-                    describe(c),
-                    describe(d),
+                    describe(a),
+                    describe(b),
                     c.date
                 ),
             ));

@@ -236,7 +236,7 @@ impl Draft {
                 None if self.speaker_next && self.speakers.is_empty() && !line.strong => {
                     self.speakers = speakers(&text);
                 }
-                None if line.quote => self.speakers.extend(speakers(&text)),
+                None if line.quote => self.speakers.extend(person(&text).map(|p| p.speaker())),
                 None if is_time_line(&text) => {}
                 None | Some(Field::Abstract) => match line.kind {
                     Kind::Item { ordered: true, .. } => outline.push(text),
