@@ -3,6 +3,7 @@
 mod check;
 mod commands;
 mod ops;
+mod website;
 
 use assert_cmd::Command;
 use std::path::Path;

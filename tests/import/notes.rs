@@ -107,3 +107,23 @@ fn a_year_is_never_invented() {
         "{notes:#?}"
     );
 }
+
+#[test]
+fn an_agenda_naming_another_episode_is_a_contradiction() {
+    let text = format!(
+        "{HEAD}- 活动时间：2021 年 06 月 10 日（周四）19:00-20:00\n- 活动形式：线上直播\n\n## 议程\n\n### 19:00-20:00 SOFAChannel#8：别的话题\n\n某某 蚂蚁集团工程师\n"
+    );
+    let imported = import_text(&text).unwrap();
+    let shown: Vec<String> = imported.notes.iter().map(ToString::to_string).collect();
+    assert!(shown.iter().any(|n| n.starts_with("pages/x.md:13: contradiction: the agenda names SOFAChannel#8 but this page is SOFAChannel#9")), "{shown:#?}");
+}
+
+#[test]
+fn a_two_day_event_reads_its_end_day() {
+    let text = format!(
+        "{HEAD}- 活动时间：2021 年 09 月 11 日（周六）09:00 至 09 月 12 日（周日）17:00\n- 活动形式：线上直播\n"
+    );
+    let e = import_text(&text).unwrap().event;
+    assert_eq!(e.start.to_rfc3339(), "2021-09-11T09:00:00+08:00");
+    assert_eq!(e.end.to_rfc3339(), "2021-09-12T17:00:00+08:00");
+}

@@ -252,8 +252,13 @@ pub fn numbered_series(text: &str) -> Option<(String, u32)> {
             .rev()
             .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == ' ' || *c == '&'))
             .map_or(0, |(j, c)| j + c.len_utf8());
-        let name = head[start..].trim();
-        if !name.is_empty() {
+        let mut name = head[start..].trim();
+        while let Some((first, rest)) = name.split_once(' ')
+            && first.chars().all(|c| c.is_ascii_digit())
+        {
+            name = rest.trim_start();
+        }
+        if !name.is_empty() && !name.chars().all(|c| c.is_ascii_digit()) {
             return Some((name.to_string(), n));
         }
     }

@@ -328,6 +328,7 @@ impl Reader {
             return None;
         };
         let (series, number) = self.series(&title, &facts);
+        self.other_episode(series.as_deref(), number, &found.used);
         let mut talks: Vec<Talk> = found.talks.iter().map(|(_, t)| t.clone()).collect();
         if talks.is_empty() {
             talks = self.talks_from_guests(&facts.slides);
@@ -666,6 +667,28 @@ impl Reader {
         match fields::plain_series(title) {
             Some((s, n)) => (Some(s), n),
             None => (None, None),
+        }
+    }
+
+    /// An agenda or talk block that names another episode of the series (`SOFAChannel#23` on
+    /// the page of #24) was copied from that episode's page.
+    fn other_episode(&mut self, series: Option<&str>, number: Option<u32>, used: &[bool]) {
+        let (Some(series), Some(number)) = (series, number) else {
+            return;
+        };
+        for (i, line) in self.lines.iter().enumerate() {
+            let in_agenda = used[i] || self.section_of(i).contains("议程");
+            if let Some((s, n)) = fields::numbered_series(&line.text)
+                && in_agenda
+                && s == series
+                && n != number
+            {
+                self.notes.push(Note::new(
+                    line.line,
+                    NoteKind::Conflict,
+                    format!("the agenda names {s}#{n} but this page is {series}#{number}: it may belong to another episode; kept as written"),
+                ));
+            }
         }
     }
 

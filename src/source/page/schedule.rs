@@ -108,7 +108,14 @@ pub fn resolve(
         }
     };
     let start_at = c.date.and_time(start);
-    let mut end_at = c.date.and_time(end);
+    let end_day = c
+        .reading
+        .when
+        .end_date
+        .and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y.unwrap_or(c.date.year()), m, d))
+        .filter(|d| *d >= c.date)
+        .unwrap_or(c.date);
+    let mut end_at = end_day.and_time(end);
     if end_at < start_at {
         end_at += chrono::Duration::days(1);
     }

@@ -14,6 +14,8 @@ pub struct When {
     pub weekday: Option<Weekday>,
     pub start: Option<NaiveTime>,
     pub end: Option<NaiveTime>,
+    /// A second date after the dash (`09:00 至 09 月 12 日（周日）17:00`): the end's day.
+    pub end_date: Option<(Option<i32>, u32, u32)>,
 }
 
 impl When {
@@ -125,6 +127,7 @@ pub fn read(text: &str) -> When {
     let mut w = When::default();
     let mut period: Option<u32> = None;
     let mut after_dash = false;
+    let mut end_year = None;
     let mut i = 0;
     while i < toks.len() {
         let at = |k: usize| toks.get(i + k).copied();
@@ -132,6 +135,8 @@ pub fn read(text: &str) -> When {
             (Some(Tok::Num(y, 4)), Some(Tok::Unit('年')), ..) => {
                 if w.month_day.is_none() {
                     w.year = Some(y as i32);
+                } else if after_dash {
+                    end_year = Some(y as i32);
                 }
                 i += 2;
             }
@@ -143,11 +148,15 @@ pub fn read(text: &str) -> When {
             ) => {
                 if w.month_day.is_none() {
                     w.month_day = Some((m, d));
+                } else if after_dash && w.end.is_none() && w.end_date.is_none() {
+                    w.end_date = Some((end_year, m, d));
                 }
                 i += 4;
             }
             (Some(Tok::Day(day)), ..) => {
-                w.weekday = w.weekday.or(Some(day));
+                if w.end_date.is_none() {
+                    w.weekday = w.weekday.or(Some(day));
+                }
                 i += 1;
             }
             (Some(Tok::Period(p)), ..) => {
@@ -414,9 +423,15 @@ mod tests {
     }
 
     #[test]
-    fn a_later_date_does_not_replace_the_first() {
-        let w = read("9 月 11 日 13:30 至 9 月 12 日 17:00");
+    fn a_range_over_two_days() {
+        let w = read("2021 年 09 月 11 日（周六）09:00 至 09 月 12 日（周日）17:00");
         assert_eq!(w.month_day, Some((9, 11)));
+        assert_eq!(w.weekday, Some(Weekday::Sat));
+        assert_eq!(w.end_date, Some((None, 9, 12)));
+        assert_eq!((w.start, w.end), (Some(t("09:00")), Some(t("17:00"))));
+        let w = read("2021 年 12 月 31 日（周五）20:00 至 2022 年 01 月 01 日（周六）02:00");
+        assert_eq!(w.end_date, Some((Some(2022), 1, 1)));
+        assert_eq!(w.end, Some(t("02:00")));
     }
 
     #[test]
