@@ -127,3 +127,34 @@ fn a_two_day_event_reads_its_end_day() {
     assert_eq!(e.start.to_rfc3339(), "2021-09-11T09:00:00+08:00");
     assert_eq!(e.end.to_rfc3339(), "2021-09-12T17:00:00+08:00");
 }
+
+#[test]
+fn a_summary_item_herald_does_not_know_is_listed() {
+    let notes = notes_of("sofastack-cloud-native-workshop");
+    assert!(
+        notes.iter().any(|n| n.ends_with("sofastack-cloud-native-workshop.md:18: cannot read: `注册费：免费`: no field herald knows as `注册费`; not imported")),
+        "{notes:#?}"
+    );
+}
+
+#[test]
+fn title_prefixes_go_and_a_cancelled_page_says_so() {
+    let page = |title: &str| {
+        format!(
+            "---\ntitle: \"{title}\"\n---\n\n## 概要\n\n- 活动时间：2021 年 06 月 10 日（周四）19:00-20:00\n- 活动形式：线上直播\n"
+        )
+    };
+    let e = import_text(&page("【活动报名】SOFAChannel#9：测试（活动报名中）"))
+        .unwrap()
+        .event;
+    assert_eq!(e.title, "SOFAChannel#9：测试");
+    assert_eq!(
+        (e.series.as_deref(), e.number),
+        (Some("SOFAChannel"), Some(9))
+    );
+    assert_eq!(e.status, herald::model::EventStatus::Scheduled);
+    let e = import_text(&page("【活动取消】SOFAChannel#9：测试"))
+        .unwrap()
+        .event;
+    assert_eq!(e.status, herald::model::EventStatus::Cancelled);
+}

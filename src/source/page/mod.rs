@@ -425,6 +425,10 @@ impl Reader {
         let mut f = Facts::default();
         let mut pending: Option<(Field, String)> = None;
         let mut register_next = false;
+        let has_summary = self
+            .lines
+            .iter()
+            .any(|l| matches!(l.kind, Kind::Heading(_)) && l.text.contains("概要"));
         for (i, &is_used) in used.iter().enumerate() {
             let line = self.lines[i].clone();
             let section = self.section_of(i).to_string();
@@ -446,6 +450,9 @@ impl Reader {
                 && (line.strong || matches!(line.kind, Kind::Heading(_)))
             {
                 register_next = true;
+            }
+            if let Some(note) = unknown_field(&line, &section, has_summary) {
+                self.notes.push(note);
             }
             if let Some((field, label, value)) = labelled(&line.text) {
                 pending = None;
@@ -964,6 +971,33 @@ impl Reader {
         let line = poster.unwrap_or(1);
         self.notes.push(Note::new(line, NoteKind::Unread, message));
     }
+}
+
+/// A `label：value` item of the 概要 list (or of a page without one) whose label herald does
+/// not know: listed, so nothing on the page is dropped silently.
+fn unknown_field(line: &Line, section: &str, has_summary: bool) -> Option<Note> {
+    let in_summary = if has_summary {
+        section.contains("概要")
+    } else {
+        matches!(line.kind, Kind::Item { first: true, .. })
+    };
+    if !in_summary || labelled(&line.text).is_some() {
+        return None;
+    }
+    let (label, value) = line.text.split_once('：')?;
+    let label = label.trim();
+    let short = (1..=10).contains(&label.chars().count())
+        && !label.contains(['，', '。', '、', '！', '？']);
+    (short && !value.trim().is_empty()).then(|| {
+        Note::new(
+            line.line,
+            NoteKind::Unread,
+            format!(
+                "`{}`: no field herald knows as `{label}`; not imported",
+                line.text
+            ),
+        )
+    })
 }
 
 /// Talks get their slides and replays from the event's lists: the slide whose title matches
