@@ -158,3 +158,21 @@ fn title_prefixes_go_and_a_cancelled_page_says_so() {
         .event;
     assert_eq!(e.status, herald::model::EventStatus::Cancelled);
 }
+
+#[test]
+fn odd_pages_give_notes_never_a_panic() {
+    let bodies = [
+        "",
+        "---\n",
+        "---\ntitle: [unclosed\n---\n",
+        "---\ntitle: \"（）【】《\"\n---\n\n- 活动时间：99999999999:00-1 月 99 日\n",
+        "- 活动时间：2021 年 1 月 1 日 99999999999 点至 99999999999 点\n",
+        "- 时间：：：--——\n- 日期：年月日\n\n**《》**\n\n>（\n\n嘉宾介绍：（花名\n",
+        "| 时间 | 环节 | 嘉宾 |\n| --- | --- | --- |\n| 25:99-: | 《 | 花名： |\n",
+        "### 19:00- 主持人开场\n\n### 19:00-19:30 by\n\n**19:00 《a》**\n\n- 资料下载：[](http://)\n",
+    ];
+    for body in bodies {
+        let _ = import_text(body);
+        let _ = import_text(&format!("{HEAD}{body}"));
+    }
+}

@@ -205,7 +205,9 @@ impl When {
             (None, _) => self.start = Some(t),
             (Some(s), None) if after_dash => {
                 // `晚 7 点至 9 点`: an end written without its period.
-                let pm = NaiveTime::from_hms_opt(h + 12, m, 0).filter(|_| h < 12);
+                let pm = (h < 12)
+                    .then(|| NaiveTime::from_hms_opt(h + 12, m, 0))
+                    .flatten();
                 self.end = Some(match pm {
                     Some(pm) if t < s && pm > s && period == Some(2) => pm,
                     _ => t,
