@@ -6,6 +6,7 @@ mod channels;
 mod cli;
 mod daemon;
 mod fuzz;
+mod import;
 mod ledger;
 mod plan;
 mod render;

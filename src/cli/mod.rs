@@ -2,7 +2,9 @@
 //! and mapped to exit codes in [`exit_code`].
 
 mod check;
+mod export;
 mod history;
+mod import;
 mod list;
 mod ping;
 mod plan;
@@ -122,6 +124,32 @@ enum Command {
     },
     /// Post a short test message to one channel and print the platform's verdict.
     Ping { channel: String },
+    /// Read website activity pages (`PAGE.md` or a folder of `<dir>/index.md`) into event records.
+    Import {
+        /// A page or a folder of pages (e.g. the site's `content/zh/activities`).
+        path: PathBuf,
+        /// Where the records go [default: the config's events folder].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Import nothing from a page with anything unreadable or contradictory.
+        #[arg(long)]
+        strict: bool,
+        /// Write nothing: say which records differ from their pages and how (exit 2 if any).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write an event as a page of the website (the recap after it, or the announcement).
+    Export {
+        event: String,
+        #[arg(long, value_enum, default_value_t = PageArg::Recap)]
+        page: PageArg,
+        /// Write DIR/<event>/index.md instead of printing the page.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The page's author (front matter).
+        #[arg(long, default_value = "SOFA 团队")]
+        author: String,
+    },
     /// Exit 0 if the running daemon's /healthz answers 200 (for container HEALTHCHECKs).
     Healthcheck,
     /// Print shell completions.
@@ -129,6 +157,12 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PageArg {
+    Recap,
+    Announce,
 }
 
 fn parse_kind(s: &str) -> Result<MessageKind, String> {
@@ -248,6 +282,37 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => history::run(&path, event.as_deref(), unresolved, json),
         Command::Resolve { row, sent, .. } => resolve::run(&path, row, sent),
         Command::Ping { channel } => ping::run(&path, &channel),
+        Command::Import {
+            path: pages,
+            out,
+            strict,
+            check,
+        } => import::run(
+            &path,
+            import::Args {
+                path: pages,
+                out,
+                strict,
+                check,
+            },
+        ),
+        Command::Export {
+            event,
+            page,
+            out,
+            author,
+        } => export::run(
+            &path,
+            export::Args {
+                event,
+                kind: match page {
+                    PageArg::Recap => crate::render::page::PageKind::Recap,
+                    PageArg::Announce => crate::render::page::PageKind::Announce,
+                },
+                out,
+                author,
+            },
+        ),
         Command::Healthcheck => healthcheck(&path),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "herald", &mut std::io::stdout());

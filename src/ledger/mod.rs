@@ -638,7 +638,10 @@ impl Ledger {
 /// say "unable to open database file" or fail at the first claim).
 fn writable(path: &Path) -> Result<(), LedgerError> {
     let probe = if path.exists() {
-        std::fs::OpenOptions::new().append(true).open(path).map(drop)
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
     } else {
         Ok(())
     };

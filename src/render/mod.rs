@@ -4,6 +4,7 @@
 
 mod context;
 mod markup;
+pub mod page;
 mod split;
 mod write;
 pub mod zh_time;

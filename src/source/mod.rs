@@ -2,11 +2,14 @@
 //! One broken file never hides the others.
 
 mod hint;
+pub mod page;
 mod parse;
 mod raw;
+mod record;
 
 pub use hint::did_you_mean;
 pub use parse::{parse_event, toml_problem};
+pub use record::write_record;
 
 use crate::model::{Event, Location, Problem};
 use chrono_tz::Tz;
