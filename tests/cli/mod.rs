@@ -3,6 +3,7 @@
 mod check;
 mod commands;
 mod ops;
+mod tls;
 
 use assert_cmd::Command;
 use std::path::Path;
