@@ -4,7 +4,7 @@
 use crate::model::{ManualError, SendRequest, SendResult};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// What became of a manual send offered to the running daemon.
@@ -27,7 +27,6 @@ pub async fn forward_send(
     req: &SendRequest,
     token: Option<&SecretString>,
 ) -> Forwarded {
-    let addr = reachable(addr);
     let client = match reqwest::Client::builder()
         .no_proxy()
         .connect_timeout(Duration::from_secs(2))
@@ -68,13 +67,4 @@ pub async fn forward_send(
         ));
     }
     Forwarded::Failed(format!("the daemon at {addr} answered {status}"))
-}
-
-/// A daemon listening on every address (`0.0.0.0`, `::`) is reached on loopback.
-fn reachable(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, addr.port()).into(),
-        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, addr.port()).into(),
-        _ => addr,
-    }
 }

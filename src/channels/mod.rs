@@ -54,6 +54,9 @@ pub enum ChannelError {
     Client(String),
 }
 
+/// How long an idle keep-alive connection is kept for reuse.
+const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+
 #[derive(Debug, Clone, Copy)]
 pub struct HubSettings {
     pub connect_timeout: Duration,
@@ -63,6 +66,8 @@ pub struct HubSettings {
     pub max_backoff: Duration,
     /// Requests in flight at once across all robots.
     pub max_concurrency: usize,
+    /// Idle keep-alive connections kept per host; more are closed when their request ends.
+    pub idle_connections: usize,
 }
 
 impl Default for HubSettings {
@@ -73,6 +78,7 @@ impl Default for HubSettings {
             base_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(120),
             max_concurrency: 1024,
+            idle_connections: 8,
         }
     }
 }
@@ -153,6 +159,10 @@ impl Hub {
         let client = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
+            // A fan-out to thousands of robots on one platform host must not leave thousands
+            // of idle connections (and their buffers) behind: keep a few, briefly.
+            .pool_max_idle_per_host(settings.idle_connections)
+            .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
             .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ChannelError::Client(e.without_url().to_string()))?;

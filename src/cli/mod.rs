@@ -325,7 +325,7 @@ fn healthcheck(path: &Path) -> anyhow::Result<()> {
     let config = crate::config::load(path)
         .map_err(|ps| Exit::bad_input(format!("{} problem(s) in the config", ps.len())))?;
     let addr = config
-        .listen
+        .local_listen()
         .ok_or_else(|| Exit::bad_input("no `listen` address in [herald]"))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

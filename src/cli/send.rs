@@ -44,7 +44,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         }
         return dry_run(&ws, &resolved);
     }
-    let result = match ws.config.listen {
+    let result = match ws.config.local_listen() {
         Some(addr) => match runtime.block_on(crate::channels::forward_send(
             addr,
             &req,

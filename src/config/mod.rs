@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use raw::RawConfig;
 use std::collections::HashSet;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use toml::Spanned;
@@ -45,8 +45,11 @@ pub struct Config {
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SendSettings {
-    /// Posts in flight at once across all robots.
+    /// Posts in flight at once across all robots: the bound on sockets in use.
     pub concurrency: usize,
+    /// Idle keep-alive connections kept per platform host after a post, for reuse; the
+    /// rest are closed at once, so open sockets stay ≤ concurrency + this per host.
+    pub idle_connections: usize,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     /// On SIGTERM, how long in-flight posts may take to finish.
@@ -57,6 +60,7 @@ impl Default for SendSettings {
     fn default() -> Self {
         SendSettings {
             concurrency: 1024,
+            idle_connections: 8,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),
@@ -77,6 +81,20 @@ pub struct Demo {
 impl Config {
     pub fn channel(&self, name: &str) -> Option<&ChannelSpec> {
         self.channels.iter().find(|c| c.name == name)
+    }
+
+    /// Where a process on this machine reaches the daemon's `listen` address: a wildcard
+    /// (`0.0.0.0`, `[::]`, as in a container) is reached on loopback.
+    pub fn local_listen(&self) -> Option<SocketAddr> {
+        self.listen.map(|mut addr| {
+            if addr.ip().is_unspecified() {
+                addr.set_ip(match addr {
+                    SocketAddr::V4(_) => Ipv4Addr::LOCALHOST.into(),
+                    SocketAddr::V6(_) => Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+            addr
+        })
     }
 
     /// The ledger in use: `ledger`, or in demo mode `demo.db` beside it (so a demo never
@@ -187,8 +205,10 @@ impl Checker<'_> {
             }),
             None => Some(DEFAULT_ZONE),
         };
+        let env = self.env;
         let listen = raw.herald.listen.as_ref().and_then(|l| {
             self.parsed(l, "herald.listen", |s| {
+                let s = secret::interpolate(s, env)?;
                 s.parse::<SocketAddr>().map_err(|e| format!("`{s}`: {e}"))
             })
         });
@@ -199,6 +219,10 @@ impl Checker<'_> {
                 .concurrency
                 .unwrap_or(defaults.concurrency)
                 .clamp(1, MAX_CONCURRENCY),
+            idle_connections: raw
+                .send
+                .idle_connections
+                .unwrap_or(defaults.idle_connections),
             connect_timeout: self.std_duration(
                 raw.send.connect_timeout.as_ref(),
                 "send.connect_timeout",

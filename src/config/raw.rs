@@ -33,6 +33,7 @@ pub struct RawHerald {
 #[serde(deny_unknown_fields)]
 pub struct RawSend {
     pub concurrency: Option<usize>,
+    pub idle_connections: Option<usize>,
     pub connect_timeout: Option<Spanned<String>>,
     pub request_timeout: Option<Spanned<String>>,
     pub shutdown_grace: Option<Spanned<String>>,

@@ -23,7 +23,8 @@ pub fn resolve(raw: &str, base: &Path, env: Env<'_>) -> Result<SecretString, Str
     interpolate(raw, env).map(SecretString::from)
 }
 
-fn interpolate(raw: &str, env: Env<'_>) -> Result<String, String> {
+/// Replace every `${VAR}` in `raw` (also for plain settings such as `listen`).
+pub(crate) fn interpolate(raw: &str, env: Env<'_>) -> Result<String, String> {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(start) = rest.find("${") {

@@ -180,3 +180,35 @@ fn digest_rule_needs_a_slot_and_reads_window() {
     let errs = parse_str("[[rules]]\nname = \"weekly\"\nkind = \"digest\"\n").unwrap_err();
     assert!(errs[0].to_string().contains("needs a `slot`"));
 }
+
+#[test]
+fn listen_comes_from_the_environment_and_a_wildcard_is_reached_on_loopback() {
+    let env = |k: &str| (k == "LISTEN").then(|| "0.0.0.0:9464".to_string());
+    let c = parse(
+        Path::new("h.toml"),
+        "[herald]\nlisten = \"${LISTEN}\"\n",
+        &env,
+    )
+    .unwrap();
+    assert_eq!(c.listen, Some("0.0.0.0:9464".parse().unwrap()));
+    assert_eq!(c.local_listen(), Some("127.0.0.1:9464".parse().unwrap()));
+    let v6 = parse_str("[herald]\nlisten = \"[::]:80\"\n").unwrap();
+    assert_eq!(v6.local_listen(), Some("[::1]:80".parse().unwrap()));
+    let fixed = parse_str("[herald]\nlisten = \"127.0.0.2:80\"\n").unwrap();
+    assert_eq!(fixed.local_listen(), Some("127.0.0.2:80".parse().unwrap()));
+    let errs = parse_str("[herald]\nlisten = \"${NOPE}\"\n").unwrap_err();
+    assert!(
+        errs[0].to_string().contains(
+            "cfg/herald.toml:2:10: field `herald.listen`: environment variable `NOPE` is not set"
+        ),
+        "{}",
+        errs[0]
+    );
+}
+
+#[test]
+fn send_settings_bound_idle_connections() {
+    assert_eq!(parse_str("").unwrap().send.idle_connections, 8);
+    let c = parse_str("[send]\nconcurrency = 256\nidle_connections = 0\n").unwrap();
+    assert_eq!((c.send.concurrency, c.send.idle_connections), (256, 0));
+}

@@ -96,6 +96,7 @@ fn hub_settings(ws: &Workspace) -> HubSettings {
         connect_timeout: send.connect_timeout,
         request_timeout: send.request_timeout,
         max_concurrency: send.concurrency,
+        idle_connections: send.idle_connections,
         ..HubSettings::default()
     }
 }

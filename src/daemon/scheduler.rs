@@ -143,7 +143,7 @@ impl Scheduler {
         shutdown: impl Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
-        loop {
+        'schedule: loop {
             self.metrics.wakeups.inc();
             let now = self.engine.clock.now();
             while self.in_flight.try_join_next().is_some() {}
@@ -154,19 +154,39 @@ impl Scheduler {
                 .queue
                 .next_due()
                 .map(|t| self.engine.clock.instant_at(t));
-            tokio::select! {
-                () = sleep_until(wake, self.engine.clock.is_real()) => {}
-                Some(msg) = control.recv() => self.handle(msg).await,
-                () = reload.notified() => {
-                    tokio::select! {
-                        () = self.reload() => {}
-                        () = &mut shutdown => break,
+            // A delivery finishing is not a wake-up of the schedule: keep waiting.
+            loop {
+                tokio::select! {
+                    () = sleep_until(wake, self.engine.clock.is_real()) => break,
+                    Some(msg) = control.recv() => {
+                        self.handle(msg).await;
+                        break;
                     }
+                    () = reload.notified() => {
+                        tokio::select! {
+                            () = self.reload() => {}
+                            () = &mut shutdown => break 'schedule,
+                        }
+                        break;
+                    }
+                    Some(_) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
+                        self.after_posting().await;
+                    }
+                    () = &mut shutdown => break 'schedule,
                 }
-                () = &mut shutdown => break,
             }
         }
         self.drain().await;
+    }
+
+    /// A delivery finished; once none is left, hand the burst's heap back to the OS (a
+    /// fan-out's requests, connections and buffers), so idle RSS returns to its idle level.
+    async fn after_posting(&mut self) {
+        if self.in_flight.is_empty() {
+            // Let the tasks of connections closed by the burst end first.
+            tokio::task::yield_now().await;
+            super::memory::release_free_heap();
+        }
     }
 
     async fn drain(&mut self) {

@@ -36,6 +36,7 @@ pub fn settings() -> HubSettings {
         base_backoff: Duration::from_secs(1),
         max_backoff: Duration::from_secs(30),
         max_concurrency: 64,
+        idle_connections: 8,
     }
 }
 

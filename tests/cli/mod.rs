@@ -5,6 +5,7 @@ mod commands;
 mod hostile;
 mod ops;
 mod resolve;
+mod tls;
 mod website;
 
 use assert_cmd::Command;

@@ -23,21 +23,27 @@ struct Daemon {
 
 impl Daemon {
     fn start() -> Daemon {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = format!("127.0.0.1:{}", free_port());
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("events")).unwrap();
         std::fs::write(dir.path().join("events/e.toml"), EVENT).unwrap();
         let config = dir.path().join("herald.toml");
         std::fs::write(&config, Daemon::good_config(&addr)).unwrap();
+        Daemon::spawn(dir, config, addr, &[])
+    }
+
+    /// `herald run` on `config` (inside `dir`) with extra environment variables.
+    fn spawn(
+        dir: tempfile::TempDir,
+        config: PathBuf,
+        addr: String,
+        env: &[(&str, &str)],
+    ) -> Daemon {
         let child = Command::new(env!("CARGO_BIN_EXE_herald"))
             .arg("--config")
             .arg(&config)
             .arg("run")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -101,6 +107,14 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Wait (up to 10 s: a process and inotify, not a timing assertion) until `ok` holds.
@@ -228,5 +242,43 @@ fn file_edits_and_sighup_reload_and_a_broken_config_keeps_the_last_good_one() {
     let before = reloads("ok");
     daemon.signal("HUP");
     eventually("SIGHUP reloads", || reloads("ok") > before);
+    assert_eq!(daemon.stop(), Some(0));
+}
+
+/// The production example config (`deploy/herald.toml`, what the Docker image runs): no
+/// demo clock, the listen address from `HERALD_LISTEN` — a wildcard address as in the image,
+/// which `herald healthcheck` (the image's HEALTHCHECK) reaches on loopback — and the ledger
+/// in `../data` (the image's `/data` volume).
+#[test]
+fn production_config_takes_its_listen_address_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("config/events")).unwrap();
+    let config = dir.path().join("config/herald.toml");
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/herald.toml"),
+        &config,
+    )
+    .unwrap();
+    herald(&config)
+        .arg("check")
+        .env_remove("HERALD_LISTEN")
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "field `herald.listen`: environment variable `HERALD_LISTEN` is not set",
+        ));
+
+    let port = free_port();
+    let listen = format!("0.0.0.0:{port}");
+    let env = [("HERALD_LISTEN", listen.as_str())];
+    let mut daemon = Daemon::spawn(dir, config.clone(), format!("127.0.0.1:{port}"), &env);
+    herald(&config)
+        .arg("healthcheck")
+        .envs(env)
+        .assert()
+        .success();
+    assert_eq!(daemon.metric("herald_queue_depth"), Some(0.0));
+    assert!(daemon.path("data/herald.db").exists());
+    assert!(!daemon.path("data/demo.db").exists());
     assert_eq!(daemon.stop(), Some(0));
 }
