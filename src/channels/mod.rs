@@ -326,6 +326,7 @@ impl Hub {
             kind: MessageKind::Announce,
             platform: spec.platform,
             format: Format::Text,
+            asked: Format::Text,
             title: format!("herald ping{keyword}"),
             parts: vec![Part {
                 index: 1,
@@ -335,6 +336,8 @@ impl Hub {
                 )),
             }],
             buttons: Vec::new(),
+            dropped: Vec::new(),
+            source: None,
             cover: None,
             url: None,
         };
@@ -442,7 +445,7 @@ pub fn measured_bytes(
     index: usize,
 ) -> Result<(usize, usize), ChannelError> {
     let body = payload::body(spec, message, index)?;
-    Ok(payload::limited_bytes(spec, &body))
+    Ok(payload::limited_bytes(message, &body))
 }
 
 /// Checks shared by `herald check` and the send path: every part builds, fits the
@@ -453,7 +456,7 @@ pub fn check_message(spec: &ChannelSpec, message: &Message) -> Result<(), Channe
 
 fn check_part(spec: &ChannelSpec, message: &Message, index: usize) -> Result<(), ChannelError> {
     let body = payload::body(spec, message, index)?;
-    let (bytes, limit) = payload::limited_bytes(spec, &body);
+    let (bytes, limit) = payload::limited_bytes(message, &body);
     if bytes > limit {
         return Err(ChannelError::TooLong {
             channel: spec.name.clone(),

@@ -1,5 +1,6 @@
 //! `herald preview EVENT --kind KIND --platform P`: exactly what a group would receive, part by
-//! part with byte counts against the limit; `--json`: the exact webhook request bodies.
+//! part with byte counts against the limit, the links a card carries and those it leaves out;
+//! `--json`: the exact webhook request bodies.
 
 use super::Exit;
 use crate::channels;
@@ -47,14 +48,31 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&bodies)?);
         return Ok(());
     }
+    let posted = if message.format == message.asked {
+        message.format.to_string()
+    } else {
+        format!(
+            "{} as {} (the card has nothing to link to yet)",
+            message.asked, message.format
+        )
+    };
     println!(
-        "{} · {} · {} · {} part(s) · title: {}",
+        "{} · {} · {} · {posted} · {} part(s) · title: {}",
         event.id,
         args.kind,
         args.platform,
         message.parts.len(),
         message.title
     );
+    for link in &message.buttons {
+        println!("link: {} → {}", link.title, link.url);
+    }
+    for link in &message.dropped {
+        println!(
+            "left out (the card cannot hold it): {} → {}",
+            link.title, link.url
+        );
+    }
     for (i, part) in message.parts.iter().enumerate() {
         // Measured as the platform does (WeCom: the content; others: the request body).
         let (bytes, limit) = channels::measured_bytes(&spec, &message, i)?;

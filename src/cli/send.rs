@@ -134,7 +134,7 @@ fn dry_run(ws: &Workspace, resolved: &manual::Resolved) -> anyhow::Result<()> {
                 platform: ch.platform,
                 format: ch.format,
                 now: Utc::now(),
-                changes: &[],
+                changes: &resolved.changes,
                 digest: std::slice::from_ref(event),
             };
             let message = ws.renderer.render(&req)?;

@@ -12,8 +12,7 @@ pub use markup::{escape, href};
 pub use write::Dialect;
 
 use crate::model::{
-    Event, FieldChange, Format, Limits, Link, Location, Message, MessageKind, Part, Platform,
-    Problem,
+    Event, FieldChange, Format, Location, Message, MessageKind, Part, Platform, Problem, Shape,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use minijinja::value::Value;
@@ -35,6 +34,14 @@ const DEFAULTS: &[(&str, &str)] = &[
 
 pub struct Renderer {
     env: Environment<'static>,
+    site: Site,
+}
+
+/// What a message says about the community itself (from `[herald]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Site {
+    /// The community's name: a card's source label.
+    pub community: Option<String>,
 }
 
 /// One message to render.
@@ -49,6 +56,18 @@ pub struct RenderRequest<'a> {
     pub changes: &'a [FieldChange],
     /// For `digest`: the events listed (`event` is the first of them).
     pub digest: &'a [Event],
+}
+
+impl RenderRequest<'_> {
+    /// The events a digest lists: those given, or the event itself (a manual digest of one
+    /// event shows what its preview shows).
+    pub fn digest(&self) -> &[Event] {
+        if self.digest.is_empty() {
+            std::slice::from_ref(self.event)
+        } else {
+            self.digest
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,10 +96,19 @@ impl Renderer {
             load_overrides(&mut env, dir, &mut problems);
         }
         if problems.is_empty() {
-            Ok(Renderer { env })
+            Ok(Renderer {
+                env,
+                site: Site::default(),
+            })
         } else {
             Err(problems)
         }
+    }
+
+    /// The same renderer, telling readers about `site`.
+    pub fn with_site(mut self, site: Site) -> Renderer {
+        self.site = site;
+        self
     }
 
     pub fn render(&self, req: &RenderRequest<'_>) -> Result<Message, RenderError> {
@@ -95,21 +123,30 @@ impl Renderer {
             .render(Value::from_serialize(context::build(req)))
             .map_err(err)?;
         let title = title(req);
-        let dialect = Dialect::of(req.platform, req.format);
-        let url = main_url(req.event, req.kind);
-        // A card with a link shows a summary: one part. Without a link it goes out as the
-        // platform's markdown (see channels::payload), split like any text.
-        let limit = if req.format.is_summary_card() && url.is_some() {
-            usize::MAX
+        let shape = Shape::decide(req.platform, req.format, req.kind, req.event);
+        let dialect = Dialect::of(req.platform, shape.format);
+        let sections = markup::parse(&markup);
+        let bodies = if shape.summary {
+            vec![split::summary(
+                sections,
+                dialect,
+                shape.limits.content_bytes,
+            )]
         } else {
-            Limits::of(req.platform, req.format).content_bytes
+            split::split(
+                sections,
+                dialect,
+                shape.limits.content_bytes,
+                &title,
+                !shape.title_field,
+            )
         };
-        let bodies = split::split(markup::parse(&markup), dialect, limit, &title);
         let total = bodies.len();
         Ok(Message {
             kind: req.kind,
             platform: req.platform,
-            format: req.format,
+            format: shape.format,
+            asked: shape.asked,
             title,
             parts: bodies
                 .into_iter()
@@ -120,9 +157,11 @@ impl Renderer {
                     body,
                 })
                 .collect(),
-            buttons: buttons(req.event, req.kind),
+            url: shape.main_url().map(str::to_string),
+            buttons: shape.links,
+            dropped: shape.dropped,
+            source: self.site.community.clone(),
             cover: req.event.cover.clone(),
-            url,
         })
     }
 
@@ -274,55 +313,7 @@ fn title(req: &RenderRequest<'_>) -> String {
         MessageKind::Recap => "活动回顾",
         MessageKind::Change => "活动变更",
         MessageKind::Cancel => "活动取消",
-        MessageKind::Digest => return format!("【本周活动】共 {} 场", req.digest.len()),
+        MessageKind::Digest => return format!("【本周活动】共 {} 场", req.digest().len()),
     };
     format!("【{label}】{}", req.event.title)
-}
-
-/// Card buttons; URLs made link-safe like those in text (a raw `#` in a file name would cut
-/// the link on every platform).
-fn buttons(e: &Event, kind: MessageKind) -> Vec<Link> {
-    let link = |title: &str, url: &str| Link {
-        title: title.to_string(),
-        url: markup::href(url),
-    };
-    let mut out = Vec::new();
-    match kind {
-        MessageKind::Recap => {
-            if let Some(r) = e
-                .replays
-                .first()
-                .map(|r| r.url.as_str())
-                .or_else(|| e.talks.iter().find_map(|t| t.replay.as_deref()))
-            {
-                out.push(link("观看回放", r));
-            }
-            if let Some(s) = e
-                .slides
-                .first()
-                .map(|s| s.url.as_str())
-                .or_else(|| e.talks.iter().find_map(|t| t.slides.as_deref()))
-            {
-                out.push(link("下载资料", s));
-            }
-        }
-        MessageKind::Cancel => {}
-        _ => {
-            if let Some(r) = &e.registration {
-                out.push(link("立即报名", r));
-            }
-            if let Some(l) = e.live.first() {
-                out.push(link("观看直播", &l.url));
-            }
-        }
-    }
-    out
-}
-
-fn main_url(e: &Event, kind: MessageKind) -> Option<String> {
-    buttons(e, kind)
-        .into_iter()
-        .next()
-        .map(|l| l.url)
-        .or_else(|| e.registration.as_deref().map(markup::href))
 }

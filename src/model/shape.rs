@@ -1,0 +1,134 @@
+//! The one decision of a message's shape: for a (platform, channel format, kind, event), the
+//! wire format (the card asked for, or the platform's markdown when the card has nothing to
+//! link to), where the title goes, the links a card carries (and what it cannot hold), and
+//! each part's byte budget. Render, `preview`, `check`, `send` and the daemon all take it
+//! from here; the payload builder only follows it.
+
+use super::{Event, Format, Limits, Link, MessageKind, Platform, href};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shape {
+    pub platform: Platform,
+    /// The format the channel asked for.
+    pub asked: Format,
+    /// The format posted: `asked`, or the platform's markdown for a card with no link.
+    pub format: Format,
+    /// Byte budgets of `format`.
+    pub limits: Limits,
+    /// The title has a field of its own that readers see (Feishu post title, card header,
+    /// link/news/feed titles): the body does not repeat it.
+    pub title_field: bool,
+    /// A summary card shows one short text: one part, never split.
+    pub summary: bool,
+    /// The links the card carries (buttons, feed items, news articles, jump list), link-safe.
+    pub links: Vec<Link>,
+    /// Links of the event this card cannot hold (its documented count); `check` names them.
+    pub dropped: Vec<Link>,
+}
+
+impl Shape {
+    pub fn decide(platform: Platform, asked: Format, kind: MessageKind, event: &Event) -> Shape {
+        let all = card_links(event, kind);
+        let format = if asked.needs_link() && all.is_empty() {
+            Format::Markdown
+        } else {
+            asked
+        };
+        let max = max_links(format);
+        let keep = all.len().min(max);
+        let (links, mut dropped) = (all[..keep].to_vec(), all[keep..].to_vec());
+        if format.is_summary_card() {
+            // The footer's project links are text a summary card does not show.
+            dropped.extend(event.project_links.iter().map(|l| Link {
+                title: l.title.clone(),
+                url: href(&l.url),
+            }));
+        }
+        Shape {
+            platform,
+            asked,
+            format,
+            limits: Limits::of(platform, format),
+            title_field: title_field(platform, format),
+            summary: format.is_summary_card(),
+            links: if format.is_card() { links } else { Vec::new() },
+            dropped: if format.is_card() {
+                dropped
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// The one link a link card / news article / template card opens as a whole.
+    pub fn main_url(&self) -> Option<&str> {
+        self.links.first().map(|l| l.url.as_str())
+    }
+}
+
+fn title_field(platform: Platform, format: Format) -> bool {
+    match (platform, format) {
+        (Platform::Feishu, Format::Post | Format::Interactive) => true,
+        (_, f) => f.is_summary_card(),
+    }
+}
+
+/// How many links each card holds: WeCom news 8 articles and template_card 3 jumps (the
+/// documented and commonly quoted counts); the others have no documented maximum, so herald
+/// keeps a readable 10 (DingTalk) / 10 (Feishu buttons).
+fn max_links(format: Format) -> usize {
+    match format {
+        Format::News => 8,
+        Format::TemplateCard => 3,
+        Format::ActionCard | Format::FeedCard | Format::Interactive => 10,
+        Format::Link => 1,
+        _ => 0,
+    }
+}
+
+/// Every link that matters for this kind of message, in the order a reader wants them:
+/// registration and live streams before the event; replays, every deck and the articles
+/// after it.
+pub fn card_links(e: &Event, kind: MessageKind) -> Vec<Link> {
+    let mut out: Vec<Link> = Vec::new();
+    let mut push = |title: String, url: &str| {
+        let url = href(url);
+        if !out.iter().any(|l| l.url == url) {
+            out.push(Link { title, url });
+        }
+    };
+    match kind {
+        MessageKind::Recap => {
+            for r in &e.replays {
+                push(format!("回放：{}", r.title), &r.url);
+            }
+            for t in &e.talks {
+                if let Some(r) = &t.replay {
+                    push(format!("回放：{}", t.title), r);
+                }
+            }
+            for s in &e.slides {
+                push(format!("资料：{}", s.title), &s.url);
+            }
+            for t in &e.talks {
+                if let Some(s) = &t.slides {
+                    push(format!("资料：{}", t.title), s);
+                }
+            }
+            for a in &e.articles {
+                push(a.title.clone(), &a.url);
+            }
+        }
+        MessageKind::Cancel => {}
+        _ => {
+            if let Some(r) = &e.registration {
+                push("立即报名".to_string(), r);
+            }
+            for l in &e.live {
+                push(format!("观看直播：{}", l.title), &l.url);
+            }
+        }
+    }
+    out
+}
