@@ -328,6 +328,7 @@ impl Hub {
             format: Format::Text,
             asked: Format::Text,
             title: format!("herald ping{keyword}"),
+            field_title: format!("herald ping{keyword}"),
             parts: vec![Part {
                 index: 1,
                 total: 1,

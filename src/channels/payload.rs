@@ -168,8 +168,7 @@ fn wecom(
         }
         Format::News => {
             let first = m.buttons.first().ok_or_else(|| no_link(spec))?;
-            let mut lead =
-                json!({ "title": clip(&m.title, 128), "description": text, "url": first.url });
+            let mut lead = json!({ "title": m.field_title, "description": text, "url": first.url });
             if let Some(pic) = &m.cover {
                 lead["picurl"] = json!(pic);
             }
@@ -191,7 +190,7 @@ fn wecom(
             let mut card = json!({
                 "card_type": "text_notice",
                 "source": { "desc": clip(m.source.as_deref().unwrap_or(""), 39), "desc_color": 0 },
-                "main_title": { "title": clip(&m.title, 78), "desc": clip(&first.title, 90) },
+                "main_title": { "title": m.field_title, "desc": clip(&first.title, 90) },
                 "sub_title_text": text,
                 "card_action": { "type": 1, "url": first.url },
             });

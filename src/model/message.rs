@@ -14,6 +14,8 @@ pub struct Message {
     pub asked: Format,
     /// Notification / chat-list title (DingTalk `markdown.title`, Feishu post title, card header).
     pub title: String,
+    /// The title as the format's own title field shows it (clipped where the field is short).
+    pub field_title: String,
     /// Ordered parts, each within `Limits::of(platform, format).content_bytes`. Marked (1/3)…
     /// in their text when there is more than one.
     pub parts: Vec<Part>,

@@ -19,6 +19,9 @@ pub struct Shape {
     /// The title has a field of its own that readers see (Feishu post title, card header,
     /// link/news/feed titles): the body does not repeat it.
     pub title_field: bool,
+    /// The most characters that title field shows (WeCom template_card ≈ 26, news 128
+    /// bytes); a longer title is clipped there and written in full at the top of the body.
+    pub title_chars: Option<usize>,
     /// A summary card shows one short text: one part, never split.
     pub summary: bool,
     /// The links the card carries (buttons, feed items, news articles, jump list), link-safe.
@@ -51,6 +54,11 @@ impl Shape {
             format,
             limits: Limits::of(platform, format),
             title_field: title_field(platform, format),
+            title_chars: match format {
+                Format::TemplateCard => Some(26),
+                Format::News => Some(42),
+                _ => None,
+            },
             summary: format.is_summary_card(),
             links: if format.is_card() { links } else { Vec::new() },
             dropped: if format.is_card() {
@@ -58,6 +66,23 @@ impl Shape {
             } else {
                 Vec::new()
             },
+        }
+    }
+
+    /// Whether the body starts with the title: when the format has no title field of its
+    /// own, or its field would clip `title`.
+    pub fn title_in_body(&self, title: &str) -> bool {
+        !self.title_field || self.title_chars.is_some_and(|n| title.chars().count() > n)
+    }
+
+    /// The title as its field shows it: clipped with `…` to what the field holds.
+    pub fn field_title(&self, title: &str) -> String {
+        match self.title_chars {
+            Some(n) if title.chars().count() > n => {
+                let kept: String = title.chars().take(n - 1).collect();
+                format!("{kept}…")
+            }
+            _ => title.to_string(),
         }
     }
 

@@ -126,20 +126,12 @@ impl Renderer {
         let shape = Shape::decide(req.platform, req.format, req.kind, req.event);
         let dialect = Dialect::of(req.platform, shape.format);
         let sections = markup::parse(&markup);
+        let in_body = shape.title_in_body(&title);
+        let limit = shape.limits.content_bytes;
         let bodies = if shape.summary {
-            vec![split::summary(
-                sections,
-                dialect,
-                shape.limits.content_bytes,
-            )]
+            vec![split::summary(sections, dialect, limit, in_body)]
         } else {
-            split::split(
-                sections,
-                dialect,
-                shape.limits.content_bytes,
-                &title,
-                !shape.title_field,
-            )
+            split::split(sections, dialect, limit, &title, in_body)
         };
         let total = bodies.len();
         Ok(Message {
@@ -147,6 +139,7 @@ impl Renderer {
             platform: req.platform,
             format: shape.format,
             asked: shape.asked,
+            field_title: shape.field_title(&title),
             title,
             parts: bodies
                 .into_iter()

@@ -48,10 +48,21 @@ pub fn split(
         .collect()
 }
 
-/// A summary card's one text, within `limit`: whole blocks (after the title, which the card
-/// shows in its own field) while they fit, the first one cut with `…` if even it does not.
-pub fn summary(sections: Vec<Section>, dialect: Dialect, limit: usize) -> PartBody {
-    let blocks: Vec<Block> = without_title(sections).into_iter().flatten().collect();
+/// A summary card's one text, within `limit`: whole blocks (after the title, unless
+/// `title_in_body` because the card's field would clip it) while they fit, the first one
+/// cut with `…` if even it does not.
+pub fn summary(
+    sections: Vec<Section>,
+    dialect: Dialect,
+    limit: usize,
+    title_in_body: bool,
+) -> PartBody {
+    let sections = if title_in_body {
+        sections
+    } else {
+        without_title(sections)
+    };
+    let blocks: Vec<Block> = sections.into_iter().flatten().collect();
     let mut taken = 0;
     while taken < blocks.len() && size(dialect, &blocks[..=taken]) <= limit {
         taken += 1;

@@ -4,6 +4,7 @@
 mod facts;
 mod links;
 mod snapshots;
+mod words;
 
 use herald::model::{Event, Format, Message, MessageKind, Platform};
 use herald::render::{RenderRequest, Renderer};
