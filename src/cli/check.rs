@@ -17,6 +17,7 @@ pub fn run(path: &Path) -> anyhow::Result<()> {
         let (refused, lost) = refused_messages(ws);
         problems.extend(refused);
         warnings.extend(titles_with_prefix(ws));
+        warnings.extend(covers_without_site(ws));
         warnings.extend(lost);
     }
     for w in &warnings {
@@ -60,6 +61,24 @@ fn titles_with_prefix(ws: &Workspace) -> Vec<Problem> {
                 ),
             )
             .with_hint("remove the label from the title")
+        })
+        .collect()
+}
+
+/// A cover relative to the site (`/img/cover.jpg`) needs `[herald].site`.
+fn covers_without_site(ws: &Workspace) -> Vec<Problem> {
+    if ws.config.site.is_some() {
+        return Vec::new();
+    }
+    ws.events
+        .iter()
+        .filter(|e| e.cover.as_deref().is_some_and(|c| c.starts_with('/')))
+        .map(|e| {
+            Problem::new(
+                location(e),
+                "field `cover`: is relative, and no `[herald].site` says to what; cards go without it",
+            )
+            .with_hint("set `site` in herald.toml or give a full URL")
         })
         .collect()
 }

@@ -26,6 +26,8 @@ pub struct RawHerald {
     pub templates: Option<String>,
     pub ledger: Option<String>,
     pub listen: Option<Spanned<String>>,
+    pub community: Option<String>,
+    pub site: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

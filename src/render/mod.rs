@@ -42,6 +42,21 @@ pub struct Renderer {
 pub struct Site {
     /// The community's name: a card's source label.
     pub community: Option<String>,
+    /// The site's base URL (no trailing `/`): a relative cover is read against it.
+    pub base: Option<String>,
+}
+
+impl Site {
+    /// An event's cover as a full URL: as written, or a relative one (`/cover.jpg`) joined
+    /// to the site; `None` for a relative cover without a site (`check` reports it).
+    pub fn cover(&self, cover: Option<&str>) -> Option<String> {
+        let cover = cover?;
+        if cover.starts_with("http://") || cover.starts_with("https://") {
+            return Some(href(cover));
+        }
+        let base = self.base.as_deref()?;
+        Some(href(&format!("{base}/{}", cover.trim_start_matches('/'))))
+    }
 }
 
 /// One message to render.
@@ -154,7 +169,7 @@ impl Renderer {
             buttons: shape.links,
             dropped: shape.dropped,
             source: self.site.community.clone(),
-            cover: req.event.cover.clone(),
+            cover: self.site.cover(req.event.cover.as_deref()),
         })
     }
 
@@ -250,6 +265,12 @@ fn environment() -> Environment<'static> {
         "zh_relative",
         |t: String, now: String| -> Result<String, Error> {
             Ok(zh_time::relative(&time(&t)?, &time(&now)?))
+        },
+    );
+    env.add_filter(
+        "zh_relative_day",
+        |t: String, now: String| -> Result<String, Error> {
+            Ok(zh_time::relative_day(&time(&t)?, &time(&now)?))
         },
     );
     env.add_filter("link", link);

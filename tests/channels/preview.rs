@@ -112,8 +112,10 @@ async fn the_preview_command_prints_what_is_posted() {
     let config = crate::cli::shipped_config();
     let now = "2021-09-10T02:00:00Z";
     let at: chrono::DateTime<chrono::Utc> = now.parse().unwrap();
-    let event = crate::render::event("sofa-meetup-8-chengdu");
-    let renderer = Renderer::new(None).unwrap();
+    // The shipped config's workspace, as `preview` loads it (its community, its site).
+    let ws = herald::daemon::Workspace::load(&config).workspace.unwrap();
+    let event = ws.event("sofa-meetup-8-chengdu").unwrap().clone();
+    let renderer = &ws.renderer;
     for platform in [Platform::Dingtalk, Platform::Wecom, Platform::Feishu] {
         let fake = open_fake(platform, &clock).await;
         for &format in platform.formats() {
@@ -130,7 +132,7 @@ async fn the_preview_command_prints_what_is_posted() {
                     String::from_utf8_lossy(&out.stderr)
                 );
                 let shown: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
-                let m = preview(&renderer, &event, kind, platform, format, at);
+                let m = preview(renderer, &event, kind, platform, format, at);
                 let mut ch = channel(&fake, "robot", platform, format, false);
                 ch.per_minute = 1_000_000;
                 ch.per_second = None;

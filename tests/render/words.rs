@@ -99,7 +99,7 @@ fn a_reminder_knows_whether_the_event_is_ahead_running_or_over() {
     assert!(running.contains("活动正在进行"), "{running}");
     assert!(running.contains("http://live.bilibili.com/21954520"));
     let over = remind_at(3 * 60);
-    assert!(over.contains("活动已于20:00 结束"), "{over}");
+    assert!(over.contains("活动已经结束"), "{over}");
     assert!(
         !over.contains("正在进行") && !over.contains("不见不散"),
         "{over}"
@@ -152,4 +152,48 @@ fn a_digest_without_events_lists_its_own_event() {
     let m = Renderer::new(None).unwrap().render(&req).unwrap();
     assert_eq!(m.title, "【本周活动】共 1 场");
     assert!(m.parts[0].body.plain().contains(&e.title));
+}
+
+/// Records hold what pages say: an all-day event and one without an end read naturally
+/// (never `00:00-00:00`), contact notes and project links are shown.
+#[test]
+fn all_day_open_ended_notes_and_project_links() {
+    let parse = |text: &str| {
+        herald::source::parse_event(
+            std::path::Path::new("x.toml"),
+            text,
+            chrono_tz::Asia::Shanghai,
+        )
+        .unwrap()
+    };
+    let text = |e: &herald::model::Event, kind| -> String {
+        render_as(e, kind, Platform::Wecom, Format::Text)
+            .parts
+            .iter()
+            .map(|p| p.body.plain())
+            .collect()
+    };
+    let all_day = parse(
+        "title = \"SOFA 五周年\"\nstart = 2025-04-26\n[[project_links]]\ntitle = \"SOFARPC\"\nurl = \"https://github.com/sofastack/sofa-rpc\"\n[[contacts]]\nkind = \"dingtalk_group\"\nvalue = \"123\"\nlabel = \"直播答疑群\"\n",
+    );
+    let announce = text(&all_day, MessageKind::Announce);
+    assert!(
+        announce.contains("活动时间：2025 年 04 月 26 日（周六）全天"),
+        "{announce}"
+    );
+    assert!(!announce.contains("00:00"), "{announce}");
+    assert!(
+        announce.contains("SOFARPC：https://github.com/sofastack/sofa-rpc"),
+        "{announce}"
+    );
+    assert!(announce.contains("123（直播答疑群）"), "{announce}");
+    let remind = text(&all_day, MessageKind::Remind);
+    assert!(remind.contains("活动将于后天举行"), "{remind}");
+    let open = parse("title = \"T\"\nstart = 2025-04-26T19:00:00\n");
+    let announce = text(&open, MessageKind::Announce);
+    assert!(
+        announce.contains("活动时间：2025 年 04 月 26 日（周六）19:00 开始"),
+        "{announce}"
+    );
+    assert!(!announce.contains("19:00-"), "{announce}");
 }

@@ -15,7 +15,11 @@ impl Logs {
             .with_writer(move || logs.clone())
             .with_ansi(false)
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Callsites first hit by other tests' threads (no subscriber there) may have cached
+        // "never interested"; recompute now that this thread has one.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 
     pub fn text(&self) -> String {
