@@ -1,6 +1,7 @@
 //! Integration tests: rendered messages. Reviewed insta snapshots for every fixture × kind ×
 //! platform, and the fact-survival test against the corpus facts.
 
+mod cards;
 mod facts;
 mod links;
 mod snapshots;
