@@ -189,13 +189,16 @@ fn wecom(
                 .collect();
             let mut card = json!({
                 "card_type": "text_notice",
-                "source": { "desc": clip(m.source.as_deref().unwrap_or(""), 39), "desc_color": 0 },
                 "main_title": { "title": m.field_title, "desc": clip(&first.title, 90) },
                 "sub_title_text": text,
                 "card_action": { "type": 1, "url": first.url },
             });
             if !jumps.is_empty() {
                 card["jump_list"] = json!(jumps);
+            }
+            // The source label: the community's name (`[herald].community`), if configured.
+            if let Some(community) = &m.source {
+                card["source"] = json!({ "desc": clip(community, 39), "desc_color": 0 });
             }
             json!({ "msgtype": "template_card", "template_card": card })
         }
