@@ -16,8 +16,7 @@ pub use forward::{Forwarded, forward_send};
 pub use sign::{dingtalk as dingtalk_sign, feishu as feishu_sign};
 
 use crate::model::{
-    ChannelSpec, Clock, Format, Message, MessageKind, Outcome, OutcomeClass, Part, PartBody,
-    Platform, SystemClock,
+    ChannelSpec, Clock, Format, Message, Outcome, OutcomeClass, Platform, SystemClock,
 };
 use budget::Budget;
 use secrecy::ExposeSecret;
@@ -307,8 +306,9 @@ impl Hub {
         }
     }
 
-    /// Post a short test message (as text, with a keyword if the robot needs one).
-    pub async fn ping(&self, channel: &str) -> PostReport {
+    /// Post a short test message (`render::ping`: text, with a keyword if the robot needs
+    /// one) to `channel`, as text.
+    pub async fn ping(&self, channel: &str, message: &Message) -> PostReport {
         let Some(robot) = self.robot(channel) else {
             return report(
                 permanent(format!("channel `{channel}` is not configured")),
@@ -317,31 +317,8 @@ impl Hub {
         };
         let mut spec = robot.spec.clone();
         spec.format = Format::Text;
-        let keyword = spec
-            .keywords
-            .first()
-            .map(|k| format!(" {k}"))
-            .unwrap_or_default();
-        let message = Message {
-            kind: MessageKind::Announce,
-            platform: spec.platform,
-            format: Format::Text,
-            asked: Format::Text,
-            title: format!("herald ping{keyword}"),
-            field_title: format!("herald ping{keyword}"),
-            parts: vec![Part {
-                index: 1,
-                total: 1,
-                body: PartBody::Text(format!(
-                    "herald 连通性测试：这个群机器人可以收到活动通知。{keyword}"
-                )),
-            }],
-            buttons: Vec::new(),
-            dropped: Vec::new(),
-            source: None,
-            cover: None,
-            url: None,
-        };
+        let mut message = message.clone();
+        message.platform = spec.platform;
         let ping = Hub::with_clock(
             vec![spec],
             self.inner.settings,

@@ -73,17 +73,6 @@ pub enum EventFormat {
     Hybrid,
 }
 
-impl EventFormat {
-    /// The house-style label for 活动形式.
-    pub fn label(self) -> &'static str {
-        match self {
-            EventFormat::Offline => "线下活动",
-            EventFormat::Online => "线上直播",
-            EventFormat::Hybrid => "线下活动 + 线上直播",
-        }
-    }
-}
-
 /// A titled URL (slides, replays, live streams, articles, project links).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Link {

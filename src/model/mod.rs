@@ -29,4 +29,4 @@ pub use moment::Moment;
 pub use platform::{Format, Limits, Measured, Platform};
 pub use problem::{Location, Problem};
 pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};
-pub use shape::{Shape, card_links};
+pub use shape::{CardLink, LinkRole, Shape, card_links};

@@ -4,8 +4,29 @@
 //! each part's byte budget. Render, `preview`, `check`, `send` and the daemon all take it
 //! from here; the payload builder only follows it.
 
-use super::{Event, Format, Limits, Link, MessageKind, Platform, href};
+use super::{Event, Format, Limits, MessageKind, Platform, href};
 use serde::Serialize;
+
+/// What a card link is for; `render` words its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkRole {
+    Registration,
+    Live,
+    Replay,
+    Slides,
+    Article,
+    Project,
+}
+
+/// One link a card may carry: its role, the name of what it links (a talk's or link's
+/// title; empty for registration) and its link-safe URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CardLink {
+    pub role: LinkRole,
+    pub name: String,
+    pub url: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Shape {
@@ -25,9 +46,9 @@ pub struct Shape {
     /// A summary card shows one short text: one part, never split.
     pub summary: bool,
     /// The links the card carries (buttons, feed items, news articles, jump list), link-safe.
-    pub links: Vec<Link>,
+    pub links: Vec<CardLink>,
     /// Links of the event this card cannot hold (its documented count); `check` names them.
-    pub dropped: Vec<Link>,
+    pub dropped: Vec<CardLink>,
 }
 
 impl Shape {
@@ -43,8 +64,9 @@ impl Shape {
         let (links, mut dropped) = (all[..keep].to_vec(), all[keep..].to_vec());
         if format.is_summary_card() {
             // The footer's project links are text a summary card does not show.
-            dropped.extend(event.project_links.iter().map(|l| Link {
-                title: l.title.clone(),
+            dropped.extend(event.project_links.iter().map(|l| CardLink {
+                role: LinkRole::Project,
+                name: l.title.clone(),
                 url: href(&l.url),
             }));
         }
@@ -115,43 +137,47 @@ fn max_links(format: Format) -> usize {
 /// Every link that matters for this kind of message, in the order a reader wants them:
 /// registration and live streams before the event; replays, every deck and the articles
 /// after it.
-pub fn card_links(e: &Event, kind: MessageKind) -> Vec<Link> {
-    let mut out: Vec<Link> = Vec::new();
-    let mut push = |title: String, url: &str| {
+pub fn card_links(e: &Event, kind: MessageKind) -> Vec<CardLink> {
+    let mut out: Vec<CardLink> = Vec::new();
+    let mut push = |role: LinkRole, name: &str, url: &str| {
         let url = href(url);
         if !out.iter().any(|l| l.url == url) {
-            out.push(Link { title, url });
+            out.push(CardLink {
+                role,
+                name: name.to_string(),
+                url,
+            });
         }
     };
     match kind {
         MessageKind::Recap => {
             for r in &e.replays {
-                push(format!("回放：{}", r.title), &r.url);
+                push(LinkRole::Replay, &r.title, &r.url);
             }
             for t in &e.talks {
                 if let Some(r) = &t.replay {
-                    push(format!("回放：{}", t.title), r);
+                    push(LinkRole::Replay, &t.title, r);
                 }
             }
             for s in &e.slides {
-                push(format!("资料：{}", s.title), &s.url);
+                push(LinkRole::Slides, &s.title, &s.url);
             }
             for t in &e.talks {
                 if let Some(s) = &t.slides {
-                    push(format!("资料：{}", t.title), s);
+                    push(LinkRole::Slides, &t.title, s);
                 }
             }
             for a in &e.articles {
-                push(a.title.clone(), &a.url);
+                push(LinkRole::Article, &a.title, &a.url);
             }
         }
         MessageKind::Cancel => {}
         _ => {
             if let Some(r) = &e.registration {
-                push("立即报名".to_string(), r);
+                push(LinkRole::Registration, "", r);
             }
             for l in &e.live {
-                push(format!("观看直播：{}", l.title), &l.url);
+                push(LinkRole::Live, &l.title, &l.url);
             }
         }
     }

@@ -3,7 +3,7 @@
 
 use super::RenderRequest;
 use super::zh_time;
-use crate::model::{ContactKind, Event, FieldChange, Link, Moment, Speaker};
+use crate::model::{ContactKind, Event, EventFormat, FieldChange, Link, Moment, Speaker};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -103,7 +103,7 @@ fn view(e: &Event) -> EventView<'_> {
         number: e.number,
         status: e.status,
         format: e.format,
-        format_label: e.format.label(),
+        format_label: format_label(e.format),
         start: e.start.to_rfc3339(),
         end: e.end.to_rfc3339(),
         when: zh_time::when(&e.start, &e.end, e.all_day, e.open_end),
@@ -198,6 +198,15 @@ fn change_line(c: &FieldChange) -> ChangeLine {
             },
             new_links: new.clone(),
         },
+    }
+}
+
+/// The house-style label for 活动形式.
+fn format_label(format: EventFormat) -> &'static str {
+    match format {
+        EventFormat::Offline => "线下活动",
+        EventFormat::Online => "线上直播",
+        EventFormat::Hybrid => "线下活动 + 线上直播",
     }
 }
 

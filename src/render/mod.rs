@@ -12,7 +12,8 @@ pub use markup::{escape, href};
 pub use write::Dialect;
 
 use crate::model::{
-    Event, FieldChange, Format, Location, Message, MessageKind, Part, Platform, Problem, Shape,
+    CardLink, Event, FieldChange, Format, Link, LinkRole, Location, Message, MessageKind, Part,
+    Platform, Problem, Shape,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use minijinja::value::Value;
@@ -166,8 +167,8 @@ impl Renderer {
                 })
                 .collect(),
             url: shape.main_url().map(str::to_string),
-            buttons: shape.links,
-            dropped: shape.dropped,
+            buttons: shape.links.iter().map(button).collect(),
+            dropped: shape.dropped.iter().map(button).collect(),
             source: self.site.community.clone(),
             cover: self.site.cover(req.event.cover.as_deref()),
         })
@@ -180,6 +181,51 @@ impl Renderer {
         } else {
             kind.to_string()
         }
+    }
+}
+
+/// A card link as readers see it: `立即报名`, `观看直播：B 站直播`, `回放：…`, `资料：…`.
+fn button(l: &CardLink) -> Link {
+    let title = match l.role {
+        LinkRole::Registration => "立即报名".to_string(),
+        LinkRole::Live => format!("观看直播：{}", l.name),
+        LinkRole::Replay => format!("回放：{}", l.name),
+        LinkRole::Slides => format!("资料：{}", l.name),
+        LinkRole::Article | LinkRole::Project => l.name.clone(),
+    };
+    Link {
+        title,
+        url: l.url.clone(),
+    }
+}
+
+/// `herald ping`'s test message: one text part, carrying the robot's first keyword (if it
+/// has any) in its title and text so keyword mode lets it through.
+pub fn ping(platform: Platform, keywords: &[String]) -> Message {
+    let keyword = keywords
+        .first()
+        .map(|k| format!(" {k}"))
+        .unwrap_or_default();
+    let title = format!("herald ping{keyword}");
+    Message {
+        kind: MessageKind::Announce,
+        platform,
+        format: Format::Text,
+        asked: Format::Text,
+        field_title: title.clone(),
+        title,
+        parts: vec![Part {
+            index: 1,
+            total: 1,
+            body: crate::model::PartBody::Text(format!(
+                "herald 连通性测试：这个群机器人可以收到活动通知。{keyword}"
+            )),
+        }],
+        buttons: Vec::new(),
+        dropped: Vec::new(),
+        source: None,
+        cover: None,
+        url: None,
     }
 }
 

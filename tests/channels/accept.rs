@@ -247,7 +247,8 @@ async fn ping_reaches_every_platform_even_in_keyword_mode() {
         } else {
             vec!["SOFA".into()]
         };
-        let report = hub(vec![ch], clock.clone()).ping("robot").await;
+        let message = herald::render::ping(platform, &ch.keywords);
+        let report = hub(vec![ch], clock.clone()).ping("robot", &message).await;
         assert_eq!(
             report.outcome.class,
             OutcomeClass::Delivered,
