@@ -21,12 +21,19 @@ pub enum Kind {
     Bullet,
     Quote,
     Para,
+    /// `|| a | b`: a table's header row (only a table dialect shows it).
+    HeaderRow,
+    /// `| a | b`: a table row (a line of its non-empty cells where tables do not render).
+    Row,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
     pub kind: Kind,
+    /// The line's inline elements (for a row: its non-empty cells, space-separated).
     pub inlines: Vec<Inline>,
+    /// A row's cells; empty for other blocks.
+    pub cells: Vec<Vec<Inline>>,
 }
 
 impl Block {
@@ -37,6 +44,7 @@ impl Block {
                 text: text.to_string(),
                 bold: false,
             }],
+            cells: Vec::new(),
         }
     }
 }
@@ -57,7 +65,7 @@ pub fn escape(text: &str) -> String {
             out.push('\\');
         }
         for c in trimmed.chars() {
-            if matches!(c, '\\' | '*' | '[' | ']') {
+            if matches!(c, '\\' | '*' | '[' | ']' | '|') {
                 out.push('\\');
             }
             out.push(c);
@@ -82,12 +90,17 @@ pub fn parse(markup: &str) -> Vec<Section> {
             continue;
         }
         let (kind, rest) = directive(line);
-        let inlines = inlines(rest);
-        if !inlines.is_empty() {
-            sections
-                .last_mut()
-                .expect("never empty")
-                .push(Block { kind, inlines });
+        let block = if matches!(kind, Kind::Row | Kind::HeaderRow) {
+            row(kind, rest)
+        } else {
+            Block {
+                kind,
+                inlines: inlines(rest),
+                cells: Vec::new(),
+            }
+        };
+        if !block.inlines.is_empty() {
+            sections.last_mut().expect("never empty").push(block);
         }
     }
     sections.retain(|s| !s.is_empty());
@@ -96,6 +109,8 @@ pub fn parse(markup: &str) -> Vec<Section> {
 
 fn directive(line: &str) -> (Kind, &str) {
     for (prefix, kind) in [
+        ("|| ", Kind::HeaderRow),
+        ("| ", Kind::Row),
         ("## ", Kind::Heading),
         ("# ", Kind::Title),
         ("- ", Kind::Bullet),
@@ -106,6 +121,44 @@ fn directive(line: &str) -> (Kind, &str) {
         }
     }
     (Kind::Para, line)
+}
+
+/// A table row: cells split at unescaped `|` (a trailing one is optional).
+fn row(kind: Kind, rest: &str) -> Block {
+    let mut cells_text = Vec::new();
+    let mut cell = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                cell.push(c);
+                if let Some(n) = chars.next() {
+                    cell.push(n);
+                }
+            }
+            '|' => cells_text.push(std::mem::take(&mut cell)),
+            c => cell.push(c),
+        }
+    }
+    if !cell.trim().is_empty() {
+        cells_text.push(cell);
+    }
+    let cells: Vec<Vec<Inline>> = cells_text.iter().map(|c| inlines(c.trim())).collect();
+    let mut joined = Vec::new();
+    for c in cells.iter().filter(|c| !c.is_empty()) {
+        if !joined.is_empty() {
+            joined.push(Inline::Text {
+                text: " ".into(),
+                bold: false,
+            });
+        }
+        joined.extend(c.iter().cloned());
+    }
+    Block {
+        kind,
+        inlines: joined,
+        cells,
+    }
 }
 
 /// Inline elements of one line: `**bold**` (links inside it stay links), `[text](url)`,
@@ -156,7 +209,7 @@ fn next_char(s: &str) -> (char, usize) {
     let mut chars = s.chars();
     let c = chars.next().expect("not empty");
     match (c, chars.next()) {
-        ('\\', Some(e)) if matches!(e, '\\' | '*' | '[' | ']' | '#' | '-' | '+' | '>') => {
+        ('\\', Some(e)) if matches!(e, '\\' | '*' | '[' | ']' | '|' | '#' | '-' | '+' | '>') => {
             (e, 1 + e.len_utf8())
         }
         _ => (c, c.len_utf8()),

@@ -138,6 +138,7 @@ fn cut_block(block: Block, dialect: Dialect, room: usize) -> Vec<Block> {
     let mut current = Block {
         kind: block.kind,
         inlines: Vec::new(),
+        cells: Vec::new(),
     };
     for inline in block.inlines {
         for piece in cut_inline(inline, room / 2) {
@@ -152,6 +153,7 @@ fn cut_block(block: Block, dialect: Dialect, room: usize) -> Vec<Block> {
                     Block {
                         kind: Kind::Para,
                         inlines: vec![piece],
+                        cells: Vec::new(),
                     },
                 ));
             }

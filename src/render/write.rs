@@ -53,50 +53,87 @@ impl Dialect {
 
 /// Write blocks as one part's body.
 pub fn write(dialect: Dialect, blocks: &[Block]) -> PartBody {
+    let tables = dialect == Dialect::WecomMarkdownV2;
+    // Where tables do not render, a header row says nothing the rows do not.
+    let blocks: Vec<&Block> = blocks
+        .iter()
+        .filter(|b| tables || b.kind != Kind::HeaderRow)
+        .collect();
     if dialect == Dialect::Rich {
-        return PartBody::Rich(blocks.iter().map(rich).collect());
+        return PartBody::Rich(blocks.into_iter().map(rich).collect());
     }
     let sep = match dialect {
         Dialect::DingtalkMarkdown => "\n\n",
         _ => "\n",
     };
-    PartBody::Text(
-        blocks
-            .iter()
-            .map(|b| line(dialect, b))
-            .collect::<Vec<_>>()
-            .join(sep),
-    )
+    let mut out = String::new();
+    let mut in_table = false;
+    for (i, b) in blocks.iter().enumerate() {
+        let row = matches!(b.kind, Kind::Row | Kind::HeaderRow);
+        if i > 0 {
+            out.push_str(sep);
+            // A table stands apart from the text around it.
+            if tables && (row != in_table || b.kind == Kind::HeaderRow) {
+                out.push('\n');
+            }
+        }
+        in_table = tables && row;
+        out.push_str(&line(dialect, b));
+    }
+    PartBody::Text(out)
+}
+
+/// A table row in markdown_v2: `| a | b |`, a header row followed by its delimiter row.
+fn table_row(dialect: Dialect, block: &Block) -> String {
+    let cells: Vec<String> = block
+        .cells
+        .iter()
+        .map(|c| markdown(dialect, c, false))
+        .collect();
+    let row = format!("| {} |", cells.join(" | "));
+    if block.kind == Kind::HeaderRow {
+        let delimiter = vec![":--"; cells.len()].join(" | ");
+        format!("{row}\n| {delimiter} |")
+    } else {
+        row
+    }
 }
 
 fn line(dialect: Dialect, block: &Block) -> String {
     let body = inline_text(dialect, &block.inlines, block.kind == Kind::Para);
+    let kind = match block.kind {
+        Kind::Row | Kind::HeaderRow if dialect == Dialect::WecomMarkdownV2 => {
+            return table_row(dialect, block);
+        }
+        Kind::Row | Kind::HeaderRow => Kind::Bullet,
+        k => k,
+    };
     match dialect {
-        Dialect::Text | Dialect::CardText => match block.kind {
+        Dialect::Text | Dialect::CardText => match kind {
             Kind::Heading if !body.starts_with(['【', '《']) => format!("【{body}】"),
             Kind::Bullet => format!("· {body}"),
             Kind::Quote => format!("  {body}"),
             _ => body,
         },
-        Dialect::LarkMarkdown => match block.kind {
+        Dialect::LarkMarkdown => match kind {
             Kind::Title | Kind::Heading => all_bold(dialect, &block.inlines),
-            Kind::Bullet => format!("• {body}"),
             Kind::Quote => format!("　◦ {body}"),
             Kind::Para => body,
+            _ => format!("• {body}"),
         },
-        Dialect::WecomMarkdown => match block.kind {
+        Dialect::WecomMarkdown => match kind {
             Kind::Title => format!("### {body}"),
             Kind::Heading => format!("#### {body}"),
-            Kind::Bullet => format!("• {body}"),
             Kind::Quote => format!("> {body}"),
             Kind::Para => body,
+            _ => format!("• {body}"),
         },
-        _ => match block.kind {
+        _ => match kind {
             Kind::Title => format!("### {body}"),
             Kind::Heading => format!("#### {body}"),
-            Kind::Bullet => format!("- {body}"),
             Kind::Quote => format!("> {body}"),
             Kind::Para => body,
+            _ => format!("- {body}"),
         },
     }
 }
@@ -284,7 +321,7 @@ fn rich(block: &Block) -> Vec<Inline> {
     let mut out = Vec::with_capacity(block.inlines.len() + 1);
     let bold = matches!(block.kind, Kind::Title | Kind::Heading);
     match block.kind {
-        Kind::Bullet => out.push(Inline::Text {
+        Kind::Bullet | Kind::Row | Kind::HeaderRow => out.push(Inline::Text {
             text: "• ".into(),
             bold: false,
         }),
@@ -349,6 +386,19 @@ mod tests {
         assert_eq!(
             body(Dialect::LarkMarkdown, "# 标题\n- a\n> b"),
             "**标题**\n• a\n　◦ b"
+        );
+    }
+
+    #[test]
+    fn markdown_v2_writes_an_agenda_table_the_others_a_line_per_row() {
+        let markup = "## 议程\n|| 时间 | 议题\n| 13:30 | 《a\\|b》\n|  | 《c》\n尾\n";
+        assert_eq!(
+            body(Dialect::WecomMarkdownV2, markup),
+            "#### 议程\n\n| 时间 | 议题 |\n| :-- | :-- |\n| 13:30 | 《a｜b》 |\n|  | 《c》 |\n\n尾"
+        );
+        assert_eq!(
+            body(Dialect::WecomMarkdown, markup),
+            "#### 议程\n• 13:30 《a|b》\n• 《c》\n尾"
         );
     }
 
