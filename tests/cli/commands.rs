@@ -261,3 +261,35 @@ fn with_sample(head: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     .unwrap();
     (dir, config)
 }
+
+/// `send --dry-run` and `check` judge the same message: the sample's long recap on a DingTalk
+/// feed_card is one small card (an item per deck), which both call fine, and the dry run
+/// names the posted format.
+#[test]
+fn dry_run_and_check_agree_on_a_feed_card_recap() {
+    let (_dir, config) = with_sample(
+        "[herald]\nevents = \"events\"\nledger = \"h.db\"\n[[channels]]\nname = \"feed\"\nplatform = \"dingtalk\"\nformat = \"feed_card\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=${T}\"\n",
+    );
+    herald(&config)
+        .env("T", "token")
+        .arg("check")
+        .assert()
+        .success();
+    herald(&config)
+        .env("T", "token")
+        .args([
+            "send",
+            "m8",
+            "--kind",
+            "recap",
+            "--channel",
+            "feed",
+            "--dry-run",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("would send 1 part(s) to feed")
+                .and(predicate::str::contains("(feed_card; check: ok)")),
+        );
+}
