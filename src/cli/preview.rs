@@ -12,8 +12,10 @@ use std::path::Path;
 pub struct Args {
     pub event: String,
     pub kind: MessageKind,
-    pub platform: Platform,
+    pub platform: Option<Platform>,
     pub format: Option<String>,
+    /// A configured channel: its platform, format and mentions.
+    pub channel: Option<String>,
     pub now: Option<DateTime<Utc>>,
     pub json: bool,
 }
@@ -23,12 +25,26 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let event = ws
         .event(&args.event)
         .ok_or_else(|| Exit::bad_input(format!("no event `{}` (see `herald list`)", args.event)))?;
-    let format = pick_format(args.platform, args.format.as_deref())?;
+    let spec = match (&args.channel, args.platform) {
+        (Some(name), _) => ws
+            .config
+            .channel(name)
+            .ok_or_else(|| Exit::bad_input(format!("no channel `{name}` in the config")))?
+            .clone(),
+        (None, Some(platform)) => {
+            let mut spec = ChannelSpec::console("preview");
+            spec.platform = platform;
+            spec.format = pick_format(platform, args.format.as_deref())?;
+            spec
+        }
+        (None, None) => return Err(Exit::bad_input("give --platform or --channel")),
+    };
+    let (platform, format) = (spec.platform, spec.format);
     let now = args.now.unwrap_or_else(|| default_now(event, args.kind));
     let req = RenderRequest {
         event,
         kind: args.kind,
-        platform: args.platform,
+        platform,
         format,
         now,
         changes: &[],
@@ -38,9 +54,6 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         .renderer
         .render(&req)
         .map_err(|e| Exit::bad_input(e.to_string()))?;
-    let mut spec = ChannelSpec::console("preview");
-    spec.platform = args.platform;
-    spec.format = format;
     if args.json {
         let bodies = (0..message.parts.len())
             .map(|i| channels::request_body(&spec, &message, i, now.timestamp_millis()))
@@ -60,7 +73,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         "{} · {} · {} · {posted} · {} part(s) · title: {}",
         event.id,
         args.kind,
-        args.platform,
+        platform,
         message.parts.len(),
         message.title
     );

@@ -293,3 +293,36 @@ fn dry_run_and_check_agree_on_a_feed_card_recap() {
                 .and(predicate::str::contains("(feed_card; check: ok)")),
         );
 }
+
+/// `preview --channel NAME` shows what that channel receives, mentions included.
+#[test]
+fn preview_for_a_channel_includes_its_mentions() {
+    let (_dir, config) = with_sample(
+        "[herald]\nevents = \"events\"\nledger = \"h.db\"\n[[channels]]\nname = \"wc\"\nplatform = \"wecom\"\nwebhook = \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${K}\"\nmentions = { user_ids = [\"zhangsan\"] }\n",
+    );
+    let out = herald(&config)
+        .env("K", "key")
+        .args([
+            "preview",
+            "m8",
+            "--kind",
+            "remind",
+            "--channel",
+            "wc",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bodies: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let content = bodies[0]["markdown"]["content"].as_str().unwrap();
+    assert!(content.ends_with("<@zhangsan>"), "{content}");
+    herald(&config)
+        .args(["preview", "m8", "--kind", "remind"])
+        .assert()
+        .code(2);
+}
