@@ -16,8 +16,7 @@ pub use forward::{Forwarded, forward_send};
 pub use sign::{dingtalk as dingtalk_sign, feishu as feishu_sign};
 
 use crate::model::{
-    ChannelSpec, Clock, Format, Message, MessageKind, Outcome, OutcomeClass, Part, PartBody,
-    Platform, SystemClock,
+    ChannelSpec, Clock, Format, Message, Outcome, OutcomeClass, Platform, SystemClock,
 };
 use budget::Budget;
 use secrecy::ExposeSecret;
@@ -380,8 +379,9 @@ impl Hub {
         }
     }
 
-    /// Post a short test message (as text, with a keyword if the robot needs one).
-    pub async fn ping(&self, channel: &str) -> PostReport {
+    /// Post a short test message (`render::ping`: text, with a keyword if the robot needs
+    /// one) to `channel`, as text.
+    pub async fn ping(&self, channel: &str, message: &Message) -> PostReport {
         let Some(robot) = self.robot(channel) else {
             return report(
                 permanent(format!("channel `{channel}` is not configured")),
@@ -390,27 +390,8 @@ impl Hub {
         };
         let mut spec = robot.spec.clone();
         spec.format = Format::Text;
-        let keyword = spec
-            .keywords
-            .first()
-            .map(|k| format!(" {k}"))
-            .unwrap_or_default();
-        let message = Message {
-            kind: MessageKind::Announce,
-            platform: spec.platform,
-            format: Format::Text,
-            title: format!("herald ping{keyword}"),
-            parts: vec![Part {
-                index: 1,
-                total: 1,
-                body: PartBody::Text(format!(
-                    "herald 连通性测试：这个群机器人可以收到活动通知。{keyword}"
-                )),
-            }],
-            buttons: Vec::new(),
-            cover: None,
-            url: None,
-        };
+        let mut message = message.clone();
+        message.platform = spec.platform;
         let ping = Hub::with_clock(
             vec![spec],
             self.inner.settings,
@@ -528,7 +509,7 @@ pub fn measured_bytes(
     index: usize,
 ) -> Result<(usize, usize), ChannelError> {
     let body = payload::body(spec, message, index)?;
-    Ok(payload::limited_bytes(spec, &body))
+    Ok(payload::limited_bytes(message, &body))
 }
 
 /// Checks shared by `herald check` and the send path: every part builds, fits the
@@ -539,7 +520,7 @@ pub fn check_message(spec: &ChannelSpec, message: &Message) -> Result<(), Channe
 
 fn check_part(spec: &ChannelSpec, message: &Message, index: usize) -> Result<(), ChannelError> {
     let body = payload::body(spec, message, index)?;
-    let (bytes, limit) = payload::limited_bytes(spec, &body);
+    let (bytes, limit) = payload::limited_bytes(message, &body);
     if bytes > limit {
         return Err(ChannelError::TooLong {
             channel: spec.name.clone(),

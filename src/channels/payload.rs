@@ -1,8 +1,10 @@
 //! Request bodies: only this file knows each platform's JSON. One function per platform
-//! builds the body for one part of a message in the channel's format, with its mentions.
+//! builds the body for one part of a message in the format `Shape::decide` chose (carried by
+//! the message), with the channel's mentions. Nothing is decided or clipped here: the part
+//! texts, the card links and the format are the rendered message's.
 
 use super::ChannelError;
-use crate::model::{ChannelSpec, Format, Inline, Message, PartBody, Platform};
+use crate::model::{ChannelSpec, Format, Inline, Limits, Measured, Message, PartBody, Platform};
 use serde_json::{Value, json};
 
 /// The unsigned body of part `index` (0-based) for `spec`.
@@ -62,15 +64,7 @@ fn dingtalk(
         }
     }
     let at = json!({ "atMobiles": mentions.mobiles, "atUserIds": mentions.user_ids, "isAtAll": mention && mentions.all });
-    let url = m.url.clone();
-    // A card with nothing to link to (no registration, live, replay or slides yet) goes out
-    // as the plain markdown message instead.
-    let format = match spec.format {
-        Format::ActionCard | Format::FeedCard if m.buttons.is_empty() => Format::Markdown,
-        Format::Link if url.is_none() => Format::Markdown,
-        f => f,
-    };
-    Ok(match format {
+    Ok(match m.format {
         Format::Text => json!({ "msgtype": "text", "text": { "content": text }, "at": at }),
         Format::Markdown => {
             json!({ "msgtype": "markdown", "markdown": { "title": m.title, "text": text }, "at": at })
@@ -78,12 +72,7 @@ fn dingtalk(
         Format::ActionCard => {
             let mut card = json!({ "title": m.title, "text": text, "btnOrientation": if m.buttons.len() > 2 { "0" } else { "1" } });
             match m.buttons.as_slice() {
-                [] => {
-                    return Err(bad(
-                        spec,
-                        "an action card needs a link (registration, live, replay or slides)".into(),
-                    ));
-                }
+                [] => return Err(no_link(spec)),
                 [one] => {
                     card["singleTitle"] = json!(one.title);
                     card["singleURL"] = json!(one.url);
@@ -99,8 +88,8 @@ fn dingtalk(
             json!({ "msgtype": "actionCard", "actionCard": card })
         }
         Format::Link => {
-            let url = url.ok_or_else(|| bad(spec, "a link card needs a link".into()))?;
-            let mut link = json!({ "title": m.title, "text": clip(&text, 500), "messageUrl": url });
+            let url = m.url.clone().ok_or_else(|| no_link(spec))?;
+            let mut link = json!({ "title": m.title, "text": text, "messageUrl": url });
             if let Some(pic) = &m.cover {
                 link["picUrl"] = json!(pic);
             }
@@ -108,11 +97,33 @@ fn dingtalk(
         }
         Format::FeedCard => {
             let pic = m.cover.clone().unwrap_or_default();
-            let links: Vec<Value> = m.buttons.iter().map(|b| json!({ "title": format!("{} · {}", m.title, b.title), "messageURL": b.url, "picURL": pic })).collect();
+            let links: Vec<Value> = m
+                .buttons
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let title = if i == 0 {
+                        format!("{}（{}）", m.title, b.title)
+                    } else {
+                        b.title.clone()
+                    };
+                    json!({ "title": title, "messageURL": b.url, "picURL": pic })
+                })
+                .collect();
+            if links.is_empty() {
+                return Err(no_link(spec));
+            }
             json!({ "msgtype": "feedCard", "feedCard": { "links": links } })
         }
         other => return Err(bad(spec, format!("dingtalk has no format {other}"))),
     })
+}
+
+fn no_link(spec: &ChannelSpec) -> ChannelError {
+    bad(
+        spec,
+        "a card needs a link (registration, live, replay or slides)".into(),
+    )
 }
 
 fn wecom(
@@ -123,11 +134,7 @@ fn wecom(
 ) -> Result<Value, ChannelError> {
     let mut text = text_of(body);
     let mentions = &spec.mentions;
-    let format = match spec.format {
-        Format::News | Format::TemplateCard if m.url.is_none() => Format::Markdown,
-        f => f,
-    };
-    Ok(match format {
+    Ok(match m.format {
         Format::Text => {
             let mut users: Vec<String> = if last {
                 mentions.user_ids.clone()
@@ -156,36 +163,44 @@ fn wecom(
             }
             json!({ "msgtype": "markdown", "markdown": { "content": text } })
         }
+        Format::MarkdownV2 => {
+            json!({ "msgtype": "markdown_v2", "markdown_v2": { "content": text } })
+        }
         Format::News => {
-            let url = m
-                .url
-                .clone()
-                .ok_or_else(|| bad(spec, "a news card needs a link".into()))?;
-            let mut article = json!({ "title": clip(&m.title, 128), "description": clip(&text, 512), "url": url });
+            let first = m.buttons.first().ok_or_else(|| no_link(spec))?;
+            let mut lead = json!({ "title": m.field_title, "description": text, "url": first.url });
             if let Some(pic) = &m.cover {
-                article["picurl"] = json!(pic);
+                lead["picurl"] = json!(pic);
             }
-            json!({ "msgtype": "news", "news": { "articles": [article] } })
+            let articles: Vec<Value> = std::iter::once(lead)
+                .chain(
+                    m.buttons[1..]
+                        .iter()
+                        .map(|b| json!({ "title": clip(&b.title, 128), "url": b.url })),
+                )
+                .collect();
+            json!({ "msgtype": "news", "news": { "articles": articles } })
         }
         Format::TemplateCard => {
-            let url = m
-                .url
-                .clone()
-                .ok_or_else(|| bad(spec, "a template card needs a link".into()))?;
-            let jumps: Vec<Value> = m
-                .buttons
+            let (first, rest) = m.buttons.split_first().ok_or_else(|| no_link(spec))?;
+            let jumps: Vec<Value> = rest
                 .iter()
-                .take(3)
-                .map(|b| json!({ "type": 1, "url": b.url, "title": b.title }))
+                .map(|b| json!({ "type": 1, "url": b.url, "title": clip(&b.title, 39) }))
                 .collect();
-            json!({ "msgtype": "template_card", "template_card": {
+            let mut card = json!({
                 "card_type": "text_notice",
-                "source": { "desc": "herald", "desc_color": 0 },
-                "main_title": { "title": clip(&m.title, 78), "desc": clip(text.lines().nth(1).unwrap_or(""), 90) },
-                "sub_title_text": clip(&text, 336),
-                "jump_list": jumps,
-                "card_action": { "type": 1, "url": url },
-            }})
+                "main_title": { "title": m.field_title, "desc": clip(&first.title, 90) },
+                "sub_title_text": text,
+                "card_action": { "type": 1, "url": first.url },
+            });
+            if !jumps.is_empty() {
+                card["jump_list"] = json!(jumps);
+            }
+            // The source label: the community's name (`[herald].community`), if configured.
+            if let Some(community) = &m.source {
+                card["source"] = json!({ "desc": clip(community, 39), "desc_color": 0 });
+            }
+            json!({ "msgtype": "template_card", "template_card": card })
         }
         other => return Err(bad(spec, format!("wecom has no format {other}"))),
     })
@@ -207,7 +222,7 @@ fn feishu(
     if last && mentions.all {
         at_ids.push("all".into());
     }
-    Ok(match spec.format {
+    Ok(match m.format {
         Format::Post => {
             let mut paragraphs: Vec<Value> = match body {
                 PartBody::Rich(paras) => paras
@@ -227,12 +242,7 @@ fn feishu(
                         .collect(),
                 ));
             }
-            let title = if m.parts.len() > 1 {
-                format!("{} ({}/{})", m.title, index + 1, m.parts.len())
-            } else {
-                m.title.clone()
-            };
-            json!({ "msg_type": "post", "content": { "post": { "zh_cn": { "title": title, "content": paragraphs } } } })
+            json!({ "msg_type": "post", "content": { "post": { "zh_cn": { "title": part_title(m, index), "content": paragraphs } } } })
         }
         Format::Text => {
             let mut text = text_of(body);
@@ -259,7 +269,7 @@ fn feishu(
             }
             json!({ "msg_type": "interactive", "card": {
                 "config": { "wide_screen_mode": true },
-                "header": { "title": { "tag": "plain_text", "content": m.title }, "template": "blue" },
+                "header": { "title": { "tag": "plain_text", "content": part_title(m, index) }, "template": "blue" },
                 "elements": elements,
             }})
         }
@@ -277,18 +287,24 @@ fn feishu_inline(i: &Inline) -> Value {
     }
 }
 
-/// The size the platform limits: WeCom counts the content field, the others the whole body.
-pub fn limited_bytes(spec: &ChannelSpec, body: &Value) -> (usize, usize) {
-    let field = |path: &str| {
-        body.pointer(path)
-            .and_then(Value::as_str)
-            .map_or(0, str::len)
-    };
-    match (spec.platform, body["msgtype"].as_str()) {
-        (Platform::Wecom, Some("text")) => (field("/text/content"), 2048),
-        (Platform::Wecom, Some("markdown")) => (field("/markdown/content"), 4096),
-        (Platform::Wecom, _) => (body.to_string().len(), 20_000),
-        (Platform::Console, _) => (0, usize::MAX),
-        _ => (body.to_string().len(), 20_000),
+/// The title a part shows in its own field, marked (2/3) when there are several parts.
+fn part_title(m: &Message, index: usize) -> String {
+    if m.parts.len() > 1 {
+        format!("{} ({}/{})", m.title, index + 1, m.parts.len())
+    } else {
+        m.title.clone()
     }
+}
+
+/// The size the platform limits (`Limits::of` the posted format says which) and its limit.
+pub fn limited_bytes(m: &Message, body: &Value) -> (usize, usize) {
+    let limits = Limits::of(m.platform, m.format);
+    let bytes = match limits.measured {
+        Measured::Content => ["/text/content", "/markdown/content", "/markdown_v2/content"]
+            .iter()
+            .find_map(|p| body.pointer(p).and_then(Value::as_str))
+            .map_or(0, str::len),
+        Measured::Body => body.to_string().len(),
+    };
+    (bytes, limits.max_bytes)
 }

@@ -55,11 +55,15 @@ enum Command {
         event: String,
         #[arg(long, value_parser = parse_kind)]
         kind: MessageKind,
-        #[arg(long, value_parser = parse_platform)]
-        platform: Platform,
+        /// The platform (or give --channel).
+        #[arg(long, value_parser = parse_platform, required_unless_present = "channel")]
+        platform: Option<Platform>,
         /// Message format (default: the platform's usual one).
         #[arg(long)]
         format: Option<String>,
+        /// Preview for this configured channel: its platform, format and mentions.
+        #[arg(long, conflicts_with_all = ["platform", "format"])]
+        channel: Option<String>,
         /// Render as if sent at this instant (RFC 3339); drives 今天/明天 phrases.
         #[arg(long, value_parser = parse_time)]
         now: Option<DateTime<Utc>>,
@@ -147,7 +151,7 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// The page's author (front matter).
-        #[arg(long, default_value = "SOFA 团队")]
+        #[arg(long, default_value = crate::render::DEFAULT_PAGE_AUTHOR)]
         author: String,
     },
     /// Exit 0 if the running daemon's /healthz answers 200 (for container HEALTHCHECKs).
@@ -242,6 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             kind,
             platform,
             format,
+            channel,
             now,
             json,
         } => preview::run(
@@ -251,6 +256,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 kind,
                 platform,
                 format,
+                channel,
                 now,
                 json,
             },

@@ -26,7 +26,8 @@ pub fn run(path: &Path, channel: &str) -> anyhow::Result<()> {
             HubSettings::default(),
             ConsoleSink::new(Box::new(std::io::stdout())),
         )?;
-        anyhow::Ok(hub.ping(channel).await)
+        let message = crate::render::ping(spec.platform, &spec.keywords);
+        anyhow::Ok(hub.ping(channel, &message).await)
     })?;
     println!(
         "{channel} ({}, {}): {} after {} attempt(s)",

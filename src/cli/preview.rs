@@ -1,5 +1,6 @@
 //! `herald preview EVENT --kind KIND --platform P`: exactly what a group would receive, part by
-//! part with byte counts against the limit; `--json`: the exact webhook request bodies.
+//! part with byte counts against the limit, the links a card carries and those it leaves out;
+//! `--json`: the exact webhook request bodies.
 
 use super::Exit;
 use crate::channels;
@@ -11,8 +12,10 @@ use std::path::Path;
 pub struct Args {
     pub event: String,
     pub kind: MessageKind,
-    pub platform: Platform,
+    pub platform: Option<Platform>,
     pub format: Option<String>,
+    /// A configured channel: its platform, format and mentions.
+    pub channel: Option<String>,
     pub now: Option<DateTime<Utc>>,
     pub json: bool,
 }
@@ -22,12 +25,26 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let event = ws
         .event(&args.event)
         .ok_or_else(|| Exit::bad_input(format!("no event `{}` (see `herald list`)", args.event)))?;
-    let format = pick_format(args.platform, args.format.as_deref())?;
+    let spec = match (&args.channel, args.platform) {
+        (Some(name), _) => ws
+            .config
+            .channel(name)
+            .ok_or_else(|| Exit::bad_input(format!("no channel `{name}` in the config")))?
+            .clone(),
+        (None, Some(platform)) => {
+            let mut spec = ChannelSpec::console("preview");
+            spec.platform = platform;
+            spec.format = pick_format(platform, args.format.as_deref())?;
+            spec
+        }
+        (None, None) => return Err(Exit::bad_input("give --platform or --channel")),
+    };
+    let (platform, format) = (spec.platform, spec.format);
     let now = args.now.unwrap_or_else(|| default_now(event, args.kind));
     let req = RenderRequest {
         event,
         kind: args.kind,
-        platform: args.platform,
+        platform,
         format,
         now,
         changes: &[],
@@ -37,9 +54,6 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         .renderer
         .render(&req)
         .map_err(|e| Exit::bad_input(e.to_string()))?;
-    let mut spec = ChannelSpec::console("preview");
-    spec.platform = args.platform;
-    spec.format = format;
     if args.json {
         let bodies = (0..message.parts.len())
             .map(|i| channels::request_body(&spec, &message, i, now.timestamp_millis()))
@@ -47,14 +61,31 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(&bodies)?);
         return Ok(());
     }
+    let posted = if message.format == message.asked {
+        message.format.to_string()
+    } else {
+        format!(
+            "{} as {} (the card has nothing to link to yet)",
+            message.asked, message.format
+        )
+    };
     println!(
-        "{} · {} · {} · {} part(s) · title: {}",
+        "{} · {} · {} · {posted} · {} part(s) · title: {}",
         event.id,
         args.kind,
-        args.platform,
+        platform,
         message.parts.len(),
         message.title
     );
+    for link in &message.buttons {
+        println!("link: {} → {}", link.title, link.url);
+    }
+    for link in &message.dropped {
+        println!(
+            "left out (the card cannot hold it): {} → {}",
+            link.title, link.url
+        );
+    }
     for (i, part) in message.parts.iter().enumerate() {
         // Measured as the platform does (WeCom: the content; others: the request body).
         let (bytes, limit) = channels::measured_bytes(&spec, &message, i)?;

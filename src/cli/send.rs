@@ -139,21 +139,32 @@ fn dry_run(ws: &Workspace, resolved: &manual::Resolved) -> anyhow::Result<()> {
                 platform: ch.platform,
                 format: ch.format,
                 now: Utc::now(),
-                changes: &[],
+                changes: &resolved.changes,
                 digest: std::slice::from_ref(event),
             };
             let message = ws.renderer.render(&req)?;
             let verdict = crate::channels::check_message(ch, &message)
                 .err()
                 .map_or_else(|| "ok".to_string(), |e| e.to_string());
+            let shape = if message.format == message.asked {
+                message.format.to_string()
+            } else {
+                format!(
+                    "{} as {}: nothing to link to yet",
+                    message.asked, message.format
+                )
+            };
             println!(
-                "would send {} part(s) to {} as {}/{}/{} (check: {verdict})",
+                "would send {} part(s) to {} as {}/{}/{} ({shape}; check: {verdict})",
                 message.parts.len(),
                 ch.name,
                 event.id,
                 rule,
                 ch.name
             );
+            for link in &message.dropped {
+                println!("  the card leaves out {} → {}", link.title, link.url);
+            }
         }
     }
     Ok(())

@@ -37,6 +37,10 @@ pub struct Config {
     /// Bearer token for the daemon's state-changing endpoints (`POST /send`); without one
     /// the daemon writes a fresh token beside the ledger at each start.
     pub admin_token: Option<secrecy::SecretString>,
+    /// The community's name: the source label of cards.
+    pub community: Option<String>,
+    /// The community site's base URL: relative event covers (`/cover.jpg`) are read against it.
+    pub site: Option<String>,
     pub send: SendSettings,
     pub demo: Option<Demo>,
     pub channels: Vec<ChannelSpec>,
@@ -212,6 +216,17 @@ impl Checker<'_> {
                 s.parse::<SocketAddr>().map_err(|e| format!("`{s}`: {e}"))
             })
         });
+        let site = raw.herald.site.as_ref().and_then(|l| {
+            self.parsed(l, "herald.site", |s| {
+                let url = url::Url::parse(s).map_err(|e| format!("`{s}`: {e}"))?;
+                match url.scheme() {
+                    "http" | "https" if url.host().is_some() => {
+                        Ok(s.trim_end_matches('/').to_string())
+                    }
+                    other => Err(format!("`{s}`: scheme `{other}` is not http(s)")),
+                }
+            })
+        });
         let defaults = SendSettings::default();
         let send = SendSettings {
             concurrency: raw
@@ -264,6 +279,12 @@ impl Checker<'_> {
             ledger_path: rel(&raw.herald.ledger, "../data/herald.db"),
             listen,
             admin_token,
+            community: raw
+                .herald
+                .community
+                .clone()
+                .filter(|c| !c.trim().is_empty()),
+            site,
             send,
             demo,
             channels,

@@ -27,6 +27,8 @@ pub struct RawHerald {
     pub ledger: Option<String>,
     pub listen: Option<Spanned<String>>,
     pub admin_token: Option<Spanned<String>>,
+    pub community: Option<String>,
+    pub site: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -7,8 +7,8 @@ use super::engine::{ChannelReport, Engine, Job};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, State};
 use crate::model::{
-    ChannelSpec, DeliveryKey, Event, ManualError, MessageKind, Refusal, SendLine, SendRequest,
-    SendResult,
+    ChannelSpec, DeliveryKey, Event, FieldChange, ManualError, MessageKind, Moment, Refusal,
+    SendLine, SendRequest, SendResult,
 };
 use crate::plan;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -38,6 +38,8 @@ fn line(r: &ChannelReport) -> SendLine {
 pub struct Resolved {
     pub event: Event,
     pub kind: MessageKind,
+    /// For `change`: what changed since the groups were last told.
+    pub changes: Vec<FieldChange>,
     pub by_rule: BTreeMap<String, Vec<ChannelSpec>>,
     pub refused: Vec<Refusal>,
 }
@@ -53,8 +55,10 @@ pub fn resolve(
         .event(&req.event)
         .ok_or_else(|| ManualError::UnknownEvent(req.event.clone()))?
         .clone();
+    let changes = refuse_out_of_moment(ledger, &event, req.kind, now)?;
     let mut resolved = Resolved {
         kind: req.kind,
+        changes,
         by_rule: BTreeMap::new(),
         refused: Vec::new(),
         event,
@@ -71,6 +75,30 @@ pub fn resolve(
     Ok(resolved)
 }
 
+/// A message that does not fit the moment is refused: a reminder for an event that is over,
+/// a change notice when nothing changed since the groups were last told. For `change`, the
+/// changes to report.
+fn refuse_out_of_moment(
+    ledger: &Ledger,
+    event: &Event,
+    kind: MessageKind,
+    now: DateTime<Utc>,
+) -> Result<Vec<FieldChange>, ManualError> {
+    match kind {
+        MessageKind::Remind if Moment::at(event, now) == Moment::Over => {
+            Err(ManualError::ReminderAfterEnd(event.id.clone()))
+        }
+        MessageKind::Change => {
+            match super::notices::changes_since_told(ledger, event).map_err(ledger_error)? {
+                None => Err(ManualError::ChangeNeverAnnounced(event.id.clone())),
+                Some(c) if c.is_empty() => Err(ManualError::NothingChanged(event.id.clone())),
+                Some(c) => Ok(c),
+            }
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// Deliver a resolved request through `engine` (its ledger, budgets and clock).
 pub async fn send(engine: Arc<Engine>, ws: Arc<Workspace>, resolved: Resolved) -> SendResult {
     let event = Arc::new(resolved.event);
@@ -84,7 +112,7 @@ pub async fn send(engine: Arc<Engine>, ws: Arc<Workspace>, resolved: Resolved) -
             rule,
             due: now,
             deadline: now + MANUAL_DEADLINE,
-            changes: Vec::new(),
+            changes: resolved.changes.clone(),
             digest: Vec::new(),
         };
         let reports = engine.deliver(&ws.renderer, Arc::new(job), channels).await;

@@ -1,10 +1,11 @@
 //! Change and cancel notices: an announced event whose time, venue or live link changed gets
 //! a `change` message (old → new) on exactly the channels that got its announcement; a
 //! cancelled one gets `cancel`. The baseline is the snapshot stored when it was announced.
+//! The changes are typed values; `render` words them.
 
 use super::queue::{Entry, Job, Notice};
 use super::workspace::Workspace;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, LedgerError};
 use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -38,52 +39,63 @@ impl Snapshot {
         serde_json::to_string(self).expect("a snapshot always serializes")
     }
 
-    /// What changed from `self` (as announced) to `now`, labelled for readers.
+    /// What changed from `self` (as announced) to `now`, one entry per fact, as typed
+    /// values (times in the event's zone); `render` words them.
     pub fn diff(&self, now: &Snapshot, event: &Event) -> Vec<FieldChange> {
-        let mut out = Vec::new();
+        let zone = event.start.timezone();
         let when = |s: &Snapshot| {
-            let tz = event.start.timezone();
-            let (a, b) = (s.start.with_timezone(&tz), s.end.with_timezone(&tz));
-            let end = if a.date_naive() == b.date_naive() {
-                b.format("%H:%M").to_string()
-            } else {
-                b.format("%m 月 %d 日 %H:%M").to_string()
-            };
-            format!("{}-{end}", a.format("%Y 年 %m 月 %d 日 %H:%M"))
+            (
+                s.start.with_timezone(&zone).fixed_offset(),
+                s.end.with_timezone(&zone).fixed_offset(),
+            )
         };
+        let mut out = Vec::new();
         if (self.start, self.end) != (now.start, now.end) {
-            out.push(change("时间", when(self), when(now)));
+            out.push(FieldChange::Time {
+                old: when(self),
+                new: when(now),
+            });
         }
-        let place = |s: &Snapshot| {
-            [&s.city, &s.venue, &s.address]
-                .iter()
-                .filter_map(|x| x.as_deref())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        if place(self) != place(now) {
-            out.push(change("地点", place(self), place(now)));
+        if self.city != now.city {
+            out.push(FieldChange::City {
+                old: self.city.clone(),
+                new: now.city.clone(),
+            });
+        }
+        if self.venue != now.venue {
+            out.push(FieldChange::Venue {
+                old: self.venue.clone(),
+                new: now.venue.clone(),
+            });
+        }
+        if self.address != now.address {
+            out.push(FieldChange::Address {
+                old: self.address.clone(),
+                new: now.address.clone(),
+            });
         }
         if self.live != now.live {
-            out.push(change("直播链接", self.live.join(" "), now.live.join(" ")));
+            out.push(FieldChange::Live {
+                old: self.live.clone(),
+                new: now.live.clone(),
+            });
         }
         out
     }
 }
 
-fn change(label: &str, old: String, new: String) -> FieldChange {
-    let dash = |s: String| {
-        if s.is_empty() {
-            "（无）".to_string()
-        } else {
-            s
-        }
+/// What changed since the group was last told about `event` (the ledger's snapshot of the
+/// announcement or last change notice); `None` when it was never told.
+pub fn changes_since_told(
+    ledger: &Ledger,
+    event: &Event,
+) -> Result<Option<Vec<FieldChange>>, LedgerError> {
+    let Some(json) = ledger.snapshot_get(&event.id)? else {
+        return Ok(None);
     };
-    FieldChange {
-        label: label.to_string(),
-        old: dash(old),
-        new: dash(new),
-    }
+    Ok(serde_json::from_str::<Snapshot>(&json)
+        .ok()
+        .map(|told| told.diff(&Snapshot::of(event), event)))
 }
 
 /// Notices due now for announced events that changed or were cancelled, skipping those

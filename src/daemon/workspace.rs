@@ -4,7 +4,7 @@
 
 use crate::config::{self, Config};
 use crate::model::{Event, Problem};
-use crate::render::Renderer;
+use crate::render::{Renderer, Site};
 use crate::source;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -31,7 +31,11 @@ impl Workspace {
             Err(problems) => return Workspace::load_without_config(config_path, problems),
         };
         let (events, mut problems) = source::load_dir(&config.events_dir, config.zone);
-        let renderer = renderer(&config.templates_dir, &mut problems);
+        let site = Site {
+            community: config.community.clone(),
+            base: config.site.clone(),
+        };
+        let renderer = renderer(&config.templates_dir, site, &mut problems);
         let workspace = renderer.map(|renderer| Workspace {
             config,
             events,
@@ -51,7 +55,7 @@ impl Workspace {
         if events.is_dir() {
             problems.extend(source::load_dir(&events, config::DEFAULT_ZONE).1);
         }
-        renderer(&dir.join("templates"), &mut problems);
+        renderer(&dir.join("templates"), Site::default(), &mut problems);
         Loaded {
             workspace: None,
             problems,
@@ -97,9 +101,9 @@ fn keep_last_good(events: &mut Vec<Event>, previous: &Workspace, problems: &[Pro
 
 /// The renderer with the overrides in `templates` (if that folder exists); its problems are
 /// added to `problems`.
-fn renderer(templates: &Path, problems: &mut Vec<Problem>) -> Option<Arc<Renderer>> {
+fn renderer(templates: &Path, site: Site, problems: &mut Vec<Problem>) -> Option<Arc<Renderer>> {
     match Renderer::new(templates.is_dir().then_some(templates)) {
-        Ok(r) => Some(Arc::new(r)),
+        Ok(r) => Some(Arc::new(r.with_site(site))),
         Err(ps) => {
             problems.extend(ps);
             None

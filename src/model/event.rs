@@ -15,9 +15,15 @@ pub struct Event {
     pub series: Option<String>,
     pub number: Option<u32>,
     pub status: EventStatus,
-    /// Start and end in the event's own zone.
+    /// Start and end in the event's own zone. An all-day event starts at the first instant of
+    /// its first day; one without a given end (or all day) ends at the first instant of the
+    /// day after its last.
     pub start: DateTime<Tz>,
     pub end: DateTime<Tz>,
+    /// `start = 2025-04-26`: the record gives dates, no times.
+    pub all_day: bool,
+    /// The record gives no end: messages show only the start.
+    pub open_end: bool,
     pub format: EventFormat,
     pub city: Option<String>,
     pub venue: Option<String>,
@@ -65,17 +71,6 @@ pub enum EventFormat {
     Offline,
     Online,
     Hybrid,
-}
-
-impl EventFormat {
-    /// The house-style label for 活动形式.
-    pub fn label(self) -> &'static str {
-        match self {
-            EventFormat::Offline => "线下活动",
-            EventFormat::Online => "线上直播",
-            EventFormat::Hybrid => "线下活动 + 线上直播",
-        }
-    }
 }
 
 /// A titled URL (slides, replays, live streams, articles, project links).

@@ -1,5 +1,6 @@
 //! The kinds of message herald sends about an event, and what a `change` message reports.
 
+use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -59,11 +60,28 @@ impl FromStr for MessageKind {
     }
 }
 
-/// One changed fact of an already-announced event, for `change` messages.
+/// One changed fact of an already-announced event, for `change` messages: typed values, old
+/// and new; `render` words and formats them (house date form, one line per field).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldChange {
-    /// Chinese label shown to readers: "时间", "地点", "直播链接".
-    pub label: String,
-    pub old: String,
-    pub new: String,
+#[serde(tag = "field", rename_all = "snake_case")]
+pub enum FieldChange {
+    /// Start and end, in the event's zone.
+    Time {
+        old: (DateTime<FixedOffset>, DateTime<FixedOffset>),
+        new: (DateTime<FixedOffset>, DateTime<FixedOffset>),
+    },
+    City {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    Venue {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    Address {
+        old: Option<String>,
+        new: Option<String>,
+    },
+    /// Live-stream URLs.
+    Live { old: Vec<String>, new: Vec<String> },
 }

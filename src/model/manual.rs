@@ -30,6 +30,14 @@ pub enum ManualError {
         "no rule of kind {kind} picks a channel for `{event}`; name one with --channel or --tag"
     )]
     NoTargets { kind: MessageKind, event: String },
+    #[error("`{0}` is over: a reminder would come too late (send its recap: --kind recap)")]
+    ReminderAfterEnd(String),
+    #[error("`{0}` was never announced, so no group was told anything that could have changed")]
+    ChangeNeverAnnounced(String),
+    #[error(
+        "nothing changed in `{0}` since the groups were last told (time, place and live links are the same)"
+    )]
+    NothingChanged(String),
     #[error("ledger: {0}")]
     Ledger(String),
 }

@@ -8,17 +8,27 @@ use serde::Serialize;
 pub struct Message {
     pub kind: MessageKind,
     pub platform: Platform,
+    /// The format posted, as `Shape::decide` chose it (a card without a link is markdown).
     pub format: Format,
+    /// The format the channel asked for.
+    pub asked: Format,
     /// Notification / chat-list title (DingTalk `markdown.title`, Feishu post title, card header).
     pub title: String,
+    /// The title as the format's own title field shows it (clipped where the field is short).
+    pub field_title: String,
     /// Ordered parts, each within `Limits::of(platform, format).content_bytes`. Marked (1/3)…
     /// in their text when there is more than one.
     pub parts: Vec<Part>,
-    /// Buttons for card formats: 报名 / 观看直播 / 观看回放 / 下载资料.
+    /// The links a card carries (buttons, feed items, news articles, jump list); empty for
+    /// text and markdown.
     pub buttons: Vec<Link>,
+    /// Links of the event the card cannot hold (`herald check` names them).
+    pub dropped: Vec<Link>,
+    /// The community the card names as its source (`[herald].community`).
+    pub source: Option<String>,
     /// Cover image URL for card formats.
     pub cover: Option<String>,
-    /// The one link a link/news card opens (registration before, replay or slides after).
+    /// The one link a card opens as a whole (its first link).
     pub url: Option<String>,
 }
 

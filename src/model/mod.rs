@@ -5,12 +5,15 @@ mod channel;
 mod clock;
 mod delivery;
 mod event;
+mod href;
 mod kind;
 mod manual;
 mod message;
+mod moment;
 mod platform;
 mod problem;
 mod rule;
+mod shape;
 
 pub use channel::{ChannelSpec, Mentions, ServerErrors, redact_url};
 pub use clock::{Clock, ScaledClock, SystemClock};
@@ -18,9 +21,12 @@ pub use delivery::{Delivery, DeliveryKey, Outcome, OutcomeClass};
 pub use event::{
     Contact, ContactKind, Event, EventFormat, EventStatus, Link, Speaker, Talk, TalkSlot,
 };
+pub use href::href;
 pub use kind::{FieldChange, MessageKind};
 pub use manual::{ManualError, Refusal, SendLine, SendRequest, SendResult};
 pub use message::{Inline, Message, Part, PartBody};
-pub use platform::{Format, Limits, Platform};
+pub use moment::Moment;
+pub use platform::{Format, Limits, Measured, Platform};
 pub use problem::{Location, Problem};
 pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};
+pub use shape::{CardLink, LinkRole, Shape, card_links};

@@ -52,6 +52,7 @@ impl Platform {
             ],
             Platform::Wecom => &[
                 Format::Markdown,
+                Format::MarkdownV2,
                 Format::Text,
                 Format::News,
                 Format::TemplateCard,
@@ -94,6 +95,9 @@ impl FromStr for Platform {
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Markdown,
+    /// WeCom markdown_v2: lists and tables, but no `<@userid>` mentions or colours.
+    #[serde(rename = "markdown_v2")]
+    MarkdownV2,
     Text,
     /// DingTalk actionCard: markdown text plus buttons (报名 / 直播 / 回放).
     ActionCard,
@@ -112,6 +116,24 @@ pub enum Format {
 }
 
 impl Format {
+    /// Cards: they carry the message's links as buttons, items or jumps.
+    pub fn is_card(self) -> bool {
+        self.needs_link() || self == Format::Interactive
+    }
+
+    /// Cards that cannot be posted without a link: without one they go out as the
+    /// platform's markdown.
+    pub fn needs_link(self) -> bool {
+        matches!(
+            self,
+            Format::ActionCard
+                | Format::Link
+                | Format::FeedCard
+                | Format::News
+                | Format::TemplateCard
+        )
+    }
+
     /// Cards that show a summary (a clipped description and a link), not the whole text:
     /// they go out as one part, since several would repeat the same title and link.
     pub fn is_summary_card(self) -> bool {
@@ -124,6 +146,7 @@ impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Markdown => "markdown",
+            Format::MarkdownV2 => "markdown_v2",
             Format::Text => "text",
             Format::ActionCard => "action_card",
             Format::Link => "link",
@@ -145,45 +168,57 @@ impl fmt::Display for Format {
 /// Bytes kept free in a WeCom markdown part for `<@userid>` mentions (about ten of them).
 pub const WECOM_MENTION_ROOM: usize = 256;
 
-/// Byte limits for one (platform, format).
+/// What a platform counts against its limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measured {
+    /// The text or markdown content field (WeCom).
+    Content,
+    /// The whole JSON request body (DingTalk, Feishu, WeCom cards).
+    Body,
+}
+
+/// Byte limits for one (platform, wire format): the only place they are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Limits {
     /// The most UTF-8 bytes one part's rendered content may take. Rendering splits to stay
-    /// within it; for body-limited platforms it leaves room for the JSON envelope.
+    /// within it (for a summary card: clips its one text to it); for body-limited platforms
+    /// it leaves room for the JSON envelope.
     pub content_bytes: usize,
-    /// The platform's limit on the whole JSON request body, if it has one.
-    pub body_bytes: Option<usize>,
+    /// What the platform measures, and its limit on that.
+    pub measured: Measured,
+    pub max_bytes: usize,
 }
 
 impl Limits {
     pub fn of(platform: Platform, format: Format) -> Limits {
-        match (platform, format) {
+        let (content_bytes, measured, max_bytes) = match (platform, format) {
             // WeCom limits the content field itself [W1][W5].
-            (Platform::Wecom, Format::Text) => Limits {
-                content_bytes: 2048,
-                body_bytes: None,
-            },
+            (Platform::Wecom, Format::Text) => (2048, Measured::Content, 2048),
+            // markdown_v2 cannot mention, so it needs no room for mentions [W8][W9].
+            (Platform::Wecom, Format::MarkdownV2) => (4096, Measured::Content, 4096),
             // Markdown: 4096 [W1], less room for the `<@userid>` mentions appended to the
             // last part (WeCom has no mention field for markdown).
-            (Platform::Wecom, _) => Limits {
-                content_bytes: 4096 - WECOM_MENTION_ROOM,
-                body_bytes: None,
-            },
+            (Platform::Wecom, Format::Markdown) => {
+                (4096 - WECOM_MENTION_ROOM, Measured::Content, 4096)
+            }
+            // news description 512 bytes [W10]; template_card sub_title_text ≈ 112 chars [W13].
+            (Platform::Wecom, Format::News) => (512, Measured::Body, 20_000),
+            (Platform::Wecom, _) => (336, Measured::Body, 20_000),
+            // A link card's text is cut in the bubble; a feed card shows only titles.
+            (Platform::Dingtalk, Format::Link) => (500, Measured::Body, 20_000),
+            (Platform::Dingtalk, Format::FeedCard) => (0, Measured::Body, 20_000),
             // DingTalk limits the whole body to 20 000 bytes [D5]; keep 2 000 for the envelope
             // (title, `at`, JSON escaping of quotes and newlines).
-            (Platform::Dingtalk, _) => Limits {
-                content_bytes: 18_000,
-                body_bytes: Some(20_000),
-            },
+            (Platform::Dingtalk, _) => (18_000, Measured::Body, 20_000),
             // Feishu: 20 KB request body [F1]; rich text elements cost ~30 bytes of JSON each.
-            (Platform::Feishu, _) => Limits {
-                content_bytes: 12_000,
-                body_bytes: Some(20_000),
-            },
-            (Platform::Console, _) => Limits {
-                content_bytes: 1 << 20,
-                body_bytes: None,
-            },
+            (Platform::Feishu, _) => (12_000, Measured::Body, 20_000),
+            (Platform::Console, _) => (1 << 20, Measured::Body, usize::MAX),
+        };
+        Limits {
+            content_bytes,
+            measured,
+            max_bytes,
         }
     }
 }

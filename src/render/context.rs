@@ -2,7 +2,8 @@
 //! zone), the send instant, changes and digest events.
 
 use super::RenderRequest;
-use crate::model::{ContactKind, Event, Link, Speaker};
+use super::zh_time;
+use crate::model::{ContactKind, Event, EventFormat, FieldChange, Link, Moment, Speaker};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -13,7 +14,10 @@ pub struct Context<'a> {
     /// The send instant in the event's zone (RFC 3339 with the zone's offset then).
     pub now: String,
     pub minutes_to_start: i64,
-    pub changes: &'a [crate::model::FieldChange],
+    /// Where the send instant falls: `ahead` of the start, `running`, or `over` (after the end).
+    pub moment: &'static str,
+    /// For `change`: one line per changed fact, worded.
+    pub changes: Vec<ChangeLine>,
     pub digest: Vec<EventView<'a>>,
     /// Recap 资料下载: event slides, then talk slides not already listed.
     pub downloads: Vec<Link>,
@@ -30,6 +34,10 @@ pub struct EventView<'a> {
     pub format_label: &'static str,
     pub start: String,
     pub end: String,
+    /// When, in the house form (a range, `… 全天`, or `… 19:00 开始` without an end).
+    pub when: String,
+    pub all_day: bool,
+    pub open_end: bool,
     pub zone: &'static str,
     pub city: Option<&'a str>,
     pub venue: Option<&'a str>,
@@ -80,8 +88,9 @@ pub fn build<'a>(req: &'a RenderRequest<'a>) -> Context<'a> {
         kind: req.kind.as_str(),
         now: req.now.with_timezone(&zone).to_rfc3339(),
         minutes_to_start: (e.start.to_utc() - req.now).num_minutes(),
-        changes: req.changes,
-        digest: req.digest.iter().map(view).collect(),
+        moment: Moment::at(e, req.now).as_str(),
+        changes: req.changes.iter().map(change_line).collect(),
+        digest: req.digest().iter().map(view).collect(),
         downloads: downloads(e),
     }
 }
@@ -94,9 +103,12 @@ fn view(e: &Event) -> EventView<'_> {
         number: e.number,
         status: e.status,
         format: e.format,
-        format_label: e.format.label(),
+        format_label: format_label(e.format),
         start: e.start.to_rfc3339(),
         end: e.end.to_rfc3339(),
+        when: zh_time::when(&e.start, &e.end, e.all_day, e.open_end),
+        all_day: e.all_day,
+        open_end: e.open_end,
         zone: e.start.timezone().name(),
         city: e.city.as_deref(),
         venue: e.venue.as_deref(),
@@ -141,6 +153,60 @@ fn view(e: &Event) -> EventView<'_> {
             .collect(),
         tags: &e.tags,
         extra: &e.extra,
+    }
+}
+
+/// A changed fact as readers see it: `label：old → new`, dates in the house form.
+#[derive(Serialize)]
+pub struct ChangeLine {
+    pub label: &'static str,
+    pub old: String,
+    pub new: String,
+    /// For links: the new URLs, written as links.
+    pub new_links: Vec<String>,
+}
+
+fn change_line(c: &FieldChange) -> ChangeLine {
+    let none = || "（无）".to_string();
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(none);
+    let line = |label, old, new| ChangeLine {
+        label,
+        old,
+        new,
+        new_links: Vec::new(),
+    };
+    match c {
+        FieldChange::Time { old, new } => line(
+            "时间",
+            zh_time::range(&old.0, &old.1),
+            zh_time::range(&new.0, &new.1),
+        ),
+        FieldChange::City { old, new } => line("城市", text(old), text(new)),
+        FieldChange::Venue { old, new } => line("场地", text(old), text(new)),
+        FieldChange::Address { old, new } => line("地址", text(old), text(new)),
+        FieldChange::Live { old, new } => ChangeLine {
+            label: "直播链接",
+            old: if old.is_empty() {
+                none()
+            } else {
+                old.join(" ")
+            },
+            new: if new.is_empty() {
+                none()
+            } else {
+                new.join(" ")
+            },
+            new_links: new.clone(),
+        },
+    }
+}
+
+/// The house-style label for 活动形式.
+pub(crate) fn format_label(format: EventFormat) -> &'static str {
+    match format {
+        EventFormat::Offline => "线下活动",
+        EventFormat::Online => "线上直播",
+        EventFormat::Hybrid => "线下活动 + 线上直播",
     }
 }
 

@@ -1,14 +1,18 @@
 //! herald's neutral markup, written by templates and read by the platform writers: one block
 //! per line (`# ` title, `## ` heading, `- ` bullet, `> ` quote, else a paragraph), `---`
-//! between sections (the split points), inline `**bold**` and `[text](url)`.
+//! between sections (the split points), inline `**bold**` (which may hold links) and
+//! `[text](url)`.
 //!
-//! Event text is escaped into it so it can never be mistaken for markup: `[ ] * < > ` | are
-//! replaced by their full-width forms (natural in Chinese text), and a leading `#`, `-` or `>`
-//! too. URLs become link-safe: spaces, brackets and quotes are percent-encoded, and a `#`
-//! followed by more path (e.g. `…/SOFAChannel#35%20SOFABoot….pdf`) is encoded as `%23`, so it
-//! cannot cut the link short — a `#` that starts a real fragment (`#section`) stays.
+//! Event text is escaped into it with backslashes (`\*`, `\[`, `\]`, `\\`, and a leading
+//! `\#`, `\-`, `\>`), so it can never be mistaken for markup; the parser turns it back into
+//! the text as written, and each platform writer escapes only what its own client would
+//! interpret (see `write.rs`). URLs become link-safe: spaces, brackets and quotes are
+//! percent-encoded, and a `#` followed by more path (e.g. `…/SOFAChannel#35%20SOFABoot….pdf`)
+//! is encoded as `%23`, so it cannot cut the link short — a `#` that starts a real fragment
+//! (`#section`) stays.
 
 use crate::model::Inline;
+pub use crate::model::href;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -17,12 +21,19 @@ pub enum Kind {
     Bullet,
     Quote,
     Para,
+    /// `|| a | b`: a table's header row (only a table dialect shows it).
+    HeaderRow,
+    /// `| a | b`: a table row (a line of its non-empty cells where tables do not render).
+    Row,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
     pub kind: Kind,
+    /// The line's inline elements (for a row: its non-empty cells, space-separated).
     pub inlines: Vec<Inline>,
+    /// A row's cells; empty for other blocks.
+    pub cells: Vec<Vec<Inline>>,
 }
 
 impl Block {
@@ -33,6 +44,7 @@ impl Block {
                 text: text.to_string(),
                 bold: false,
             }],
+            cells: Vec::new(),
         }
     }
 }
@@ -40,63 +52,23 @@ impl Block {
 /// A run of blocks between `---` lines: the unit kept together when splitting.
 pub type Section = Vec<Block>;
 
-/// Escape event text for the markup.
+/// Escape event text for the markup: markup characters get a backslash, so the parser reads
+/// them back as the text as written.
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len() + 8);
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
         }
         let trimmed = line.trim_start();
-        let mut chars = trimmed.chars().peekable();
-        if let Some(&first) = chars.peek()
-            && matches!(first, '#' | '-' | '+' | '>')
-        {
-            chars.next();
-            out.push(match first {
-                '#' => '＃',
-                '-' => '－',
-                '+' => '＋',
-                _ => '＞',
-            });
+        if trimmed.starts_with(['#', '-', '+', '>']) {
+            out.push('\\');
         }
-        for c in chars {
-            out.push(match c {
-                '[' => '［',
-                ']' => '］',
-                '*' => '＊',
-                '<' => '＜',
-                '>' => '＞',
-                '`' => '｀',
-                '|' => '｜',
-                '_' => '＿',
-                c => c,
-            });
-        }
-    }
-    out
-}
-
-/// A URL that survives inside `[text](url)` on every platform.
-pub fn href(url: &str) -> String {
-    let url = url.trim();
-    let fragment_at = url.rfind('#').filter(|&i| {
-        let rest = &url[i + 1..];
-        !rest.is_empty() && !rest.contains(['%', '/', '.', ' '])
-    });
-    let mut out = String::with_capacity(url.len() + 8);
-    for (i, c) in url.char_indices() {
-        match c {
-            '#' if Some(i) != fragment_at => out.push_str("%23"),
-            ' ' => out.push_str("%20"),
-            '(' => out.push_str("%28"),
-            ')' => out.push_str("%29"),
-            '[' => out.push_str("%5B"),
-            ']' => out.push_str("%5D"),
-            '<' => out.push_str("%3C"),
-            '>' => out.push_str("%3E"),
-            '"' => out.push_str("%22"),
-            c => out.push(c),
+        for c in trimmed.chars() {
+            if matches!(c, '\\' | '*' | '[' | ']' | '|') {
+                out.push('\\');
+            }
+            out.push(c);
         }
     }
     out
@@ -118,12 +90,17 @@ pub fn parse(markup: &str) -> Vec<Section> {
             continue;
         }
         let (kind, rest) = directive(line);
-        let inlines = inlines(rest);
-        if !inlines.is_empty() {
-            sections
-                .last_mut()
-                .expect("never empty")
-                .push(Block { kind, inlines });
+        let block = if matches!(kind, Kind::Row | Kind::HeaderRow) {
+            row(kind, rest)
+        } else {
+            Block {
+                kind,
+                inlines: inlines(rest),
+                cells: Vec::new(),
+            }
+        };
+        if !block.inlines.is_empty() {
+            sections.last_mut().expect("never empty").push(block);
         }
     }
     sections.retain(|s| !s.is_empty());
@@ -132,6 +109,8 @@ pub fn parse(markup: &str) -> Vec<Section> {
 
 fn directive(line: &str) -> (Kind, &str) {
     for (prefix, kind) in [
+        ("|| ", Kind::HeaderRow),
+        ("| ", Kind::Row),
         ("## ", Kind::Heading),
         ("# ", Kind::Title),
         ("- ", Kind::Bullet),
@@ -144,58 +123,135 @@ fn directive(line: &str) -> (Kind, &str) {
     (Kind::Para, line)
 }
 
-/// Inline elements of one line: `**bold**`, `[text](url)`, plain text.
+/// A table row: cells split at unescaped `|` (a trailing one is optional).
+fn row(kind: Kind, rest: &str) -> Block {
+    let mut cells_text = Vec::new();
+    let mut cell = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                cell.push(c);
+                if let Some(n) = chars.next() {
+                    cell.push(n);
+                }
+            }
+            '|' => cells_text.push(std::mem::take(&mut cell)),
+            c => cell.push(c),
+        }
+    }
+    if !cell.trim().is_empty() {
+        cells_text.push(cell);
+    }
+    let cells: Vec<Vec<Inline>> = cells_text.iter().map(|c| inlines(c.trim())).collect();
+    let mut joined = Vec::new();
+    for c in cells.iter().filter(|c| !c.is_empty()) {
+        if !joined.is_empty() {
+            joined.push(Inline::Text {
+                text: " ".into(),
+                bold: false,
+            });
+        }
+        joined.extend(c.iter().cloned());
+    }
+    Block {
+        kind,
+        inlines: joined,
+        cells,
+    }
+}
+
+/// Inline elements of one line: `**bold**` (links inside it stay links), `[text](url)`,
+/// backslash escapes, plain text. Adjacent text of the same weight is merged.
 pub fn inlines(line: &str) -> Vec<Inline> {
     let mut out = Vec::new();
     let mut rest = line;
     let mut plain = String::new();
+    let mut bold = false;
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix("**")
-            && let Some(end) = after.find("**")
+            && (bold || closes(after))
         {
-            flush(&mut plain, &mut out);
-            push_text(&mut out, &after[..end], true);
-            rest = &after[end + 2..];
+            flush(&mut plain, bold, &mut out);
+            bold = !bold;
+            rest = after;
         } else if let Some((text, url, len)) = link_at(rest) {
-            flush(&mut plain, &mut out);
+            flush(&mut plain, bold, &mut out);
             out.push(Inline::Link {
-                text: text.to_string(),
+                text,
                 href: url.to_string(),
             });
             rest = &rest[len..];
         } else {
-            let c = rest.chars().next().expect("not empty");
+            let (c, len) = next_char(rest);
             plain.push(c);
-            rest = &rest[c.len_utf8()..];
+            rest = &rest[len..];
         }
     }
-    flush(&mut plain, &mut out);
+    flush(&mut plain, bold, &mut out);
     out
 }
 
-fn link_at(s: &str) -> Option<(&str, &str, usize)> {
-    let body = s.strip_prefix('[')?;
-    let close = body.find("](")?;
-    let text = &body[..close];
-    let url_part = &body[close + 2..];
-    let end = url_part.find(')')?;
-    let url = &url_part[..end];
-    (!text.contains('[') && !url.contains(' ')).then_some((text, url, 1 + close + 2 + end + 1))
+/// Whether a `**` opened before `s` is closed within it (outside escapes).
+fn closes(s: &str) -> bool {
+    let mut rest = s;
+    while !rest.is_empty() {
+        if rest.starts_with("**") {
+            return true;
+        }
+        rest = &rest[next_char(rest).1..];
+    }
+    false
 }
 
-fn flush(plain: &mut String, out: &mut Vec<Inline>) {
-    if !plain.is_empty() {
-        push_text(out, &std::mem::take(plain), false);
+/// The next character as written (a backslash escape is one character) and its length.
+fn next_char(s: &str) -> (char, usize) {
+    let mut chars = s.chars();
+    let c = chars.next().expect("not empty");
+    match (c, chars.next()) {
+        ('\\', Some(e)) if matches!(e, '\\' | '*' | '[' | ']' | '|' | '#' | '-' | '+' | '>') => {
+            (e, 1 + e.len_utf8())
+        }
+        _ => (c, c.len_utf8()),
     }
 }
 
-fn push_text(out: &mut Vec<Inline>, text: &str, bold: bool) {
-    if !text.is_empty() {
-        out.push(Inline::Text {
-            text: text.to_string(),
-            bold,
-        });
+/// `[text](url)` at the start of `s`: its text as written, its URL, and its length.
+fn link_at(s: &str) -> Option<(String, &str, usize)> {
+    let mut rest = s.strip_prefix('[')?;
+    let mut text = String::new();
+    loop {
+        if let Some(after) = rest.strip_prefix("](") {
+            let end = after.find(')')?;
+            let url = &after[..end];
+            let len = s.len() - after.len() + end + 1;
+            return (!url.is_empty() && !url.contains(char::is_whitespace))
+                .then_some((text, url, len));
+        }
+        if rest.is_empty() || rest.starts_with('[') || rest.starts_with(']') {
+            return None;
+        }
+        let (c, len) = next_char(rest);
+        text.push(c);
+        rest = &rest[len..];
     }
+}
+
+fn flush(plain: &mut String, bold: bool, out: &mut Vec<Inline>) {
+    if plain.is_empty() {
+        return;
+    }
+    let text = std::mem::take(plain);
+    if let Some(Inline::Text {
+        text: last,
+        bold: b,
+    }) = out.last_mut()
+        && *b == bold
+    {
+        last.push_str(&text);
+        return;
+    }
+    out.push(Inline::Text { text, bold });
 }
 
 #[cfg(test)]
@@ -203,20 +259,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escaped_text_cannot_become_markup() {
-        let nasty = "# 标题 [点我](http://x) **粗** <font color=red>红</font> `code`\n- 列表";
-        let escaped = escape(nasty);
-        assert_eq!(
-            escaped,
-            "＃ 标题 ［点我］(http://x) ＊＊粗＊＊ ＜font color=red＞红＜/font＞ ｀code｀\n－ 列表"
-        );
-        let parsed = parse(&escaped);
+    fn escaped_text_cannot_become_markup_and_reads_back_as_written() {
+        let nasty =
+            "# 标题 [点我](http://x) **粗** <font color=red>红</font> `code` C:\\dir\n- 列表\n---";
+        let parsed = parse(&escape(nasty));
+        assert_eq!(parsed.len(), 1);
         assert!(parsed[0].iter().all(|b| b.kind == Kind::Para));
-        assert!(
-            parsed[0]
-                .iter()
-                .flat_map(|b| &b.inlines)
-                .all(|i| matches!(i, Inline::Text { bold: false, .. }))
+        let lines: Vec<&Inline> = parsed[0].iter().flat_map(|b| &b.inlines).collect();
+        let expected: Vec<Inline> = nasty
+            .lines()
+            .map(|l| Inline::Text {
+                text: l.to_string(),
+                bold: false,
+            })
+            .collect();
+        assert_eq!(lines, expected.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bold_may_hold_a_link() {
+        let parsed = parse("**B 站直播：[https://b.tv/1_2](https://b.tv/1_2)**");
+        assert_eq!(
+            parsed[0][0].inlines,
+            vec![
+                Inline::Text {
+                    text: "B 站直播：".into(),
+                    bold: true
+                },
+                Inline::Link {
+                    text: "https://b.tv/1_2".into(),
+                    href: "https://b.tv/1_2".into()
+                }
+            ]
         );
     }
 

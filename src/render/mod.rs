@@ -5,6 +5,7 @@
 mod context;
 mod markup;
 pub mod page;
+pub use page::DEFAULT_PAGE_AUTHOR;
 mod split;
 mod write;
 pub mod zh_time;
@@ -13,8 +14,8 @@ pub use markup::{escape, href};
 pub use write::Dialect;
 
 use crate::model::{
-    Event, FieldChange, Format, Limits, Link, Location, Message, MessageKind, Part, Platform,
-    Problem,
+    CardLink, Event, FieldChange, Format, Link, LinkRole, Location, Message, MessageKind, Part,
+    Platform, Problem, Shape,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use minijinja::value::Value;
@@ -43,6 +44,29 @@ const MAX_OUTPUT_BYTES: usize = 1024 * 1024;
 
 pub struct Renderer {
     env: Environment<'static>,
+    site: Site,
+}
+
+/// What a message says about the community itself (from `[herald]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Site {
+    /// The community's name: a card's source label.
+    pub community: Option<String>,
+    /// The site's base URL (no trailing `/`): a relative cover is read against it.
+    pub base: Option<String>,
+}
+
+impl Site {
+    /// An event's cover as a full URL: as written, or a relative one (`/cover.jpg`) joined
+    /// to the site; `None` for a relative cover without a site (`check` reports it).
+    pub fn cover(&self, cover: Option<&str>) -> Option<String> {
+        let cover = cover?;
+        if cover.starts_with("http://") || cover.starts_with("https://") {
+            return Some(href(cover));
+        }
+        let base = self.base.as_deref()?;
+        Some(href(&format!("{base}/{}", cover.trim_start_matches('/'))))
+    }
 }
 
 /// One message to render.
@@ -57,6 +81,18 @@ pub struct RenderRequest<'a> {
     pub changes: &'a [FieldChange],
     /// For `digest`: the events listed (`event` is the first of them).
     pub digest: &'a [Event],
+}
+
+impl RenderRequest<'_> {
+    /// The events a digest lists: those given, or the event itself (a manual digest of one
+    /// event shows what its preview shows).
+    pub fn digest(&self) -> &[Event] {
+        if self.digest.is_empty() {
+            std::slice::from_ref(self.event)
+        } else {
+            self.digest
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,10 +121,19 @@ impl Renderer {
             load_overrides(&mut env, dir, &mut problems);
         }
         if problems.is_empty() {
-            Ok(Renderer { env })
+            Ok(Renderer {
+                env,
+                site: Site::default(),
+            })
         } else {
             Err(problems)
         }
+    }
+
+    /// The same renderer, telling readers about `site`.
+    pub fn with_site(mut self, site: Site) -> Renderer {
+        self.site = site;
+        self
     }
 
     pub fn render(&self, req: &RenderRequest<'_>) -> Result<Message, RenderError> {
@@ -113,21 +158,23 @@ impl Renderer {
             });
         }
         let title = title(req);
-        let dialect = Dialect::of(req.platform, req.format);
-        let url = main_url(req.event, req.kind);
-        // A card with a link shows a summary: one part. Without a link it goes out as the
-        // platform's markdown (see channels::payload), split like any text.
-        let limit = if req.format.is_summary_card() && url.is_some() {
-            usize::MAX
+        let shape = Shape::decide(req.platform, req.format, req.kind, req.event);
+        let dialect = Dialect::of(req.platform, shape.format);
+        let sections = markup::parse(&markup);
+        let in_body = shape.title_in_body(&title);
+        let limit = shape.limits.content_bytes;
+        let bodies = if shape.summary {
+            vec![split::summary(sections, dialect, limit, in_body)]
         } else {
-            Limits::of(req.platform, req.format).content_bytes
+            split::split(sections, dialect, limit, &title, in_body)
         };
-        let bodies = split::split(markup::parse(&markup), dialect, limit, &title);
         let total = bodies.len();
         Ok(Message {
             kind: req.kind,
             platform: req.platform,
-            format: req.format,
+            format: shape.format,
+            asked: shape.asked,
+            field_title: shape.field_title(&title),
             title,
             parts: bodies
                 .into_iter()
@@ -138,9 +185,11 @@ impl Renderer {
                     body,
                 })
                 .collect(),
-            buttons: buttons(req.event, req.kind),
-            cover: req.event.cover.clone(),
-            url,
+            url: shape.main_url().map(str::to_string),
+            buttons: shape.links.iter().map(button).collect(),
+            dropped: shape.dropped.iter().map(button).collect(),
+            source: self.site.community.clone(),
+            cover: self.site.cover(req.event.cover.as_deref()),
         })
     }
 
@@ -151,6 +200,51 @@ impl Renderer {
         } else {
             kind.to_string()
         }
+    }
+}
+
+/// A card link as readers see it: `立即报名`, `观看直播：B 站直播`, `回放：…`, `资料：…`.
+fn button(l: &CardLink) -> Link {
+    let title = match l.role {
+        LinkRole::Registration => "立即报名".to_string(),
+        LinkRole::Live => format!("观看直播：{}", l.name),
+        LinkRole::Replay => format!("回放：{}", l.name),
+        LinkRole::Slides => format!("资料：{}", l.name),
+        LinkRole::Article | LinkRole::Project => l.name.clone(),
+    };
+    Link {
+        title,
+        url: l.url.clone(),
+    }
+}
+
+/// `herald ping`'s test message: one text part, carrying the robot's first keyword (if it
+/// has any) in its title and text so keyword mode lets it through.
+pub fn ping(platform: Platform, keywords: &[String]) -> Message {
+    let keyword = keywords
+        .first()
+        .map(|k| format!(" {k}"))
+        .unwrap_or_default();
+    let title = format!("herald ping{keyword}");
+    Message {
+        kind: MessageKind::Announce,
+        platform,
+        format: Format::Text,
+        asked: Format::Text,
+        field_title: title.clone(),
+        title,
+        parts: vec![Part {
+            index: 1,
+            total: 1,
+            body: crate::model::PartBody::Text(format!(
+                "herald 连通性测试：这个群机器人可以收到活动通知。{keyword}"
+            )),
+        }],
+        buttons: Vec::new(),
+        dropped: Vec::new(),
+        source: None,
+        cover: None,
+        url: None,
     }
 }
 
@@ -239,6 +333,12 @@ fn environment() -> Environment<'static> {
             Ok(zh_time::relative(&time(&t)?, &time(&now)?))
         },
     );
+    env.add_filter(
+        "zh_relative_day",
+        |t: String, now: String| -> Result<String, Error> {
+            Ok(zh_time::relative_day(&time(&t)?, &time(&now)?))
+        },
+    );
     env.add_filter("link", link);
     env.add_filter("paragraphs", paragraphs);
     env.add_filter("speaker", speaker);
@@ -293,55 +393,7 @@ fn title(req: &RenderRequest<'_>) -> String {
         MessageKind::Recap => "活动回顾",
         MessageKind::Change => "活动变更",
         MessageKind::Cancel => "活动取消",
-        MessageKind::Digest => return format!("【本周活动】共 {} 场", req.digest.len()),
+        MessageKind::Digest => return format!("【本周活动】共 {} 场", req.digest().len()),
     };
     format!("【{label}】{}", req.event.title)
-}
-
-/// Card buttons; URLs made link-safe like those in text (a raw `#` in a file name would cut
-/// the link on every platform).
-fn buttons(e: &Event, kind: MessageKind) -> Vec<Link> {
-    let link = |title: &str, url: &str| Link {
-        title: title.to_string(),
-        url: markup::href(url),
-    };
-    let mut out = Vec::new();
-    match kind {
-        MessageKind::Recap => {
-            if let Some(r) = e
-                .replays
-                .first()
-                .map(|r| r.url.as_str())
-                .or_else(|| e.talks.iter().find_map(|t| t.replay.as_deref()))
-            {
-                out.push(link("观看回放", r));
-            }
-            if let Some(s) = e
-                .slides
-                .first()
-                .map(|s| s.url.as_str())
-                .or_else(|| e.talks.iter().find_map(|t| t.slides.as_deref()))
-            {
-                out.push(link("下载资料", s));
-            }
-        }
-        MessageKind::Cancel => {}
-        _ => {
-            if let Some(r) = &e.registration {
-                out.push(link("立即报名", r));
-            }
-            if let Some(l) = e.live.first() {
-                out.push(link("观看直播", &l.url));
-            }
-        }
-    }
-    out
-}
-
-fn main_url(e: &Event, kind: MessageKind) -> Option<String> {
-    buttons(e, kind)
-        .into_iter()
-        .next()
-        .map(|l| l.url)
-        .or_else(|| e.registration.as_deref().map(markup::href))
 }

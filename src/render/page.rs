@@ -115,6 +115,9 @@ fn environment() -> Environment<'static> {
     env
 }
 
+/// The front matter's author when `herald export` is not told one (as the seeds write it).
+pub const DEFAULT_PAGE_AUTHOR: &str = "SOFA 团队";
+
 /// The page's text. `author` goes into the front matter.
 pub fn page(event: &Event, kind: PageKind, author: &str) -> Result<String, PageError> {
     let prefix = match (event.status, kind) {
@@ -148,7 +151,7 @@ pub fn page(event: &Event, kind: PageKind, author: &str) -> Result<String, PageE
         }),
         timezone: (zone != chrono_tz::Asia::Shanghai).then(|| zone.name().to_string()),
         time: zh_time::range(&event.start, &event.end),
-        format_label: event.format.label(),
+        format_label: super::context::format_label(event.format),
         talks: event.talks.iter().map(talk).collect(),
     };
     environment()

@@ -7,8 +7,20 @@ use super::write::{Dialect, write};
 use crate::model::{Inline, PartBody};
 
 /// Split `sections` so that every part, written in `dialect`, is at most `limit` bytes.
-/// Each part of several starts with a title line carrying its marker.
-pub fn split(sections: Vec<Section>, dialect: Dialect, limit: usize, title: &str) -> Vec<PartBody> {
+/// With `title_in_body`, each part of several starts with a title line carrying its marker;
+/// without (the format shows the title in a field of its own), the body has no title line.
+pub fn split(
+    sections: Vec<Section>,
+    dialect: Dialect,
+    limit: usize,
+    title: &str,
+    title_in_body: bool,
+) -> Vec<PartBody> {
+    let sections = if title_in_body {
+        sections
+    } else {
+        without_title(sections)
+    };
     let all: Vec<Block> = sections.iter().flatten().cloned().collect();
     let whole = write(dialect, &all);
     if whole.bytes() <= limit {
@@ -25,13 +37,52 @@ pub fn split(sections: Vec<Section>, dialect: Dialect, limit: usize, title: &str
         .into_iter()
         .enumerate()
         .map(|(i, mut blocks)| {
-            if blocks.first().is_some_and(|b| b.kind == Kind::Title) {
-                blocks.remove(0);
+            if title_in_body {
+                if blocks.first().is_some_and(|b| b.kind == Kind::Title) {
+                    blocks.remove(0);
+                }
+                blocks.insert(0, marker_block(title, i + 1, total));
             }
-            blocks.insert(0, marker_block(title, i + 1, total));
             write(dialect, &blocks)
         })
         .collect()
+}
+
+/// A summary card's one text, within `limit`: whole blocks (after the title, unless
+/// `title_in_body` because the card's field would clip it) while they fit, the first one
+/// cut with `…` if even it does not.
+pub fn summary(
+    sections: Vec<Section>,
+    dialect: Dialect,
+    limit: usize,
+    title_in_body: bool,
+) -> PartBody {
+    let sections = if title_in_body {
+        sections
+    } else {
+        without_title(sections)
+    };
+    let blocks: Vec<Block> = sections.into_iter().flatten().collect();
+    let mut taken = 0;
+    while taken < blocks.len() && size(dialect, &blocks[..=taken]) <= limit {
+        taken += 1;
+    }
+    if taken > 0 || limit == 0 || blocks.is_empty() {
+        return write(dialect, &blocks[..taken]);
+    }
+    let PartBody::Text(first) = write(dialect, &blocks[..1]) else {
+        return write(dialect, &[]);
+    };
+    let cut = first.floor_char_boundary(limit.saturating_sub('…'.len_utf8()));
+    PartBody::Text(format!("{}…", &first[..cut]))
+}
+
+fn without_title(mut sections: Vec<Section>) -> Vec<Section> {
+    if let Some(first) = sections.first_mut() {
+        first.retain(|b| b.kind != Kind::Title);
+    }
+    sections.retain(|s| !s.is_empty());
+    sections
 }
 
 fn marker_block(title: &str, index: usize, total: usize) -> Block {
@@ -87,6 +138,7 @@ fn cut_block(block: Block, dialect: Dialect, room: usize) -> Vec<Block> {
     let mut current = Block {
         kind: block.kind,
         inlines: Vec::new(),
+        cells: Vec::new(),
     };
     for inline in block.inlines {
         for piece in cut_inline(inline, room / 2) {
@@ -101,6 +153,7 @@ fn cut_block(block: Block, dialect: Dialect, room: usize) -> Vec<Block> {
                     Block {
                         kind: Kind::Para,
                         inlines: vec![piece],
+                        cells: Vec::new(),
                     },
                 ));
             }
@@ -155,14 +208,26 @@ mod tests {
 
     #[test]
     fn fits_in_one_part_unmarked() {
-        let parts = split(parse(&markup(1)), Dialect::WecomMarkdown, 4096, "标题");
+        let parts = split(
+            parse(&markup(1)),
+            Dialect::WecomMarkdown,
+            4096,
+            "标题",
+            true,
+        );
         assert_eq!(parts.len(), 1);
         assert!(!text(&parts[0]).contains("(1/1)"));
     }
 
     #[test]
     fn splits_at_talk_boundaries_within_the_limit_losing_nothing() {
-        let parts = split(parse(&markup(8)), Dialect::WecomMarkdown, 4096, "标题");
+        let parts = split(
+            parse(&markup(8)),
+            Dialect::WecomMarkdown,
+            4096,
+            "标题",
+            true,
+        );
         assert!(parts.len() > 1);
         let n = parts.len();
         for (i, p) in parts.iter().enumerate() {
@@ -186,7 +251,7 @@ mod tests {
     #[test]
     fn a_huge_paragraph_is_cut_at_character_boundaries() {
         let huge = format!("# 标题\n{}\n", "长".repeat(5000));
-        let parts = split(parse(&huge), Dialect::Text, 2048, "标题");
+        let parts = split(parse(&huge), Dialect::Text, 2048, "标题", true);
         assert!(parts.len() >= 8);
         let mut total = 0;
         for p in &parts {

@@ -73,8 +73,18 @@ pub fn period(hour: u32) -> &'static str {
 /// How `at` reads from `now` (both in the event's zone): `今天下午 13:30`, `明天上午 09:30`,
 /// `后天晚上 19:00`, `本周六下午 13:30`, `下周六下午 13:30`, else `09 月 11 日（周六）下午 13:30`.
 pub fn relative<Tz: TimeZone>(at: &DateTime<Tz>, now: &DateTime<Tz>) -> String {
+    format!(
+        "{}{} {}",
+        relative_day(at, now),
+        period(at.hour()),
+        time(at)
+    )
+}
+
+/// The day of `at` as read from `now`: `今天`, `明天`, `本周六`, `下周六`, `09 月 11 日（周六）`.
+pub fn relative_day<Tz: TimeZone>(at: &DateTime<Tz>, now: &DateTime<Tz>) -> String {
     let days = (at.date_naive() - now.date_naive()).num_days();
-    let day = match days {
+    match days {
         0 => "今天".to_string(),
         1 => "明天".to_string(),
         2 => "后天".to_string(),
@@ -86,8 +96,29 @@ pub fn relative<Tz: TimeZone>(at: &DateTime<Tz>, now: &DateTime<Tz>) -> String {
             format!("{:02} 月 {:02} 日（{}）", at.month(), at.day(), weekday(at))
         }
         _ => date(at),
-    };
-    format!("{day}{} {}", period(at.hour()), time(at))
+    }
+}
+
+/// When an event happens, in the house form: a range with times; `… 全天` for an all-day
+/// event (`… 至 …（周日）全天` over several days; `end` is the first instant after it);
+/// `… 13:30 开始` for an event without an end.
+pub fn when<Tz: TimeZone>(
+    start: &DateTime<Tz>,
+    end: &DateTime<Tz>,
+    all_day: bool,
+    open_end: bool,
+) -> String {
+    if all_day {
+        let last = end.clone() - chrono::TimeDelta::seconds(1);
+        if last.date_naive() <= start.date_naive() {
+            return format!("{}全天", date(start));
+        }
+        return format!("{}至 {}全天", date(start), date(&last));
+    }
+    if open_end {
+        return format!("{}{} 开始", date(start), time(start));
+    }
+    range(start, end)
 }
 
 fn same_week<Tz: TimeZone>(a: &DateTime<Tz>, b: &DateTime<Tz>) -> bool {
@@ -105,6 +136,25 @@ mod tests {
     fn t(zone: Tz, s: &str) -> DateTime<Tz> {
         let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
         zone.from_local_datetime(&naive).single().unwrap()
+    }
+
+    #[test]
+    fn all_day_and_open_ended_events_read_naturally() {
+        let (a, b) = (
+            t(Shanghai, "2025-04-26 00:00"),
+            t(Shanghai, "2025-04-27 00:00"),
+        );
+        assert_eq!(when(&a, &b, true, false), "2025 年 04 月 26 日（周六）全天");
+        let c = t(Shanghai, "2025-04-28 00:00");
+        assert_eq!(
+            when(&a, &c, true, false),
+            "2025 年 04 月 26 日（周六）至 2025 年 04 月 27 日（周日）全天"
+        );
+        let s = t(Shanghai, "2025-04-26 19:00");
+        assert_eq!(
+            when(&s, &b, false, true),
+            "2025 年 04 月 26 日（周六）19:00 开始"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use super::hint::did_you_mean;
 use super::raw::{RawEvent, RawLink, RawTalk, RawTime};
 use crate::model::{Contact, Event, Link, Location, Problem, Speaker, Talk, TalkSlot};
-use chrono::{DateTime, LocalResult, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use std::path::Path;
 use toml::Spanned;
@@ -76,19 +76,46 @@ impl Validator<'_> {
             .timezone
             .as_ref()
             .map_or(Some(default_zone), |z| self.zone(z));
+        let all_day = date_only(raw.start.get_ref());
         let start = zone.and_then(|z| self.time(&raw.start, z, "start"));
-        let end = zone.and_then(|z| self.time(&raw.end, z, "end"));
-        if let (Some(s), Some(e)) = (start, end)
+        let end = match &raw.end {
+            Some(end) if date_only(end.get_ref()) != all_day => {
+                let why = if all_day {
+                    "an all-day event (`start` is a date) ends on a date too"
+                } else {
+                    "is a date, but `start` has a time"
+                };
+                self.problem(
+                    end.span().start,
+                    format!("field `end`: {why}"),
+                    Some("write both as dates (all day) or both with times"),
+                );
+                None
+            }
+            Some(end) => zone.and_then(|z| self.time(end, z, "end")),
+            None => start,
+        };
+        if let (Some(s), Some(e), Some(raw_end)) = (start, end, &raw.end)
             && e < s
         {
             self.problem(
-                raw.end.span().start,
+                raw_end.span().start,
                 "field `end`: is before `start`",
                 Some("end must be at or after start"),
             );
         }
+        // All day, or without an end: the event runs until the end of its (last) day.
+        let open_end = raw.end.is_none() && !all_day;
+        let end = match (end, all_day || open_end) {
+            (Some(e), true) => Some(next_midnight(e)),
+            (e, _) => e,
+        };
         let registration = self.opt_url(&raw.registration, "registration");
-        let cover = self.opt_url(&raw.cover, "cover");
+        // A cover may be relative to the community site (`/img/cover.jpg`, `[herald].site`).
+        let cover = raw.cover.as_ref().and_then(|u| match u.get_ref().trim() {
+            path if path.starts_with('/') && !path.starts_with("//") => Some(path.to_string()),
+            _ => self.url(u, "cover"),
+        });
         let live = self.links(&raw.live, "live");
         let slides = self.links(&raw.slides, "slides");
         let replays = self.links(&raw.replays, "replays");
@@ -128,6 +155,8 @@ impl Validator<'_> {
             status: raw.status,
             start,
             end,
+            all_day,
+            open_end,
             format: raw.format,
             city: raw.city,
             venue: raw.venue,
@@ -288,11 +317,43 @@ fn check_url(s: &str) -> Result<(), String> {
     }
 }
 
+/// `2025-04-26`: a date without a time (an all-day event).
+fn date_only(raw: &RawTime) -> bool {
+    match raw {
+        RawTime::Toml(dt) => dt.date.is_some() && dt.time.is_none(),
+        RawTime::Text(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").is_ok(),
+    }
+}
+
+/// The first instant of the day after `t`'s, in its zone.
+fn next_midnight(t: DateTime<Tz>) -> DateTime<Tz> {
+    let zone = t.timezone();
+    let day = t.date_naive().succ_opt().unwrap_or(t.date_naive());
+    first_instant(zone, day).unwrap_or(t)
+}
+
+/// The first instant of `day` in `zone` (midnight, or the end of a daylight-saving gap).
+fn first_instant(zone: Tz, day: NaiveDate) -> Option<DateTime<Tz>> {
+    (0..=3).find_map(|h| {
+        zone.from_local_datetime(&day.and_hms_opt(h, 0, 0)?)
+            .earliest()
+    })
+}
+
 fn to_datetime(raw: &RawTime, zone: Tz) -> Result<DateTime<Tz>, String> {
+    if date_only(raw) {
+        let text = match raw {
+            RawTime::Toml(dt) => dt.to_string(),
+            RawTime::Text(s) => s.trim().to_string(),
+        };
+        let day = NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map_err(|e| format!("cannot read `{text}` as a date: {e}"))?;
+        return first_instant(zone, day).ok_or_else(|| format!("`{text}` has no start in {zone}"));
+    }
     let text = match raw {
         RawTime::Toml(dt) => {
             if dt.date.is_none() || dt.time.is_none() {
-                return Err(format!("`{dt}` needs both a date and a time"));
+                return Err(format!("`{dt}` needs a date"));
             }
             dt.to_string()
         }
@@ -345,6 +406,30 @@ mod tests {
     }
 
     #[test]
+    fn all_day_and_open_ended_events() {
+        let all_day = "title = \"T\"\nstart = 2025-04-26\n";
+        let e = parse_event(Path::new("events/x.toml"), all_day, Shanghai).unwrap();
+        assert!(e.all_day && !e.open_end);
+        assert_eq!(e.start.to_rfc3339(), "2025-04-26T00:00:00+08:00");
+        assert_eq!(e.end.to_rfc3339(), "2025-04-27T00:00:00+08:00");
+        let two_days = "title = \"T\"\nstart = 2025-04-26\nend = \"2025-04-27\"\n";
+        let e = parse_event(Path::new("events/x.toml"), two_days, Shanghai).unwrap();
+        assert_eq!(e.end.to_rfc3339(), "2025-04-28T00:00:00+08:00");
+        let open = "title = \"T\"\nstart = 2025-04-26T19:00:00\n";
+        let e = parse_event(Path::new("events/x.toml"), open, Shanghai).unwrap();
+        assert!(e.open_end && !e.all_day);
+        assert_eq!(e.end.to_rfc3339(), "2025-04-27T00:00:00+08:00");
+        let mixed = "title = \"T\"\nstart = 2025-04-26\nend = 2025-04-26T18:00:00\n";
+        let errs = parse_event(Path::new("events/x.toml"), mixed, Shanghai).unwrap_err();
+        assert!(
+            errs[0]
+                .to_string()
+                .starts_with("events/x.toml:3:7: field `end`: an all-day event"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
     fn local_times_are_read_in_the_event_zone() {
         let e = parse(MINIMAL).unwrap();
         assert_eq!(e.id, "x");
@@ -367,7 +452,7 @@ mod tests {
 
     #[test]
     fn every_semantic_problem_is_reported() {
-        let text = "title = \"T\"\nstart = 2021-09-11T13:30:00\nend = 2021-09-11T12:00:00\nregistration = \"not a url\"\ncover = \"/cover.jpg\"\n";
+        let text = "title = \"T\"\nstart = 2021-09-11T13:30:00\nend = 2021-09-11T12:00:00\nregistration = \"not a url\"\ncover = \"cover.jpg\"\n";
         let errs = parse(text).unwrap_err();
         let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 3, "{shown:?}");

@@ -15,7 +15,8 @@ pub struct RawEvent {
     #[serde(default)]
     pub status: EventStatus,
     pub start: Spanned<RawTime>,
-    pub end: Spanned<RawTime>,
+    /// Optional: without it the event runs until the end of its day.
+    pub end: Option<Spanned<RawTime>>,
     pub timezone: Option<Spanned<String>>,
     #[serde(default)]
     pub format: EventFormat,

@@ -62,8 +62,18 @@ pub fn write_record(e: &Event, header: &str) -> String {
         EventStatus::Postponed => out.push_str("status = \"postponed\"\n"),
         EventStatus::Cancelled => out.push_str("status = \"cancelled\"\n"),
     }
-    let _ = writeln!(out, "start = {}", e.start.to_rfc3339());
-    let _ = writeln!(out, "end = {}", e.end.to_rfc3339());
+    if e.all_day {
+        let _ = writeln!(out, "start = {}", e.start.date_naive());
+        let last_day = (e.end - chrono::TimeDelta::days(1)).date_naive();
+        if !e.open_end && last_day != e.start.date_naive() {
+            let _ = writeln!(out, "end = {last_day}");
+        }
+    } else {
+        let _ = writeln!(out, "start = {}", e.start.to_rfc3339());
+        if !e.open_end {
+            let _ = writeln!(out, "end = {}", e.end.to_rfc3339());
+        }
+    }
     let _ = writeln!(out, "timezone = {}", q(e.start.timezone().name()));
     let format = match e.format {
         EventFormat::Offline => "offline",

@@ -4,6 +4,7 @@
 mod accept;
 mod budget;
 mod faults;
+mod preview;
 mod redaction;
 
 use crate::util::fake::{Fake, Spec};

@@ -155,3 +155,46 @@ fn template_syntax_errors_are_reported_with_their_line() {
         "{stderr}"
     );
 }
+
+/// What a card cannot hold is never silently dropped: `check` names the channel and the
+/// links it would lose and suggests markdown; a title pasted with its page label and a
+/// relative cover without a site are warned about. Warnings do not fail the check.
+#[test]
+fn check_warns_about_lost_links_pasted_labels_and_relative_covers() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events");
+    fs::create_dir(&events).unwrap();
+    fs::write(
+        dir.path().join("herald.toml"),
+        "[[channels]]\nname = \"dt-link\"\nplatform = \"dingtalk\"\nformat = \"link\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=${T}\"\n",
+    )
+    .unwrap();
+    let mut event = String::from(
+        "title = \"【活动回顾】SOFAChannel#1\"\nstart = 2030-01-01T10:00:00\nend = 2030-01-01T12:00:00\ncover = \"/img/c.png\"\n",
+    );
+    for i in 0..3 {
+        event.push_str(&format!(
+            "[[talks]]\ntitle = \"议题 {i}\"\nslides = \"https://example.com/{i}.pdf\"\n"
+        ));
+    }
+    fs::write(events.join("e.toml"), event).unwrap();
+    let out = herald(&dir.path().join("herald.toml"))
+        .env("T", "token")
+        .arg("check")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr
+            .contains("channel `dt-link` (link) cannot hold 2 link(s): 资料：议题 1、资料：议题 2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("format = \"markdown\""), "{stderr}");
+    assert!(
+        stderr.contains("field `title`: already starts with a 【…】 label"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("field `cover`: is relative"), "{stderr}");
+}

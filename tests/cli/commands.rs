@@ -261,3 +261,68 @@ pub fn with_sample(head: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     .unwrap();
     (dir, config)
 }
+
+/// `send --dry-run` and `check` judge the same message: the sample's long recap on a DingTalk
+/// feed_card is one small card (an item per deck), which both call fine, and the dry run
+/// names the posted format.
+#[test]
+fn dry_run_and_check_agree_on_a_feed_card_recap() {
+    let (_dir, config) = with_sample(
+        "[herald]\nevents = \"events\"\nledger = \"h.db\"\n[[channels]]\nname = \"feed\"\nplatform = \"dingtalk\"\nformat = \"feed_card\"\nwebhook = \"https://oapi.dingtalk.com/robot/send?access_token=${T}\"\n",
+    );
+    herald(&config)
+        .env("T", "token")
+        .arg("check")
+        .assert()
+        .success();
+    herald(&config)
+        .env("T", "token")
+        .args([
+            "send",
+            "m8",
+            "--kind",
+            "recap",
+            "--channel",
+            "feed",
+            "--dry-run",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("would send 1 part(s) to feed")
+                .and(predicate::str::contains("(feed_card; check: ok)")),
+        );
+}
+
+/// `preview --channel NAME` shows what that channel receives, mentions included.
+#[test]
+fn preview_for_a_channel_includes_its_mentions() {
+    let (_dir, config) = with_sample(
+        "[herald]\nevents = \"events\"\nledger = \"h.db\"\n[[channels]]\nname = \"wc\"\nplatform = \"wecom\"\nwebhook = \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${K}\"\nmentions = { user_ids = [\"zhangsan\"] }\n",
+    );
+    let out = herald(&config)
+        .env("K", "key")
+        .args([
+            "preview",
+            "m8",
+            "--kind",
+            "remind",
+            "--channel",
+            "wc",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bodies: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let content = bodies[0]["markdown"]["content"].as_str().unwrap();
+    assert!(content.ends_with("<@zhangsan>"), "{content}");
+    herald(&config)
+        .args(["preview", "m8", "--kind", "remind"])
+        .assert()
+        .code(2);
+}

@@ -108,3 +108,68 @@ async fn the_daemon_refuses_a_duplicate_or_a_wrong_request() {
     });
     assert_eq!(recap_posts, 1);
 }
+
+fn request(event: &str, kind: MessageKind) -> SendRequest {
+    SendRequest {
+        kind,
+        ..recap(event)
+    }
+}
+
+/// Words that fit the moment: a reminder for an event that is over is refused (use recap);
+/// a manual change is refused before anything was announced and when nothing changed since;
+/// an edit after the announcement is told old → new, one line per field, in the house date
+/// form.
+#[tokio::test(start_paused = true)]
+async fn reminders_and_change_notices_fit_the_moment() {
+    let (setup, fake) = with_robot(1).await;
+    setup.write_event("past", &EVENT.replace("2030-06-01T", "2030-05-20T"));
+    let daemon = start(&setup, ORIGIN).await;
+    let err = manual(&daemon.control, request("past", MessageKind::Remind))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ManualError::ReminderAfterEnd(ref e) if e == "past"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--kind recap"), "{err}");
+    let err = manual(&daemon.control, request("ev00", MessageKind::Change))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ManualError::ChangeNeverAnnounced(_)), "{err}");
+
+    daemon.run_until("2030-05-25T10:00:05+08:00").await;
+    assert_eq!(sent(&setup.rows(), "announce").len(), 1);
+    let err = manual(&daemon.control, request("ev00", MessageKind::Change))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ManualError::NothingChanged(_)), "{err}");
+
+    setup.write_event(
+        "ev00",
+        &EVENT
+            .replace("2030-06-01T14:00:00", "2030-06-02T15:00:00")
+            .replace("2030-06-01T16:00:00", "2030-06-02T17:00:00"),
+    );
+    daemon.control.send(Control::Reload).await.unwrap();
+    daemon.run_until("2030-05-25T10:01:00+08:00").await;
+    daemon.stop().await;
+    let change = fake.record(|r| {
+        r.accepted
+            .iter()
+            .map(|b| {
+                b["markdown"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .find(|t| t.contains("【活动变更】"))
+    });
+    let change = change.expect("a change notice was posted");
+    assert!(
+        change.contains(
+            "- 时间：2030 年 06 月 01 日（周六）14:00-16:00 → **2030 年 06 月 02 日（周日）15:00-17:00**"
+        ),
+        "{change}"
+    );
+}

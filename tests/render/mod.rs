@@ -1,10 +1,13 @@
 //! Integration tests: rendered messages. Reviewed insta snapshots for every fixture × kind ×
 //! platform, and the fact-survival test against the corpus facts.
 
+mod cards;
 mod facts;
+mod links;
 mod snapshots;
+mod words;
 
-use herald::model::{Event, Message, MessageKind, Platform};
+use herald::model::{Event, Format, Message, MessageKind, Platform};
 use herald::render::{RenderRequest, Renderer};
 use herald::source::parse_event;
 use std::path::{Path, PathBuf};
@@ -45,22 +48,34 @@ pub fn event(id: &str) -> Event {
 /// Render as the default rules would send it: announce a week before, remind the day
 /// before, recap the day after.
 pub fn render(event: &Event, kind: MessageKind, platform: Platform) -> Message {
+    render_as(event, kind, platform, platform.default_format())
+}
+
+/// As `render`, in the given format.
+pub fn render_as(event: &Event, kind: MessageKind, platform: Platform, format: Format) -> Message {
     let start = event.start.to_utc();
     let now = match kind {
         MessageKind::Remind => start - chrono::TimeDelta::hours(27),
         MessageKind::Recap => event.end.to_utc() + chrono::TimeDelta::hours(20),
         _ => start - chrono::TimeDelta::days(7),
     };
-    let changes = [herald::model::FieldChange {
-        label: "时间".into(),
-        old: "2021 年 09 月 11 日（周六）13:30-17:00".into(),
-        new: "2021 年 09 月 18 日（周六）13:30-17:00".into(),
-    }];
+    let (start, end) = (event.start.fixed_offset(), event.end.fixed_offset());
+    let week = chrono::TimeDelta::days(7);
+    let changes = [
+        herald::model::FieldChange::Time {
+            old: (start - week, end - week),
+            new: (start, end),
+        },
+        herald::model::FieldChange::Venue {
+            old: Some("旧场地".into()),
+            new: event.venue.clone(),
+        },
+    ];
     let req = RenderRequest {
         event,
         kind,
         platform,
-        format: platform.default_format(),
+        format,
         now,
         changes: if kind == MessageKind::Change {
             &changes

@@ -376,6 +376,12 @@ async fn wecom(
             }
             c => c.is_some(),
         },
+        Some("markdown_v2") => match str_at(&v, "/markdown_v2/content") {
+            Some(c) if c.len() > 4096 => {
+                return reject(&s, 40058, "markdown_v2.content exceed max length 4096");
+            }
+            c => c.is_some(),
+        },
         Some("news") => v
             .pointer("/news/articles")
             .and_then(Value::as_array)

@@ -15,7 +15,17 @@ impl Logs {
             .with_writer(move || logs.clone())
             .with_ansi(false)
             .finish();
-        tracing::subscriber::set_default(subscriber)
+        // Tests on other threads hit herald's log callsites with no subscriber at all, and a
+        // callsite registered then can stay cached as "never interested" even after this
+        // thread's subscriber appears. A global subscriber that keeps nothing (a bare
+        // registry) keeps every callsite interesting, so this capture sees every line.
+        static GLOBAL: std::sync::Once = std::sync::Once::new();
+        GLOBAL.call_once(|| {
+            let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+        });
+        let guard = tracing::subscriber::set_default(subscriber);
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 
     pub fn text(&self) -> String {

@@ -326,6 +326,8 @@ impl Reader {
             status,
             start,
             end,
+            all_day: false,
+            open_end: false,
             format,
             city,
             venue,
