@@ -68,3 +68,25 @@ pub async fn forward_send(
     }
     Forwarded::Failed(format!("the daemon at {addr} answered {status}"))
 }
+
+/// Tell the running daemon that holds or skips changed in the ledger (`POST /holds`), so the
+/// deliveries it holds look again at once. `Ok(false)`: no daemon listens (the next start
+/// reads the ledger anyway).
+pub async fn poke_holds(addr: SocketAddr, token: Option<&SecretString>) -> Result<bool, String> {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut request = client.post(format!("http://{addr}/holds"));
+    if let Some(token) = token {
+        request = request.bearer_auth(token.expose_secret());
+    }
+    match request.send().await {
+        Err(e) if e.is_connect() => Ok(false),
+        Err(e) => Err(format!("no answer from the daemon at {addr}: {e}")),
+        Ok(r) if r.status().is_success() => Ok(true),
+        Ok(r) => Err(format!("the daemon at {addr} answered {}", r.status())),
+    }
+}

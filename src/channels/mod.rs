@@ -12,7 +12,7 @@ mod sign;
 pub use budget::TokioClock;
 pub use classify::{Hint, reply as classify_reply};
 pub use console::ConsoleSink;
-pub use forward::{Forwarded, forward_send};
+pub use forward::{Forwarded, forward_send, poke_holds};
 pub use sign::{dingtalk as dingtalk_sign, feishu as feishu_sign};
 
 use crate::model::{

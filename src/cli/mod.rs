@@ -4,6 +4,7 @@
 mod check;
 mod export;
 mod history;
+mod hold;
 mod import;
 mod list;
 mod ping;
@@ -79,6 +80,16 @@ enum Command {
         /// Start of the window (RFC 3339) [default: the demo start if configured, else now].
         #[arg(long, value_parser = parse_time)]
         from: Option<DateTime<Utc>>,
+        /// Only this event.
+        #[arg(long)]
+        event: Option<String>,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Only deliveries in this state.
+        #[arg(long, value_parser = ["to_come", "late", "held", "pending", "claimed", "posting", "sent", "failed", "ambiguous", "missed", "skipped"])]
+        state: Option<String>,
+        /// Print the rows as JSON (one per event, rule and channel).
         #[arg(long)]
         json: bool,
     },
@@ -101,6 +112,10 @@ enum Command {
         /// Send even if the ledger says it was sent.
         #[arg(long)]
         force: bool,
+        /// Post again what failed earlier (rows `failed` in `herald history`); rows that may
+        /// have been posted are settled with `herald resolve` instead.
+        #[arg(long, conflicts_with = "force")]
+        retry: bool,
     },
     /// What went where, when, with the platform's verdict.
     History {
@@ -112,6 +127,41 @@ enum Command {
         /// Print the rows as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Hold an event's messages (all, one rule's, or one channel's) until `herald release`; a
+    /// hold still in place at a delivery's deadline ends as skipped.
+    Hold {
+        /// The event id (see `herald list`).
+        event: String,
+        /// Only this rule's messages (see `herald plan`) [default: every rule].
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only this channel [default: every channel].
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Release holds put with `herald hold` (the same --rule/--channel, or all of the event's).
+    Release {
+        /// The event id.
+        event: String,
+        /// Only the hold on this rule [default: every hold of the event].
+        #[arg(long)]
+        rule: Option<String>,
+        /// Only the hold on this channel.
+        #[arg(long)]
+        channel: Option<String>,
+    },
+    /// Never send one rule's message for an event (to every channel, or one): recorded as
+    /// skipped in the ledger.
+    Skip {
+        /// The event id.
+        event: String,
+        /// The rule whose message is skipped (see `herald plan`).
+        #[arg(long)]
+        rule: String,
+        /// Only this channel [default: every channel the rule sends to].
+        #[arg(long)]
+        channel: Option<String>,
     },
     /// Settle a ledger row that may have been posted (see `herald history --unresolved`),
     /// after looking in the group: --sent records it as posted, --resend posts it once more.
@@ -261,7 +311,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 json,
             },
         ),
-        Command::Plan { days, from, json } => plan::run(&path, days, from, json),
+        Command::Plan {
+            days,
+            from,
+            event,
+            channel,
+            state,
+            json,
+        } => plan::run(
+            &path,
+            plan::Args {
+                days,
+                from,
+                event,
+                channel,
+                state,
+                json,
+            },
+        ),
         Command::Run => run_daemon(&path),
         Command::Send {
             event,
@@ -270,6 +337,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tags,
             dry_run,
             force,
+            retry,
         } => send::run(
             &path,
             send::Args {
@@ -279,6 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 tags,
                 dry_run,
                 force,
+                retry,
             },
         ),
         Command::History {
@@ -287,6 +356,42 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => history::run(&path, event.as_deref(), unresolved, json),
         Command::Resolve { row, sent, .. } => resolve::run(&path, row, sent),
+        Command::Hold {
+            event,
+            rule,
+            channel,
+        } => hold::hold(
+            &path,
+            hold::Target {
+                event,
+                rule,
+                channel,
+            },
+        ),
+        Command::Release {
+            event,
+            rule,
+            channel,
+        } => hold::release(
+            &path,
+            hold::Target {
+                event,
+                rule,
+                channel,
+            },
+        ),
+        Command::Skip {
+            event,
+            rule,
+            channel,
+        } => hold::skip(
+            &path,
+            hold::Target {
+                event,
+                rule: Some(rule),
+                channel,
+            },
+        ),
         Command::Ping { channel } => ping::run(&path, &channel),
         Command::Import {
             path: pages,

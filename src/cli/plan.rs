@@ -1,74 +1,133 @@
-//! `herald plan [--days N] [--json]`: upcoming deliveries from the same pure planner the
-//! daemon uses.
+//! `herald plan [--days N] [--from T] [--event E] [--channel C] [--state S] [--json]`: what
+//! will happen, from the daemon's own planner joined with the ledger and the holds — each
+//! (event, rule, channel) to come, late (and when it will go), held, skipped, sent, failed,
+//! ambiguous or missed, and the change and cancel notices pending.
 
-use crate::model::Delivery;
+use crate::daemon::{PlanRow, PlanState, plan_view};
+use crate::ledger::Ledger;
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::Serialize;
 use std::path::Path;
 
-#[derive(Serialize)]
-struct Row {
-    due: DateTime<Utc>,
-    deadline: DateTime<Utc>,
-    event: String,
-    kind: String,
-    rule: String,
-    channels: Vec<String>,
+pub struct Args {
+    pub days: i64,
+    pub from: Option<DateTime<Utc>>,
+    pub event: Option<String>,
+    pub channel: Option<String>,
+    pub state: Option<String>,
+    pub json: bool,
 }
 
-pub fn run(path: &Path, days: i64, from: Option<DateTime<Utc>>, json: bool) -> anyhow::Result<()> {
+pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let ws = super::load(path)?;
-    let from = from
-        .or(ws.config.demo.map(|d| d.start))
-        .unwrap_or_else(Utc::now);
-    let until = from + TimeDelta::days(days);
-    let deliveries = crate::plan::plan(
-        &ws.events,
-        &ws.config.rules,
-        &ws.config.channels,
-        from,
-        until,
-    );
-    let rows = group(deliveries);
-    if json {
+    // In demo mode the demo clock starts at the demo start, and the daemon starts from an
+    // empty demo ledger: the plan shows that run.
+    let (now, ledger) = match ws.config.demo {
+        Some(demo) => (demo.start, Ledger::open_in_memory()?),
+        None => (Utc::now(), open_ledger(&ws.config.active_ledger())?),
+    };
+    let from = args.from.unwrap_or(now);
+    let until = from + TimeDelta::days(args.days);
+    let mut rows = plan_view(&ws, &ledger, now, from, until)?;
+    rows.retain(|r| {
+        args.event.as_ref().is_none_or(|e| &r.event == e)
+            && args.channel.as_ref().is_none_or(|c| &r.channel == c)
+            && args
+                .state
+                .as_ref()
+                .is_none_or(|s| state_name(&r.state) == s)
+    });
+    if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
     if rows.is_empty() {
-        println!("nothing due between {from} and {until}");
+        println!("nothing planned between {from} and {until}");
     }
     let zone = ws.config.zone;
-    for r in rows {
+    for line in group(&rows) {
+        let when = line.at.map_or_else(
+            || "-".to_string(),
+            |t| {
+                t.with_timezone(&zone)
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            },
+        );
         println!(
-            "{}  (until {})  {:<8} {:<32} {:<20} → {}",
-            r.due.with_timezone(&zone).format("%Y-%m-%d %H:%M %Z"),
-            r.deadline.with_timezone(&zone).format("%m-%d %H:%M"),
-            r.kind,
-            r.event,
-            r.rule,
-            r.channels.join(", ")
+            "{when}  {:<9} {:<8} {:<32} {:<20} → {}{}",
+            state_name(line.state),
+            line.kind.as_str(),
+            line.event,
+            line.rule,
+            line.channels.join(", "),
+            line.detail
+                .as_ref()
+                .map(|d| format!("  ({d})"))
+                .unwrap_or_default()
         );
     }
     Ok(())
 }
 
-/// One row per (event, rule, due) with all its channels.
-fn group(deliveries: Vec<Delivery>) -> Vec<Row> {
-    let mut rows: Vec<Row> = Vec::new();
-    for d in deliveries {
-        match rows.last_mut() {
-            Some(r) if r.event == d.key.event && r.rule == d.key.rule && r.due == d.due => {
-                r.channels.push(d.key.channel)
+/// A missing ledger is an empty one (nothing sent yet); never create it just to look.
+fn open_ledger(path: &Path) -> anyhow::Result<Ledger> {
+    Ok(if path.exists() {
+        Ledger::open(path)?
+    } else {
+        Ledger::open_in_memory()?
+    })
+}
+
+pub fn state_name(s: &PlanState) -> &'static str {
+    match s {
+        PlanState::ToCome => "to_come",
+        PlanState::Late => "late",
+        PlanState::Held => "held",
+        PlanState::Pending => "pending",
+        PlanState::Claimed => "claimed",
+        PlanState::Posting => "posting",
+        PlanState::Sent => "sent",
+        PlanState::Failed => "failed",
+        PlanState::Ambiguous => "ambiguous",
+        PlanState::Missed => "missed",
+        PlanState::Skipped => "skipped",
+    }
+}
+
+/// Rows of one (event, rule, state, time) share a line, with all their channels.
+struct Line<'a> {
+    at: Option<DateTime<Utc>>,
+    state: &'a PlanState,
+    kind: crate::model::MessageKind,
+    event: &'a str,
+    rule: &'a str,
+    channels: Vec<&'a str>,
+    detail: &'a Option<String>,
+}
+
+fn group(rows: &[PlanRow]) -> Vec<Line<'_>> {
+    let mut out: Vec<Line<'_>> = Vec::new();
+    for r in rows {
+        match out.last_mut() {
+            Some(l)
+                if l.event == r.event
+                    && l.rule == r.rule
+                    && *l.state == r.state
+                    && l.at == r.at
+                    && *l.detail == r.detail =>
+            {
+                l.channels.push(&r.channel)
             }
-            _ => rows.push(Row {
-                due: d.due,
-                deadline: d.deadline,
-                event: d.key.event,
-                kind: d.kind.to_string(),
-                rule: d.key.rule,
-                channels: vec![d.key.channel],
+            _ => out.push(Line {
+                at: r.at,
+                state: &r.state,
+                kind: r.kind,
+                event: &r.event,
+                rule: &r.rule,
+                channels: vec![&r.channel],
+                detail: &r.detail,
             }),
         }
     }
-    rows
+    out
 }

@@ -58,6 +58,7 @@ pub fn run(path: &Path, id: i64, sent: bool) -> anyhow::Result<()> {
             tags: Vec::new(),
             dry_run: false,
             force: false,
+            retry: false,
         },
     )
 }

@@ -22,6 +22,8 @@ pub struct Args {
     pub tags: Vec<String>,
     pub dry_run: bool,
     pub force: bool,
+    /// Post again what failed (never what may have been posted: that needs `herald resolve`).
+    pub retry: bool,
 }
 
 pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
@@ -36,6 +38,9 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    if args.retry && !args.dry_run {
+        reopen_failed(&ws, &req)?;
+    }
     if args.dry_run {
         let ledger = Ledger::open(&ws.config.active_ledger())?;
         let resolved = manual::resolve(&ws, &ledger, &req, Utc::now()).map_err(bad_request)?;
@@ -67,6 +72,44 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         None => runtime.block_on(send_here(ws, &req))?,
     };
     report(&result)
+}
+
+/// `--retry`: reopen this event's failed rows of this kind (on the channels asked for), so the
+/// send that follows posts them once more. Ambiguous rows are left for `herald resolve`.
+fn reopen_failed(ws: &Workspace, req: &SendRequest) -> anyhow::Result<()> {
+    let ledger = Ledger::open(&ws.config.active_ledger())?;
+    let named = |ch: &str| {
+        (req.channels.is_empty() && req.tags.is_empty())
+            || req.channels.iter().any(|c| c == ch)
+            || ws
+                .config
+                .channel(ch)
+                .is_some_and(|c| req.tags.iter().any(|t| c.tags.contains(t)))
+    };
+    let failed: Vec<_> = ledger
+        .history(Some(&req.event))?
+        .into_iter()
+        .filter(|r| r.state == crate::ledger::State::Failed)
+        .filter(|r| r.kind == req.kind.as_str() && named(&r.channel))
+        .collect();
+    if failed.is_empty() {
+        return Err(Exit::bad_input(format!(
+            "no failed {} of `{}` to retry (see `herald history {}`)",
+            req.kind, req.event, req.event
+        )));
+    }
+    for r in failed {
+        ledger.reopen(r.id)?;
+        eprintln!(
+            "retrying {}/{}/{} part {} (failed: {})",
+            r.event,
+            r.rule,
+            r.channel,
+            r.part,
+            r.errmsg.as_deref().unwrap_or("no reason recorded")
+        );
+    }
+    Ok(())
 }
 
 fn bad_request(e: ManualError) -> anyhow::Error {

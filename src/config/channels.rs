@@ -8,7 +8,12 @@ use secrecy::ExposeSecret;
 use std::str::FromStr;
 
 impl Checker<'_> {
-    pub(super) fn channel(&mut self, raw: &RawChannel) -> Option<ChannelSpec> {
+    pub(super) fn channel(
+        &mut self,
+        raw: &RawChannel,
+        zone: chrono_tz::Tz,
+        quiet: Option<crate::model::QuietHours>,
+    ) -> Option<ChannelSpec> {
         let name = raw.name.get_ref().clone();
         let platform = self.parsed(&raw.platform, "channels.platform", |s| {
             Platform::from_str(s)
@@ -65,6 +70,12 @@ impl Checker<'_> {
                 .per_second
                 .or((platform == Platform::Feishu).then_some(5)),
             server_errors,
+            quiet_hours: match &raw.quiet_hours {
+                Some(_) => {
+                    self.quiet_hours(raw.quiet_hours.as_ref(), "channels.quiet_hours", zone, None)
+                }
+                None => quiet,
+            },
         })
     }
 

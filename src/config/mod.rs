@@ -11,7 +11,7 @@ pub use duration::parse_duration;
 pub use rules::{default_rules, parse_deadline, parse_slot};
 pub use secret::Env;
 
-use crate::model::{ChannelSpec, Location, Problem, Rule};
+use crate::model::{ChannelSpec, Location, Problem, QuietHours, Rule};
 use crate::source::toml_problem;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -37,6 +37,9 @@ pub struct Config {
     /// Bearer token for the daemon's state-changing endpoints (`POST /send`); without one
     /// the daemon writes a fresh token beside the ledger at each start.
     pub admin_token: Option<secrecy::SecretString>,
+    /// How long an announced event's record must be left alone before its change or cancel
+    /// notice goes out (edits inside coalesce; an undone edit posts nothing).
+    pub settle: chrono::TimeDelta,
     /// The community's name: the source label of cards.
     pub community: Option<String>,
     /// The community site's base URL: relative event covers (`/cover.jpg`) are read against it.
@@ -71,6 +74,9 @@ impl Default for SendSettings {
         }
     }
 }
+
+/// Quiet hours when `[herald] quiet_hours` is not given (in the herald zone).
+pub const DEFAULT_QUIET_HOURS: &str = "22:00-08:00";
 
 /// The most requests in flight at once that herald allows (`send.concurrency`).
 pub const MAX_CONCURRENCY: usize = 65_536;
@@ -261,8 +267,21 @@ impl Checker<'_> {
             Some(t) => self.secret(t, "herald.admin_token"),
             None => None,
         };
+        let settle = self.std_duration(
+            raw.herald.settle.as_ref(),
+            "herald.settle",
+            Duration::from_secs(600),
+            Duration::from_secs(86_400),
+        );
+        let settle = chrono::TimeDelta::from_std(settle).unwrap_or(chrono::TimeDelta::minutes(10));
         let demo = raw.demo.as_ref().and_then(|d| self.demo(d));
-        let channels = self.channels(&raw);
+        let quiet = self.quiet_hours(
+            raw.herald.quiet_hours.as_ref(),
+            "herald.quiet_hours",
+            zone.unwrap_or(DEFAULT_ZONE),
+            Some(DEFAULT_QUIET_HOURS),
+        );
+        let channels = self.channels(&raw, zone.unwrap_or(DEFAULT_ZONE), quiet);
         let zone = zone?;
         let rules = if raw.rules.is_empty() {
             default_rules(zone)
@@ -279,6 +298,7 @@ impl Checker<'_> {
             ledger_path: rel(&raw.herald.ledger, "../data/herald.db"),
             listen,
             admin_token,
+            settle,
             community: raw
                 .herald
                 .community
@@ -312,7 +332,27 @@ impl Checker<'_> {
         })
     }
 
-    fn channels(&mut self, raw: &RawConfig) -> Vec<ChannelSpec> {
+    /// `quiet_hours`: a span like `22:00-08:00` in `zone`, or `off`; absent = `default`.
+    pub(super) fn quiet_hours(
+        &mut self,
+        raw: Option<&Spanned<String>>,
+        field: &str,
+        zone: Tz,
+        default: Option<&str>,
+    ) -> Option<QuietHours> {
+        match raw {
+            Some(v) if v.get_ref().trim() == "off" => None,
+            Some(v) => self.parsed(v, field, |s| QuietHours::parse(s, zone)),
+            None => default.and_then(|d| QuietHours::parse(d, zone).ok()),
+        }
+    }
+
+    fn channels(
+        &mut self,
+        raw: &RawConfig,
+        zone: Tz,
+        quiet: Option<QuietHours>,
+    ) -> Vec<ChannelSpec> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for ch in &raw.channels {
@@ -326,7 +366,7 @@ impl Checker<'_> {
                     Some("channel names must be unique"),
                 );
             }
-            out.extend(self.channel(ch));
+            out.extend(self.channel(ch, zone, quiet));
         }
         out
     }

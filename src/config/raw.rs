@@ -27,6 +27,8 @@ pub struct RawHerald {
     pub ledger: Option<String>,
     pub listen: Option<Spanned<String>>,
     pub admin_token: Option<Spanned<String>>,
+    pub quiet_hours: Option<Spanned<String>>,
+    pub settle: Option<Spanned<String>>,
     pub community: Option<String>,
     pub site: Option<Spanned<String>>,
 }
@@ -65,6 +67,7 @@ pub struct RawChannel {
     pub per_minute: Option<u32>,
     pub per_second: Option<u32>,
     pub server_errors: Option<Spanned<String>>,
+    pub quiet_hours: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -31,6 +31,12 @@ pub struct Job {
     pub deadline: DateTime<Utc>,
     pub changes: Vec<FieldChange>,
     pub digest: Vec<Event>,
+    /// Scheduled deliveries wait while an organizer holds them; a manual send is itself an
+    /// organizer's decision and does not.
+    pub honour_holds: bool,
+    /// A late catch-up or a change notice: it waits out the channel's quiet hours when its
+    /// deadline allows.
+    pub deferrable: bool,
 }
 
 /// How one channel's delivery ended.
@@ -180,6 +186,10 @@ impl Engine {
             Err(why) => return self.refuse(job, ch, &key, report, why).await,
         };
         report.parts_total = message.parts.len();
+        if let Err(note) = self.wait_until_clear(job, ch, &key).await {
+            report.note = Some(note);
+            return report;
+        }
         let _guard = self.channel_lock(&ch.name).lock_owned().await;
         let hash = content_hash(&message);
         let deadline = self.clock.instant_at(job.deadline);
@@ -255,6 +265,80 @@ impl Engine {
             report.parts_sent += 1;
         }
         report
+    }
+
+    /// Wait while the channel's quiet hours (late catch-ups and notices, deadline allowing)
+    /// or an organizer's hold keep this delivery back. A hold still in place at the deadline
+    /// ends as a `skipped` row.
+    async fn wait_until_clear(
+        &self,
+        job: &Job,
+        ch: &ChannelSpec,
+        key: &DeliveryKey,
+    ) -> Result<(), String> {
+        const STOPPED: &str = "not posted: herald stopped first";
+        if job.deferrable
+            && let Some(quiet) = ch.quiet_hours
+        {
+            let now = self.clock.now();
+            let at = quiet.defer(now, job.deadline);
+            if at > now {
+                info!(%key, until = %at.with_timezone(&quiet.zone), "quiet hours: waiting");
+                tokio::select! {
+                    biased;
+                    () = self.hub.stopped() => return Err(STOPPED.to_string()),
+                    () = tokio::time::sleep_until(self.clock.instant_at(at)) => {}
+                }
+            }
+        }
+        if !job.honour_holds {
+            return Ok(());
+        }
+        let mut told = false;
+        loop {
+            let changed = self.store.holds_changed().notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let k = key.clone();
+            // A ledger that cannot be read here is met again by the claim, which waits.
+            if !self
+                .store
+                .call_quietly(move |l| l.held(&k))
+                .await
+                .unwrap_or(false)
+            {
+                return Ok(());
+            }
+            if self.clock.now() >= job.deadline {
+                let why = "held until its deadline passed";
+                let (k, kind, due, deadline, now) = (
+                    key.clone(),
+                    job.kind,
+                    job.due,
+                    job.deadline,
+                    self.clock.now(),
+                );
+                let marked = self
+                    .store
+                    .call(move |l| l.mark(&k, 1, kind, State::Skipped, why, due, deadline, now))
+                    .await;
+                if let Err(e) = marked {
+                    warn!(%key, error = %e, "cannot record the skip");
+                }
+                info!(%key, "skipped: {why}");
+                return Err(format!("skipped: {why}"));
+            }
+            if !told {
+                info!(%key, deadline = %job.deadline, "held by an organizer; waiting for `herald release`");
+                told = true;
+            }
+            tokio::select! {
+                biased;
+                () = self.hub.stopped() => return Err(STOPPED.to_string()),
+                () = &mut changed => {}
+                () = tokio::time::sleep_until(self.clock.instant_at(job.deadline)) => {}
+            }
+        }
     }
 
     /// Claim a part, durably: nothing is posted unless the claim committed. While the ledger

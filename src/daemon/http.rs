@@ -57,6 +57,7 @@ fn router(shared: Shared) -> axum::Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .route("/send", post(send))
+        .route("/holds", post(holds_changed))
         .with_state(shared)
 }
 
@@ -205,6 +206,16 @@ async fn send(State(s): State<Shared>, headers: HeaderMap, body: axum::body::Byt
         Ok(Err(e)) => (StatusCode::UNPROCESSABLE_ENTITY, Json(e)).into_response(),
         Err(_) => shutting_down(),
     }
+}
+
+/// `POST /holds`: an organizer changed holds or skips in the ledger (`herald hold`, `release`,
+/// `skip`); deliveries waiting on a hold look again at once. 204.
+async fn holds_changed(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    if let Some(refused) = refuse_admin(&s, &headers) {
+        return refused;
+    }
+    s.store.holds_changed().notify_waiters();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 fn shutting_down() -> Response {

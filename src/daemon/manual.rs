@@ -114,6 +114,8 @@ pub async fn send(engine: Arc<Engine>, ws: Arc<Workspace>, resolved: Resolved) -
             deadline: now + MANUAL_DEADLINE,
             changes: resolved.changes.clone(),
             digest: Vec::new(),
+            honour_holds: false,
+            deferrable: false,
         };
         let reports = engine.deliver(&ws.renderer, Arc::new(job), channels).await;
         sent.extend(reports.iter().map(line));

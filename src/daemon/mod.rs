@@ -13,6 +13,7 @@ mod queue;
 mod run;
 mod scheduler;
 mod store;
+mod view;
 mod watch;
 mod workspace;
 
@@ -24,5 +25,6 @@ pub use notices::Snapshot;
 pub use run::{DaemonError, RunOptions, run};
 pub use scheduler::{Control, Scheduler};
 pub use store::Store;
+pub use view::{PlanRow, PlanState, plan_view};
 pub use watch::terminate;
 pub use workspace::{Loaded, Workspace};

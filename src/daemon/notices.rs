@@ -132,7 +132,7 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
             continue;
         }
         out.push(Entry {
-            due: now,
+            due: settled(event, now, ws.config.settle),
             deadline,
             job: Job::Notice(Box::new(Notice {
                 event: index,
@@ -144,6 +144,23 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
         });
     }
     out
+}
+
+/// A change goes out once its record has been left alone for `settle`: edits saved within it
+/// coalesce into one notice (from what the groups were told to the final value), and an edit
+/// undone within it posts nothing. The record file's modification time is when it last
+/// changed, so a restart keeps the same due time.
+fn settled(event: &Event, now: DateTime<Utc>, settle: chrono::TimeDelta) -> DateTime<Utc> {
+    let modified = event
+        .source
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .and_then(|m| m.modified().ok())
+        .map(DateTime::<Utc>::from);
+    match modified {
+        Some(m) => (m + settle).max(now).min(now + settle),
+        None => now,
+    }
 }
 
 fn all_sent(ledger: &Ledger, event: &str, rule: &str, channels: &[String]) -> bool {

@@ -286,13 +286,14 @@ impl Scheduler {
             {
                 self.queue.push(next);
             }
-            let Some((job, channels)) = self.expand(&entry) else {
+            let Some((mut job, channels)) = self.expand(&entry) else {
                 continue;
             };
             let late = now - entry.due;
-            if late > chrono::TimeDelta::minutes(1) {
+            if late > plan::LATE_AFTER {
                 info!(event = %job.event.id, rule = %job.rule, late_s = late.num_seconds(), "firing late (herald was down or busy)");
             }
+            job.deferrable = late > plan::LATE_AFTER || matches!(entry.job, Job::Notice(_));
             let (engine, ws) = (self.engine.clone(), self.ws.clone());
             self.in_flight.spawn(async move {
                 engine.deliver(&ws.renderer, Arc::new(job), channels).await;
@@ -477,6 +478,8 @@ fn job(
         deadline: entry.deadline,
         changes,
         digest,
+        honour_holds: true,
+        deferrable: false,
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Store {
     /// task, not a thread.
     turn: Arc<Semaphore>,
     health: Arc<Health>,
+    /// Woken when an organizer's holds or skips change, so held deliveries look again.
+    holds_changed: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -22,6 +24,7 @@ impl Store {
             ledger,
             turn: Arc::new(Semaphore::new(1)),
             health,
+            holds_changed: Arc::default(),
         }
     }
 
@@ -31,6 +34,10 @@ impl Store {
 
     pub fn health(&self) -> &Arc<Health> {
         &self.health
+    }
+
+    pub fn holds_changed(&self) -> &Arc<tokio::sync::Notify> {
+        &self.holds_changed
     }
 
     /// Run `f` on the ledger off the async threads; its result is also reported to health.

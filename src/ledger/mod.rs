@@ -146,6 +146,24 @@ pub struct ClaimRequest {
     pub by: String,
 }
 
+/// An organizer's hold: `rule` and `channel` may be `*` (every one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Hold {
+    pub event: String,
+    pub rule: String,
+    pub channel: String,
+    #[serde(default = "Utc::now")]
+    pub since: DateTime<Utc>,
+}
+
+impl Hold {
+    pub fn matches(&self, key: &DeliveryKey) -> bool {
+        self.event == key.event
+            && (self.rule == "*" || self.rule == key.rule)
+            && (self.channel == "*" || self.channel == key.channel)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
     /// This call won; post, then `finish(id, …)`.
@@ -558,6 +576,62 @@ impl Ledger {
             .execute("INSERT INTO snapshots (event, facts) VALUES (?1, ?2) ON CONFLICT (event) DO UPDATE SET facts = excluded.facts", [event, facts])
             .map_err(|e| self.err("write a snapshot", e))?;
         Ok(())
+    }
+
+    /// Hold (event, rule, channel) — `*` for every rule or channel: nothing of it is posted
+    /// until released. Returns whether the hold is new.
+    pub fn hold(&self, hold: &Hold, now: DateTime<Utc>) -> Result<bool, LedgerError> {
+        self.still_there()?;
+        self.conn()
+            .execute(
+                "INSERT INTO holds (event, rule, channel, since) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                params![hold.event, hold.rule, hold.channel, now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.err("hold", e))
+    }
+
+    /// Remove holds: exactly the one named, or with `*` every hold of that event (and rule).
+    /// Returns how many were removed.
+    pub fn unhold(&self, hold: &Hold) -> Result<usize, LedgerError> {
+        self.still_there()?;
+        self.conn()
+            .execute(
+                "DELETE FROM holds WHERE event = ?1 AND (?2 = '*' OR rule = ?2) AND (?3 = '*' OR channel = ?3)",
+                params![hold.event, hold.rule, hold.channel],
+            )
+            .map_err(|e| self.err("release a hold", e))
+    }
+
+    /// Is this delivery held (by a hold naming it, its rule or channel as `*`)?
+    pub fn held(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
+        self.conn()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM holds WHERE event = ?1 AND rule IN (?2, '*') AND channel IN (?3, '*'))",
+                params![key.event, key.rule, key.channel],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err("read holds", e))
+    }
+
+    /// Every hold, oldest first.
+    pub fn holds(&self) -> Result<Vec<Hold>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT event, rule, channel, since FROM holds ORDER BY since, event")
+            .map_err(|e| self.err("read holds", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Hold {
+                    event: r.get(0)?,
+                    rule: r.get(1)?,
+                    channel: r.get(2)?,
+                    since: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err("read holds", e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.err("read holds", e))
     }
 
     /// For /healthz: the file is still there and the database answers a query.

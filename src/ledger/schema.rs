@@ -27,4 +27,12 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX deliveries_state ON deliveries (state);
      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE snapshots (event TEXT PRIMARY KEY, facts TEXT NOT NULL);",
+    // 2: holds put by an organizer (`herald hold`); `*` = every rule or channel.
+    "CREATE TABLE holds (
+        event   TEXT NOT NULL,
+        rule    TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        since   TEXT NOT NULL,
+        PRIMARY KEY (event, rule, channel)
+     );",
 ];

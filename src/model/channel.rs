@@ -24,6 +24,8 @@ pub struct ChannelSpec {
     pub per_second: Option<u32>,
     /// What a 5xx reply means for this group.
     pub server_errors: ServerErrors,
+    /// When late catch-ups and change notices wait (the channel's own, else `[herald]`'s).
+    pub quiet_hours: Option<super::QuietHours>,
 }
 
 /// How a 5xx reply (the platform had the body, then failed) is treated: retried, as most
@@ -62,6 +64,7 @@ impl ChannelSpec {
             per_minute: Platform::Console.default_per_minute(),
             per_second: None,
             server_errors: ServerErrors::Retry,
+            quiet_hours: None,
         }
     }
 

@@ -12,6 +12,7 @@ mod message;
 mod moment;
 mod platform;
 mod problem;
+mod quiet;
 mod rule;
 mod shape;
 
@@ -28,5 +29,6 @@ pub use message::{Inline, Message, Part, PartBody};
 pub use moment::Moment;
 pub use platform::{Format, Limits, Measured, Platform};
 pub use problem::{Location, Problem};
+pub use quiet::QuietHours;
 pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};
 pub use shape::{CardLink, LinkRole, Shape, card_links};

@@ -73,6 +73,10 @@ fn delivery(
     }
 }
 
+/// A delivery firing this much after its due instant is a late catch-up (herald was down):
+/// it waits out quiet hours, where one on time does not.
+pub const LATE_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 /// When an event rule fires for one event: `(due, deadline)`, or `None` if it does not apply
 /// (a digest rule, a cancelled or postponed event, a format the rule excludes).
 pub fn schedule(rule: &Rule, event: &Event) -> Option<(DateTime<Utc>, DateTime<Utc>)> {

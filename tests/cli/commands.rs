@@ -142,7 +142,8 @@ fn plan_lists_the_samples_deliveries_from_the_demo_start() {
         "{rows:#}"
     );
     assert_eq!(rows[0]["due"], "2021-09-04T02:00:00Z");
-    assert_eq!(rows[0]["channels"][0], "console");
+    assert_eq!(rows[0]["channel"], "console");
+    assert_eq!(rows[0]["state"], "to_come");
 }
 
 #[test]

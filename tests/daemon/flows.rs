@@ -150,9 +150,10 @@ async fn a_time_change_notifies_announced_channels_and_replans_reminders() {
         .collect();
     assert_eq!(changes.len(), 1, "{rows:#?}");
     assert_eq!(changes[0].state, State::Sent);
+    // Edited at midnight: the notice waits out the default quiet hours (22:00–08:00).
     assert_eq!(
         changes[0].finished_at,
-        Some(at("2030-05-26T00:00:00+08:00"))
+        Some(at("2030-05-26T08:00:00+08:00"))
     );
     assert!(console.contains("2030 年 06 月 08 日"), "{console}");
     let reminders = sent(&rows, "remind-day-before");

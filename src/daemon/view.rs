@@ -1,0 +1,269 @@
+//! What will happen, joined with what did: every (event, rule, channel) the daemon's planner
+//! gives, in the state the ledger and the holds put it in — to come, late (and when it will
+//! go), held, skipped, sent, failed, ambiguous, missed — and the change and cancel notices
+//! pending. `herald plan` and the console show this; it uses the scheduler's own functions.
+
+use super::notices::notices;
+use super::queue::Job;
+use super::workspace::Workspace;
+use crate::ledger::{Hold, Ledger, LedgerError, Row, State};
+use crate::model::{ChannelSpec, DeliveryKey, MessageKind, When};
+use crate::plan;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One delivery's place in the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanState {
+    /// Due in the future.
+    ToCome,
+    /// Due already (herald was down): goes at `at` (the end of quiet hours, or now).
+    Late,
+    /// An organizer holds it (`herald release` lets it go before its deadline).
+    Held,
+    /// A change or cancel notice waiting to go at `at`.
+    Pending,
+    /// Decided in the ledger: its row's state.
+    Claimed,
+    Posting,
+    Sent,
+    Failed,
+    Ambiguous,
+    Missed,
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRow {
+    pub event: String,
+    pub rule: String,
+    pub kind: MessageKind,
+    pub channel: String,
+    pub due: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub state: PlanState,
+    /// When it goes (to come, late, pending) or went (decided rows).
+    pub at: Option<DateTime<Utc>>,
+    /// The platform's verdict or the reason recorded.
+    pub detail: Option<String>,
+    /// The ledger row (for `herald resolve`), when there is one.
+    pub row: Option<i64>,
+}
+
+/// The plan from `from` to `until` as seen at `now`: deliveries due in the window, and any
+/// earlier ones still open (late, held) or decided after `from`.
+pub fn plan_view(
+    ws: &Workspace,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<PlanRow>, LedgerError> {
+    let rows = index(ledger.history(None)?);
+    let holds = ledger.holds()?;
+    let mut out = Vec::new();
+    for rule in &ws.config.rules {
+        if let When::Digest { .. } = rule.when {
+            continue;
+        }
+        for event in &ws.events {
+            let Some((due, deadline)) = plan::schedule(rule, event) else {
+                continue;
+            };
+            let open_late = due < from && deadline > now;
+            if !(from..until).contains(&due) && !open_late {
+                continue;
+            }
+            for ch in plan::targets(rule, event, &ws.config.channels) {
+                let key = DeliveryKey {
+                    event: event.id.clone(),
+                    rule: rule.name.clone(),
+                    channel: ch.name.clone(),
+                };
+                let row = PlanRow {
+                    event: event.id.clone(),
+                    rule: rule.name.clone(),
+                    kind: rule.kind,
+                    channel: ch.name.clone(),
+                    due,
+                    deadline,
+                    state: PlanState::ToCome,
+                    at: Some(due),
+                    detail: None,
+                    row: None,
+                };
+                out.push(place(row, rows.get(&key), &holds, &key, ch, now));
+            }
+        }
+    }
+    out.extend(digests(ws, &rows, from, until));
+    out.extend(pending_notices(ws, ledger, now));
+    out.sort_by(|a, b| {
+        (a.at.unwrap_or(a.due), &a.event, &a.rule, &a.channel).cmp(&(
+            b.at.unwrap_or(b.due),
+            &b.event,
+            &b.rule,
+            &b.channel,
+        ))
+    });
+    Ok(out)
+}
+
+/// Rows by delivery key.
+fn index(rows: Vec<Row>) -> HashMap<DeliveryKey, Vec<Row>> {
+    let mut out: HashMap<DeliveryKey, Vec<Row>> = HashMap::new();
+    for r in rows {
+        let key = DeliveryKey {
+            event: r.event.clone(),
+            rule: r.rule.clone(),
+            channel: r.channel.clone(),
+        };
+        out.entry(key).or_default().push(r);
+    }
+    out
+}
+
+/// The state of one delivery: its ledger rows first, then holds, then time.
+fn place(
+    mut row: PlanRow,
+    decided: Option<&Vec<Row>>,
+    holds: &[Hold],
+    key: &DeliveryKey,
+    ch: &ChannelSpec,
+    now: DateTime<Utc>,
+) -> PlanRow {
+    if let Some(rows) = decided {
+        // The row that matters most: one that may have been posted, else one not sent.
+        let worst = rows
+            .iter()
+            .find(|r| r.state.may_have_posted())
+            .or_else(|| rows.iter().find(|r| r.state != State::Sent))
+            .or(rows.first());
+        if let Some(r) = worst {
+            let missing_parts = r.state == State::Sent && (rows.len() as u32) < r.parts_total;
+            if !missing_parts {
+                row.state = decided_state(r.state);
+                row.at = r.finished_at.or(Some(r.claimed_at));
+                row.detail = verdict(r);
+                row.row = Some(r.id);
+                return row;
+            }
+        }
+    }
+    if holds.iter().any(|h| h.matches(key)) {
+        row.state = if row.deadline <= now {
+            PlanState::Skipped
+        } else {
+            PlanState::Held
+        };
+        row.at = None;
+        row.detail = Some("held: `herald release` lets it go before its deadline".to_string());
+        return row;
+    }
+    if row.deadline <= now {
+        row.state = PlanState::Missed;
+        row.at = None;
+        row.detail = Some("its deadline passed before it could be sent".to_string());
+    } else if row.due <= now {
+        row.state = PlanState::Late;
+        let late = now - row.due > plan::LATE_AFTER;
+        row.at = Some(match ch.quiet_hours {
+            Some(q) if late => q.defer(now, row.deadline),
+            _ => now,
+        });
+    }
+    row
+}
+
+fn decided_state(s: State) -> PlanState {
+    match s {
+        State::Claimed => PlanState::Claimed,
+        State::Posting => PlanState::Posting,
+        State::Sent => PlanState::Sent,
+        State::Failed => PlanState::Failed,
+        State::Ambiguous => PlanState::Ambiguous,
+        State::Missed => PlanState::Missed,
+        State::Skipped => PlanState::Skipped,
+    }
+}
+
+fn verdict(r: &Row) -> Option<String> {
+    match (r.errcode, &r.errmsg) {
+        (Some(code), Some(msg)) => Some(format!("errcode {code}: {msg}")),
+        (Some(code), None) => Some(format!("errcode {code}")),
+        (None, Some(msg)) => Some(msg.clone()),
+        (None, None) => None,
+    }
+}
+
+/// Digest slots in the window, per channel, with their ledger state.
+fn digests(
+    ws: &Workspace,
+    rows: &HashMap<DeliveryKey, Vec<Row>>,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Vec<PlanRow> {
+    let digest_rules: Vec<_> = ws
+        .config
+        .rules
+        .iter()
+        .filter(|r| matches!(r.when, When::Digest { .. }))
+        .cloned()
+        .collect();
+    plan::plan(&ws.events, &digest_rules, &ws.config.channels, from, until)
+        .into_iter()
+        .map(|d| {
+            let mut row = PlanRow {
+                event: d.key.event.clone(),
+                rule: d.key.rule.clone(),
+                kind: d.kind,
+                channel: d.key.channel.clone(),
+                due: d.due,
+                deadline: d.deadline,
+                state: PlanState::ToCome,
+                at: Some(d.due),
+                detail: None,
+                row: None,
+            };
+            if let Some(r) = rows.get(&d.key).and_then(|rs| rs.first()) {
+                row.state = decided_state(r.state);
+                row.at = r.finished_at.or(Some(r.claimed_at));
+                row.detail = verdict(r);
+                row.row = Some(r.id);
+            }
+            row
+        })
+        .collect()
+}
+
+/// Change and cancel notices the daemon would queue now, one row per channel.
+fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<PlanRow> {
+    let mut out = Vec::new();
+    for entry in notices(ws, ledger, now) {
+        let Job::Notice(notice) = entry.job else {
+            continue;
+        };
+        let event = &ws.events[notice.event];
+        for channel in &notice.channels {
+            let quiet = ws.config.channel(channel).and_then(|c| c.quiet_hours);
+            out.push(PlanRow {
+                event: event.id.clone(),
+                rule: notice.key.clone(),
+                kind: notice.kind,
+                channel: channel.clone(),
+                due: entry.due,
+                deadline: entry.deadline,
+                state: PlanState::Pending,
+                at: Some(quiet.map_or(entry.due, |q| q.defer(entry.due, entry.deadline))),
+                detail: Some(format!(
+                    "{} change(s) since the announcement",
+                    notice.changes.len()
+                )),
+                row: None,
+            });
+        }
+    }
+    out
+}
