@@ -95,3 +95,16 @@ fn differences_name_the_field_and_both_values() {
         ]
     );
 }
+
+#[test]
+fn exported_recap_of_the_chengdu_sample_snapshot() {
+    let e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-meetup-8-chengdu")
+        .unwrap();
+    let text = page(&e, PageKind::Recap, "SOFA 团队").unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("page__sofa-meetup-8-chengdu__recap", text));
+}

@@ -296,6 +296,15 @@ mod tests {
     }
 
     #[test]
+    fn two_space_breaks_split_lines_too() {
+        let body = "- 资料下载：  \n[《A》](https://a)  \n[《B》](https://b)\n";
+        let ls = lines(body, 1);
+        let texts: Vec<&str> = ls.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["资料下载：", "《A》", "《B》"]);
+        assert_eq!(ls[2].line, 3);
+    }
+
+    #[test]
     fn tables_quotes_and_invisible_spaces() {
         let body = "| 时间 | 环节 |\n| --- | --- |\n| 9:00 | 签到\u{200b} |\n\n>王庆\u{a0}英特尔\n\n**《题目》**\n";
         let ls = lines(body, 1);
