@@ -108,3 +108,33 @@ fn exported_recap_of_the_chengdu_sample_snapshot() {
     settings.set_prepend_module_to_snapshot(false);
     settings.bind(|| insta::assert_snapshot!("page__sofa-meetup-8-chengdu__recap", text));
 }
+
+#[test]
+fn links_titled_any_way_come_back() {
+    let mut e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-channel-35")
+        .unwrap();
+    e.live[0].title = "Zoom".into();
+    e.live.push(herald::model::Link {
+        title: "视频号直播".into(),
+        url: "https://example.com/live".into(),
+    });
+    e.replays[0].title = "活动录像".into();
+    e.replays.push(herald::model::Link {
+        title: "B 站回放".into(),
+        url: "https://example.com/replay".into(),
+    });
+    for kind in [PageKind::Recap, PageKind::Announce] {
+        let text = page(&e, kind, "SOFA 团队").unwrap();
+        let back = read_page(
+            Path::new("x/sofa-channel-35/index.md"),
+            &text,
+            chrono_tz::Asia::Shanghai,
+        )
+        .unwrap()
+        .event;
+        let diff = differences(&back, &e);
+        assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
+    }
+}

@@ -273,12 +273,25 @@ impl super::Reader {
             }
             Field::Live => {
                 for l in &links {
-                    push_link(&mut f.live, &live_title(label), &l.url);
+                    let title = if generic(&l.text, &l.url) {
+                        live_title(label)
+                    } else {
+                        l.text.clone()
+                    };
+                    push_link(&mut f.live, &title, &l.url);
                 }
             }
             Field::Replay => {
+                // A label that names the place (`B 站直播回放`) names the link; a bare `回放`
+                // leaves it to the link text.
+                let bare = matches!(label.trim(), "回放" | "视频回放" | "回放地址");
                 for l in &links {
-                    push_link(&mut f.replays, label, &l.url);
+                    let title = if bare && !generic(&l.text, &l.url) {
+                        l.text.as_str()
+                    } else {
+                        label
+                    };
+                    push_link(&mut f.replays, title, &l.url);
                 }
             }
             Field::Article => {
