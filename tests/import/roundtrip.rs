@@ -138,3 +138,25 @@ fn links_titled_any_way_come_back() {
         assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
     }
 }
+
+#[test]
+fn line_breaks_inside_paragraphs_and_leading_markdown_characters_come_back() {
+    let mut e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-meetup-8-chengdu")
+        .unwrap();
+    e.summary = Some("第一行\n- 不是列表\n\n# 不是标题".into());
+    e.talks[0].r#abstract = Some("议题第一行\n议题第二行\n\n> 第二段".into());
+    e.talks[0].speakers[0].bio =
+        Some("从事开发超过 10 年。\n曾在金融行业。\n\n目前负责社区。".into());
+    let text = page(&e, PageKind::Recap, "SOFA 团队").unwrap();
+    let back = read_page(
+        Path::new("x/sofa-meetup-8-chengdu/index.md"),
+        &text,
+        chrono_tz::Asia::Shanghai,
+    )
+    .unwrap()
+    .event;
+    let diff = differences(&back, &e);
+    assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
+}
