@@ -160,3 +160,34 @@ fn line_breaks_inside_paragraphs_and_leading_markdown_characters_come_back() {
     let diff = differences(&back, &e);
     assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
 }
+
+#[test]
+fn contacts_of_every_kind_come_back() {
+    use herald::model::{Contact, ContactKind};
+    let mut e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-channel-24")
+        .unwrap();
+    for (kind, value, label) in [
+        (ContactKind::WechatGroup, "sofastack", None),
+        (ContactKind::Email, "sofastack@example.com", None),
+        (ContactKind::Other, "#sofa on Slack", Some("Slack")),
+        (ContactKind::Other, "https://example.com/join", None),
+    ] {
+        e.contacts.push(Contact {
+            kind,
+            value: value.into(),
+            label: label.map(Into::into),
+        });
+    }
+    let text = page(&e, PageKind::Recap, "SOFA 团队").unwrap();
+    let back = read_page(
+        Path::new("x/sofa-channel-24/index.md"),
+        &text,
+        chrono_tz::Asia::Shanghai,
+    )
+    .unwrap()
+    .event;
+    let diff = differences(&back, &e);
+    assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
+}
