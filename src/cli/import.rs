@@ -86,11 +86,12 @@ fn one(
         tally.failed += 1;
         return Ok(());
     }
-    let event = imported.event;
+    let mut event = imported.event;
     let target = out.join(format!("{}.toml", event.id));
     if args.check {
         return compare(file, &event, &target, zone, tally);
     }
+    let existing = keep_what_pages_lack(&mut event, &target, zone);
     let record = write_record(
         &event,
         &format!("Imported from {} by `herald import`.", file.display()),
@@ -105,9 +106,25 @@ fn one(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     std::fs::write(&target, record)
         .with_context(|| format!("cannot write {}", target.display()))?;
-    println!("{} → {}", file.display(), target.display());
+    let verb = if existing { "updated" } else { "new" };
+    println!("{} → {} ({verb})", file.display(), target.display());
     tally.written += 1;
     Ok(())
+}
+
+/// A record that already exists keeps what pages do not carry: its channel `targets` and its
+/// `extra` table. Returns whether there was one.
+fn keep_what_pages_lack(event: &mut crate::model::Event, target: &Path, zone: Tz) -> bool {
+    let Ok(text) = std::fs::read_to_string(target) else {
+        return false;
+    };
+    if let Ok(old) = parse_event(target, &text, zone) {
+        event.targets = old.targets;
+        for (k, v) in old.extra {
+            event.extra.entry(k).or_insert(v);
+        }
+    }
+    true
 }
 
 fn compare(

@@ -89,8 +89,10 @@ fn talk(t: &Talk) -> TalkContext {
 /// Markdown-escape text so the page shows it as written (and reads back the same).
 fn md(text: String) -> String {
     let mut out = String::with_capacity(text.len());
-    for (i, c) in text.chars().enumerate() {
-        let leading = i == 0 && matches!(c, '#' | '-' | '+' | '>' | '=');
+    let mut line_start = true;
+    for c in text.chars() {
+        let leading = line_start && matches!(c, '#' | '-' | '+' | '>' | '=');
+        line_start = c == '\n';
         if leading || matches!(c, '\\' | '*' | '_' | '[' | ']' | '<' | '`' | '|') {
             out.push('\\');
         }

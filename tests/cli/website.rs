@@ -113,3 +113,34 @@ fn export_writes_the_recap_page_that_imports_back() {
         .code(2)
         .stderr(predicate::str::contains("unknown event `no-such-event`"));
 }
+
+#[test]
+fn reimporting_keeps_the_records_targets_and_extra() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = pages().join("sofa-meetup-10.md");
+    let import = || {
+        herald(&shipped_config())
+            .arg("import")
+            .arg(&page)
+            .arg("--out")
+            .arg(dir.path())
+            .assert()
+            .success()
+    };
+    import().stdout(predicate::str::contains("(new)"));
+    let record = dir.path().join("sofa-meetup-10.toml");
+    let text = std::fs::read_to_string(&record).unwrap();
+    let text = text.replace("format = ", "targets = [\"tag:sofa\"]\nformat = ");
+    std::fs::write(
+        &record,
+        format!("{text}\n[extra]\nposter = \"https://example.com/p.png\"\n"),
+    )
+    .unwrap();
+    import().stdout(predicate::str::contains("(updated)"));
+    let text = std::fs::read_to_string(&record).unwrap();
+    assert!(text.contains("targets = [\"tag:sofa\"]"), "{text}");
+    assert!(
+        text.contains("\"poster\" = \"https://example.com/p.png\""),
+        "{text}"
+    );
+}

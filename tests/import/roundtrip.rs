@@ -95,3 +95,99 @@ fn differences_name_the_field_and_both_values() {
         ]
     );
 }
+
+#[test]
+fn exported_recap_of_the_chengdu_sample_snapshot() {
+    let e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-meetup-8-chengdu")
+        .unwrap();
+    let text = page(&e, PageKind::Recap, "SOFA 团队").unwrap();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| insta::assert_snapshot!("page__sofa-meetup-8-chengdu__recap", text));
+}
+
+#[test]
+fn links_titled_any_way_come_back() {
+    let mut e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-channel-35")
+        .unwrap();
+    e.live[0].title = "Zoom".into();
+    e.live.push(herald::model::Link {
+        title: "视频号直播".into(),
+        url: "https://example.com/live".into(),
+    });
+    e.replays[0].title = "活动录像".into();
+    e.replays.push(herald::model::Link {
+        title: "B 站回放".into(),
+        url: "https://example.com/replay".into(),
+    });
+    for kind in [PageKind::Recap, PageKind::Announce] {
+        let text = page(&e, kind, "SOFA 团队").unwrap();
+        let back = read_page(
+            Path::new("x/sofa-channel-35/index.md"),
+            &text,
+            chrono_tz::Asia::Shanghai,
+        )
+        .unwrap()
+        .event;
+        let diff = differences(&back, &e);
+        assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
+    }
+}
+
+#[test]
+fn line_breaks_inside_paragraphs_and_leading_markdown_characters_come_back() {
+    let mut e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-meetup-8-chengdu")
+        .unwrap();
+    e.summary = Some("第一行\n- 不是列表\n\n# 不是标题".into());
+    e.talks[0].r#abstract = Some("议题第一行\n议题第二行\n\n> 第二段".into());
+    e.talks[0].speakers[0].bio =
+        Some("从事开发超过 10 年。\n曾在金融行业。\n\n目前负责社区。".into());
+    let text = page(&e, PageKind::Recap, "SOFA 团队").unwrap();
+    let back = read_page(
+        Path::new("x/sofa-meetup-8-chengdu/index.md"),
+        &text,
+        chrono_tz::Asia::Shanghai,
+    )
+    .unwrap()
+    .event;
+    let diff = differences(&back, &e);
+    assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
+}
+
+#[test]
+fn contacts_of_every_kind_come_back() {
+    use herald::model::{Contact, ContactKind};
+    let mut e = fixtures()
+        .into_iter()
+        .find(|e| e.id == "sofa-channel-24")
+        .unwrap();
+    for (kind, value, label) in [
+        (ContactKind::WechatGroup, "sofastack", None),
+        (ContactKind::Email, "sofastack@example.com", None),
+        (ContactKind::Other, "#sofa on Slack", Some("Slack")),
+        (ContactKind::Other, "https://example.com/join", None),
+    ] {
+        e.contacts.push(Contact {
+            kind,
+            value: value.into(),
+            label: label.map(Into::into),
+        });
+    }
+    let text = page(&e, PageKind::Recap, "SOFA 团队").unwrap();
+    let back = read_page(
+        Path::new("x/sofa-channel-24/index.md"),
+        &text,
+        chrono_tz::Asia::Shanghai,
+    )
+    .unwrap()
+    .event;
+    let diff = differences(&back, &e);
+    assert!(diff.is_empty(), "{}\n{text}", diff.join("\n"));
+}

@@ -77,6 +77,49 @@ pub(super) fn unknown_field(line: &Line, section: &str, has_summary: bool) -> Op
     })
 }
 
+/// A line without a label: links in the 概要 list (回顾, 文章), a 直播回放 section, a
+/// `… 官方网站：URL` sentence, an organizers sentence (`由 X 主办`).
+fn loose_line(f: &mut Facts, line: &Line, section: &str) {
+    if section.contains("概要") && only_links(line) {
+        for l in &line.links {
+            if l.text.contains("文章") {
+                push_link(&mut f.articles, &l.text, &l.url);
+            } else if ["回顾", "回放", "视频"].iter().any(|w| l.text.contains(w)) {
+                push_link(&mut f.replays, &l.text, &l.url);
+            }
+        }
+    }
+    if ["直播回放", "活动回放", "视频回放"].contains(&section) && line.kind != Kind::Heading(2)
+    {
+        for l in urls(line) {
+            push_link(&mut f.replays, section, &l.url);
+        }
+    }
+    if let Some((head, _)) = line
+        .text
+        .split_once("官方网站：")
+        .or_else(|| line.text.split_once("官网："))
+        && let Some(u) = urls(line).first()
+    {
+        let name = head
+            .rsplit(['。', '，', '！'])
+            .next()
+            .unwrap_or(head)
+            .trim();
+        let name = if line.text.contains("官方网站：") {
+            format!("{name} 官方网站")
+        } else {
+            format!("{name} 官网")
+        };
+        push_link(&mut f.projects, name.trim(), &u.url);
+    }
+    if f.organizers.is_empty()
+        && let Some(list) = fields::organizers_in(&line.text)
+    {
+        f.organizers = list;
+    }
+}
+
 impl super::Reader {
     pub(super) fn facts(&mut self, used: &[bool]) -> Facts {
         let mut f = Facts::default();
@@ -134,45 +177,7 @@ impl super::Reader {
                 continue;
             }
             pending = None;
-            if section.contains("概要") && only_links(&line) {
-                for l in &line.links {
-                    if l.text.contains("文章") {
-                        push_link(&mut f.articles, &l.text, &l.url);
-                    } else if ["回顾", "回放", "视频"].iter().any(|w| l.text.contains(w)) {
-                        push_link(&mut f.replays, &l.text, &l.url);
-                    }
-                }
-            }
-            if ["直播回放", "活动回放", "视频回放"].contains(&section.trim())
-                && line.kind != Kind::Heading(2)
-            {
-                for l in urls(&line) {
-                    push_link(&mut f.replays, section.trim(), &l.url);
-                }
-            }
-            if let Some((head, _)) = line
-                .text
-                .split_once("官方网站：")
-                .or_else(|| line.text.split_once("官网："))
-                && let Some(u) = urls(&line).first()
-            {
-                let name = head
-                    .rsplit(['。', '，', '！'])
-                    .next()
-                    .unwrap_or(head)
-                    .trim();
-                let name = if line.text.contains("官方网站：") {
-                    format!("{name} 官方网站")
-                } else {
-                    format!("{name} 官网")
-                };
-                push_link(&mut f.projects, name.trim(), &u.url);
-            }
-            if f.organizers.is_empty()
-                && let Some(list) = fields::organizers_in(&line.text)
-            {
-                f.organizers = list;
-            }
+            loose_line(&mut f, &line, section.trim());
         }
         f
     }
@@ -268,12 +273,25 @@ impl super::Reader {
             }
             Field::Live => {
                 for l in &links {
-                    push_link(&mut f.live, &live_title(label), &l.url);
+                    let title = if generic(&l.text, &l.url) {
+                        live_title(label)
+                    } else {
+                        l.text.clone()
+                    };
+                    push_link(&mut f.live, &title, &l.url);
                 }
             }
             Field::Replay => {
+                // A label that names the place (`B 站直播回放`) names the link; a bare `回放`
+                // leaves it to the link text.
+                let bare = matches!(label.trim(), "回放" | "视频回放" | "回放地址");
                 for l in &links {
-                    push_link(&mut f.replays, label, &l.url);
+                    let title = if bare && !generic(&l.text, &l.url) {
+                        l.text.as_str()
+                    } else {
+                        label
+                    };
+                    push_link(&mut f.replays, title, &l.url);
                 }
             }
             Field::Article => {

@@ -42,6 +42,8 @@ pub struct Line {
     pub quote: bool,
     /// Table cells (for `Kind::Row`).
     pub cells: Vec<Line>,
+    /// It continues the line before it after a plain line break (same paragraph).
+    pub soft: bool,
 }
 
 impl Line {
@@ -55,6 +57,7 @@ impl Line {
             strong: true,
             quote,
             cells: Vec::new(),
+            soft: false,
         }
     }
 
@@ -80,6 +83,22 @@ pub fn clean(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Lines as paragraphs: a line that continues the one before it (a plain line break) joins it
+/// with `\n`; `<br/>`, two-space breaks and blank lines separate paragraphs.
+pub fn paragraphs(lines: &[(String, bool)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (text, soft) in lines {
+        match out.last_mut() {
+            Some(last) if *soft => {
+                last.push('\n');
+                last.push_str(text);
+            }
+            _ => out.push(text.clone()),
+        }
+    }
+    out
 }
 
 /// The body's lines. `first_line` is the page line on which `body` starts.
@@ -112,6 +131,8 @@ struct Builder {
     /// Table state: the row being built and its current cell.
     row: Option<Line>,
     heading: Option<u8>,
+    /// The next line continues the last one after a soft break.
+    soft_next: bool,
 }
 
 impl Builder {
@@ -134,7 +155,9 @@ impl Builder {
             if matches!(kind, Kind::Item { first: true, .. }) {
                 self.item_first = false;
             }
-            self.cur = Some(Line::new(at, kind, self.quote > 0));
+            let mut line = Line::new(at, kind, self.quote > 0);
+            line.soft = std::mem::take(&mut self.soft_next);
+            self.cur = Some(line);
         }
         self.cur.as_mut().expect("just set")
     }
@@ -175,7 +198,11 @@ impl Builder {
             Event::Start(tag) => self.start(tag, at),
             Event::End(tag) => self.end(tag),
             Event::Text(s) | Event::Code(s) => self.text(&s, at),
-            Event::SoftBreak | Event::HardBreak => self.flush(),
+            Event::SoftBreak => {
+                self.flush();
+                self.soft_next = true;
+            }
+            Event::HardBreak => self.flush(),
             Event::InlineHtml(html) | Event::Html(html) => {
                 let tag = html.trim().to_ascii_lowercase();
                 if tag.starts_with("<br") {
@@ -191,6 +218,12 @@ impl Builder {
     }
 
     fn start(&mut self, tag: Tag, at: usize) {
+        if !matches!(
+            tag,
+            Tag::Strong | Tag::Emphasis | Tag::Link { .. } | Tag::Image { .. } | Tag::Strikethrough
+        ) {
+            self.soft_next = false;
+        }
         match tag {
             Tag::Heading { level, .. } => {
                 self.flush();
@@ -293,6 +326,30 @@ mod tests {
         assert!(matches!(ls[1].kind, Kind::Item { first: false, .. }));
         assert!(!ls[3].strong);
         assert_eq!(ls[4].links[0].text, "点击查看");
+    }
+
+    #[test]
+    fn plain_line_breaks_keep_a_paragraph_together() {
+        let body = "从事开发超过 10 年。\n曾在金融行业。\n\n目前负责社区。<br/>以及后端。\n";
+        let ls = lines(body, 1);
+        let parts: Vec<(String, bool)> = ls.iter().map(|l| (l.text.clone(), l.soft)).collect();
+        assert_eq!(
+            paragraphs(&parts),
+            [
+                "从事开发超过 10 年。\n曾在金融行业。",
+                "目前负责社区。",
+                "以及后端。"
+            ]
+        );
+    }
+
+    #[test]
+    fn two_space_breaks_split_lines_too() {
+        let body = "- 资料下载：  \n[《A》](https://a)  \n[《B》](https://b)\n";
+        let ls = lines(body, 1);
+        let texts: Vec<&str> = ls.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["资料下载：", "《A》", "《B》"]);
+        assert_eq!(ls[2].line, 3);
     }
 
     #[test]

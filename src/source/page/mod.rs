@@ -100,7 +100,7 @@ pub fn page_id(path: &Path) -> String {
     }
 }
 
-/// Every page under `dir`: `*/index.md` and `*.md`, sorted.
+/// Every page under `dir`: `*/index.md` and `*.md` (not Hugo's `_index.md` list pages), sorted.
 pub fn page_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -110,7 +110,11 @@ pub fn page_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             if index.is_file() {
                 out.push(index);
             }
-        } else if path.extension().is_some_and(|x| x == "md") {
+        } else if path.extension().is_some_and(|x| x == "md")
+            && !path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('_'))
+        {
             out.push(path);
         }
     }
@@ -264,6 +268,32 @@ impl Reader {
         (talks, hosts)
     }
 
+    /// Group numbers, official accounts and e-mail anywhere; in the contacts footer
+    /// (了解更多…), any other `label：value` line as a contact of kind `other`.
+    fn contacts(&self) -> Vec<Contact> {
+        let mut contacts: Vec<Contact> = Vec::new();
+        for (i, line) in self.lines.iter().enumerate() {
+            let before = contacts.len();
+            fields::contacts(line, &mut contacts);
+            let footer = self.section_of(i).contains("了解更多");
+            if footer
+                && contacts.len() == before
+                && !matches!(line.kind, Kind::Heading(_))
+                && let Some((label, value)) = line.text.split_once('：')
+                && !value.trim().is_empty()
+                && label.chars().count() <= 12
+            {
+                let label = label.trim();
+                contacts.push(Contact {
+                    kind: crate::model::ContactKind::Other,
+                    value: value.trim().to_string(),
+                    label: (label != "联系方式").then(|| label.to_string()),
+                });
+            }
+        }
+        contacts
+    }
+
     fn event(&mut self, path: &Path, zone: Tz) -> Option<Event> {
         let found = talks::find(&self.lines);
         let mut facts = self.facts(&found.used);
@@ -308,10 +338,7 @@ impl Reader {
         } else {
             facts.organizers.clone()
         };
-        let mut contacts: Vec<Contact> = Vec::new();
-        for line in &self.lines {
-            fields::contacts(line, &mut contacts);
-        }
+        let contacts = self.contacts();
         let (cover, extra) = self.cover();
         let series_name = series.clone();
         let tags = front::strings(&self.front.tags)

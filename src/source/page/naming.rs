@@ -219,12 +219,13 @@ impl super::Reader {
             matches!(l.kind, Kind::Heading(1 | 2))
                 && matches!(l.text.trim(), "活动介绍" | "介绍" | "活动简介")
         })?;
-        let paras: Vec<&str> = self.lines[i + 1..]
+        let parts: Vec<(String, bool)> = self.lines[i + 1..]
             .iter()
             .take_while(|l| !matches!(l.kind, Kind::Heading(_)) && !l.strong)
             .filter(|l| l.kind == Kind::Para && l.images.is_empty())
-            .map(|l| l.text.as_str())
+            .map(|l| (l.text.clone(), l.soft))
             .collect();
+        let paras = lines::paragraphs(&parts);
         (!paras.is_empty()).then(|| paras.join("\n\n"))
     }
 

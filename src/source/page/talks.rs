@@ -4,7 +4,7 @@
 //! and agenda tables (`| 时间 | 环节 | 嘉宾 |`).
 
 use super::fields::{Field, labelled, part_label, urls};
-use super::lines::{Kind, Line};
+use super::lines::{Kind, Line, paragraphs};
 use super::people::{person, role_of_bio, speakers};
 use super::when::{read, slot_prefix};
 use crate::model::{Speaker, Talk, TalkSlot};
@@ -205,8 +205,8 @@ fn is_part(f: Field) -> bool {
 impl Draft {
     fn finish(mut self, body: &[Line]) -> Talk {
         let mut part: Option<Field> = None;
-        let mut bios: Vec<String> = Vec::new();
-        let mut abstract_lines: Vec<String> = Vec::new();
+        let mut bios: Vec<(String, bool)> = Vec::new();
+        let mut abstract_lines: Vec<(String, bool)> = Vec::new();
         let mut takeaways = Vec::new();
         let mut outline = Vec::new();
         let mut slides = None;
@@ -240,16 +240,19 @@ impl Draft {
                 None if is_time_line(&text) => {}
                 None | Some(Field::Abstract) => match line.kind {
                     Kind::Item { ordered: true, .. } => outline.push(text),
-                    _ => abstract_lines.push(text.trim_start_matches("- ").to_string()),
+                    _ => abstract_lines.push((
+                        text.trim_start_matches("- ").to_string(),
+                        line.soft && label.is_none(),
+                    )),
                 },
-                Some(Field::Bio) => bios.push(text),
+                Some(Field::Bio) => bios.push((text, line.soft && label.is_none())),
                 Some(Field::Takeaways) => takeaways.push(text),
                 Some(Field::Outline) => outline.push(text),
                 Some(_) => {}
             }
         }
-        self.apply_bios(&bios);
-        let abstract_text = abstract_lines.join("\n\n");
+        self.apply_bios(&paragraphs(&bios));
+        let abstract_text = paragraphs(&abstract_lines).join("\n\n");
         Talk {
             title: self.title,
             speakers: self.speakers,
