@@ -47,6 +47,9 @@ impl Part {
     }
 }
 
+/// The JSON around one rich-text element's text (tag, keys, quotes, a bold style, a comma).
+const RICH_ELEMENT_JSON: usize = 48;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "content", rename_all = "snake_case")]
 pub enum PartBody {
@@ -60,13 +63,16 @@ impl PartBody {
     pub fn bytes(&self) -> usize {
         match self {
             PartBody::Text(s) => s.len(),
+            // As the request body carries them: each element's JSON
+            // (`{"tag":"text","text":"…","style":["bold"]},`) and each paragraph's brackets,
+            // so a part within its budget is within the platform's body limit.
             PartBody::Rich(paras) => {
                 paras
                     .iter()
                     .flat_map(|p| p.iter())
-                    .map(Inline::bytes)
+                    .map(|i| i.bytes() + RICH_ELEMENT_JSON)
                     .sum::<usize>()
-                    + paras.len()
+                    + 3 * paras.len()
             }
         }
     }
