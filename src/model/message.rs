@@ -24,6 +24,8 @@ pub struct Message {
     pub buttons: Vec<Link>,
     /// Links of the event the card cannot hold (`herald check` names them).
     pub dropped: Vec<Link>,
+    /// One line under a card's title: when the event happens, in the house form.
+    pub subtitle: Option<String>,
     /// The community the card names as its source (`[herald].community`).
     pub source: Option<String>,
     /// Cover image URL for card formats.
