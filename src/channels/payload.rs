@@ -182,14 +182,16 @@ fn wecom(
             json!({ "msgtype": "news", "news": { "articles": articles } })
         }
         Format::TemplateCard => {
-            let (first, rest) = m.buttons.split_first().ok_or_else(|| no_link(spec))?;
-            let jumps: Vec<Value> = rest
+            // The card opens the first link; the jump list names every link it carries.
+            let first = m.buttons.first().ok_or_else(|| no_link(spec))?;
+            let jumps: Vec<Value> = m
+                .buttons
                 .iter()
                 .map(|b| json!({ "type": 1, "url": b.url, "title": clip(&b.title, 39) }))
                 .collect();
             let mut card = json!({
                 "card_type": "text_notice",
-                "main_title": { "title": m.field_title, "desc": clip(&first.title, 90) },
+                "main_title": { "title": m.field_title, "desc": clip(m.subtitle.as_deref().unwrap_or(&first.title), 90) },
                 "sub_title_text": text,
                 "card_action": { "type": 1, "url": first.url },
             });

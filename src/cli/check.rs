@@ -83,6 +83,16 @@ fn covers_without_site(ws: &Workspace) -> Vec<Problem> {
         .collect()
 }
 
+/// A channel whose messages are worth rendering in `check`: a keyword robot (it refuses a
+/// message without its keyword) or a card format (which may leave links out, and whose text
+/// is clipped to the card). Markdown and text parts fit their limits by construction (the
+/// split leaves room for the JSON envelope), and rendering every event for them would cost
+/// seconds on a thousand events.
+fn could_refuse_or_drop(ch: &crate::model::ChannelSpec) -> bool {
+    ch.platform != crate::model::Platform::Console
+        && (!ch.keywords.is_empty() || ch.format.is_card())
+}
+
 /// Render what each rule would send each event's channels and run the send path's checks (keywords, byte limits) on it; also name every link a
 /// card format would leave out. Returns (refusals, lost links).
 fn refused_messages(ws: &Workspace) -> (Vec<Problem>, Vec<Problem>) {
@@ -93,7 +103,10 @@ fn refused_messages(ws: &Workspace) -> (Vec<Problem>, Vec<Problem>) {
                 continue;
             };
             let mut rendered = HashMap::new();
-            for ch in crate::plan::targets(rule, event, &ws.config.channels) {
+            for ch in crate::plan::targets(rule, event, &ws.config.channels)
+                .into_iter()
+                .filter(|c| could_refuse_or_drop(c))
+            {
                 let message = rendered.entry((ch.platform, ch.format)).or_insert_with(|| {
                     let req = RenderRequest {
                         event,

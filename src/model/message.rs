@@ -24,6 +24,8 @@ pub struct Message {
     pub buttons: Vec<Link>,
     /// Links of the event the card cannot hold (`herald check` names them).
     pub dropped: Vec<Link>,
+    /// One line under a card's title: when the event happens, in the house form.
+    pub subtitle: Option<String>,
     /// The community the card names as its source (`[herald].community`).
     pub source: Option<String>,
     /// Cover image URL for card formats.
@@ -47,6 +49,9 @@ impl Part {
     }
 }
 
+/// The JSON around one rich-text element's text (tag, keys, quotes, a bold style, a comma).
+const RICH_ELEMENT_JSON: usize = 48;
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", content = "content", rename_all = "snake_case")]
 pub enum PartBody {
@@ -60,13 +65,16 @@ impl PartBody {
     pub fn bytes(&self) -> usize {
         match self {
             PartBody::Text(s) => s.len(),
+            // As the request body carries them: each element's JSON
+            // (`{"tag":"text","text":"…","style":["bold"]},`) and each paragraph's brackets,
+            // so a part within its budget is within the platform's body limit.
             PartBody::Rich(paras) => {
                 paras
                     .iter()
                     .flat_map(|p| p.iter())
-                    .map(Inline::bytes)
+                    .map(|i| i.bytes() + RICH_ELEMENT_JSON)
                     .sum::<usize>()
-                    + paras.len()
+                    + 3 * paras.len()
             }
         }
     }

@@ -122,7 +122,7 @@ fn title_field(platform: Platform, format: Format) -> bool {
 }
 
 /// How many links each card holds: WeCom news 8 articles and template_card 3 jumps (the
-/// documented and commonly quoted counts); the others have no documented maximum, so herald
+/// documented and commonly quoted counts; the card itself opens the first); the others have no documented maximum, so herald
 /// keeps a readable 10 (DingTalk) / 10 (Feishu buttons).
 fn max_links(format: Format) -> usize {
     match format {

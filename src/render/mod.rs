@@ -188,6 +188,10 @@ impl Renderer {
             url: shape.main_url().map(str::to_string),
             buttons: shape.links.iter().map(button).collect(),
             dropped: shape.dropped.iter().map(button).collect(),
+            subtitle: (req.kind != MessageKind::Digest).then(|| {
+                let e = req.event;
+                zh_time::when(&e.start, &e.end, e.all_day, e.open_end)
+            }),
             source: self.site.community.clone(),
             cover: self.site.cover(req.event.cover.as_deref()),
         })
@@ -242,6 +246,7 @@ pub fn ping(platform: Platform, keywords: &[String]) -> Message {
         }],
         buttons: Vec::new(),
         dropped: Vec::new(),
+        subtitle: None,
         source: None,
         cover: None,
         url: None,

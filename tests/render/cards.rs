@@ -87,7 +87,8 @@ fn recap_cards_reach_every_deck_and_replay() {
         .find(|el| el["tag"] == "action")
         .unwrap();
     assert_eq!(urls(&buttons["actions"], "url"), links);
-    // The template card holds four (action + three jumps); the rest is named, not lost.
+    // The template card names three links as jumps (the card opens the first); the rest
+    // is named as left out, not lost.
     let m = render_as(
         &e,
         MessageKind::Recap,
