@@ -43,17 +43,19 @@ fn refused_messages(ws: &Workspace) -> Vec<Problem> {
         .channels
         .iter()
         .filter(|c| !c.keywords.is_empty())
+        .cloned()
         .collect();
+    if strict.is_empty() {
+        return problems;
+    }
     for event in &ws.events {
         for rule in &ws.config.rules {
             let Some((due, _)) = crate::plan::schedule(rule, event) else {
                 continue;
             };
-            let targets = crate::plan::targets(rule, event, &ws.config.channels);
-            for ch in strict
-                .iter()
-                .filter(|c| targets.iter().any(|t| t.name == c.name))
-            {
+            // Only the strict channels matter: target them alone (not all channels per event).
+            let targets = crate::plan::targets(rule, event, &strict);
+            for ch in targets {
                 let req = RenderRequest {
                     event,
                     kind: rule.kind,

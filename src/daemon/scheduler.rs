@@ -43,8 +43,14 @@ pub struct Scheduler {
     metrics: Arc<Metrics>,
     queue: Queue,
     in_flight: JoinSet<()>,
+    /// When to hand the last burst's freed heap back to the OS (see `after_posting`).
+    trim_at: Option<tokio::time::Instant>,
     loader: Loader,
 }
+
+/// How long after the last delivery finished the heap is trimmed: long enough for the
+/// burst's closed connections to be dropped by their tasks, short enough to look prompt.
+const TRIM_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 const LAST_ALIVE: &str = "last_alive";
 
@@ -61,6 +67,7 @@ impl Scheduler {
             metrics,
             queue: Queue::default(),
             in_flight: JoinSet::new(),
+            trim_at: None,
             loader,
         };
         s.report_unresolved();
@@ -85,7 +92,8 @@ impl Scheduler {
     fn replan(&mut self) {
         let now = self.engine.clock.now();
         let last_alive = self.last_alive().unwrap_or(now);
-        let mut queue = Queue::default();
+        let mut queue =
+            Queue::with_capacity(self.ws.events.len() * self.ws.config.rules.len() + 16);
         for (ei, event) in self.ws.events.iter().enumerate() {
             for (ri, rule) in self.ws.config.rules.iter().enumerate() {
                 let Some((due, deadline)) = plan::schedule(rule, event) else {
@@ -193,7 +201,14 @@ impl Scheduler {
                     Some(msg) = control.recv() => break self.handle(msg),
                     () = reload.notified() => break self.reload(),
                     Some(_) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
-                        self.after_posting().await;
+                        self.after_posting();
+                    }
+                    () = sleep_until(self.trim_at, false), if self.trim_at.is_some() => {
+                        self.trim_at = None;
+                        if self.in_flight.is_empty() {
+                            self.engine.ledger.release_memory();
+                            super::memory::release_free_heap();
+                        }
                     }
                     () = &mut shutdown => break 'schedule,
                 }
@@ -202,13 +217,11 @@ impl Scheduler {
         self.drain().await;
     }
 
-    /// A delivery finished; once none is left, hand the burst's heap back to the OS (a
-    /// fan-out's requests, connections and buffers), so idle RSS returns to its idle level.
-    async fn after_posting(&mut self) {
+    /// A delivery finished; once none is left, plan to hand the burst's heap back to the OS
+    /// (a fan-out's requests, connections and buffers), so RSS returns to its idle level.
+    fn after_posting(&mut self) {
         if self.in_flight.is_empty() {
-            // Let the tasks of connections closed by the burst end first.
-            tokio::task::yield_now().await;
-            super::memory::release_free_heap();
+            self.trim_at = Some(tokio::time::Instant::now() + TRIM_DELAY);
         }
     }
 
