@@ -66,6 +66,7 @@ pub struct HubSettings {
     /// Requests in flight at once across all robots.
     pub max_concurrency: usize,
     /// Idle keep-alive connections kept per host; more are closed when their request ends.
+    /// 0 turns the pool off: each request opens and closes its own connection.
     pub idle_connections: usize,
 }
 
@@ -77,7 +78,7 @@ impl Default for HubSettings {
             base_backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(120),
             max_concurrency: 1024,
-            idle_connections: 8,
+            idle_connections: 0,
         }
     }
 }
@@ -159,7 +160,8 @@ impl Hub {
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.request_timeout)
             // A fan-out to thousands of robots on one platform host must not leave thousands
-            // of idle connections (and their buffers) behind: keep a few, briefly.
+            // of idle connections (and their buffers) behind: keep none (the default) or a
+            // few, briefly.
             .pool_max_idle_per_host(settings.idle_connections)
             .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
             .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
@@ -289,6 +291,9 @@ impl Hub {
                 }
                 Err(why) => (held(&why), Hint::None, false),
             };
+            // A connection the pool does not keep is closed by its own task: let that run
+            // before the permit lets another request open a socket (sockets stay bounded).
+            tokio::task::yield_now().await;
             drop(permit);
             let resign =
                 outcome.class == OutcomeClass::Permanent && hint == Hint::Resign && !resigned;

@@ -54,8 +54,8 @@ pub struct Config {
 pub struct SendSettings {
     /// Posts in flight at once across all robots: the bound on sockets in use.
     pub concurrency: usize,
-    /// Idle keep-alive connections kept per platform host after a post, for reuse; the
-    /// rest are closed at once, so open sockets stay ≤ concurrency + this per host.
+    /// Idle keep-alive connections kept per platform host after a post, for reuse. With 0
+    /// (the default) every post closes its connection, so open sockets stay ≤ concurrency.
     pub idle_connections: usize,
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
@@ -67,7 +67,7 @@ impl Default for SendSettings {
     fn default() -> Self {
         SendSettings {
             concurrency: 1024,
-            idle_connections: 8,
+            idle_connections: 0,
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(10),

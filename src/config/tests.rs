@@ -208,7 +208,7 @@ fn listen_comes_from_the_environment_and_a_wildcard_is_reached_on_loopback() {
 
 #[test]
 fn send_settings_bound_idle_connections() {
-    assert_eq!(parse_str("").unwrap().send.idle_connections, 8);
-    let c = parse_str("[send]\nconcurrency = 256\nidle_connections = 0\n").unwrap();
-    assert_eq!((c.send.concurrency, c.send.idle_connections), (256, 0));
+    assert_eq!(parse_str("").unwrap().send.idle_connections, 0);
+    let c = parse_str("[send]\nconcurrency = 256\nidle_connections = 4\n").unwrap();
+    assert_eq!((c.send.concurrency, c.send.idle_connections), (256, 4));
 }

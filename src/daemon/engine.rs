@@ -154,9 +154,19 @@ impl Engine {
         }
     }
 
-    fn channel_lock(&self, channel: &str) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self.locks.lock().expect("lock map poisoned");
-        locks.entry(channel.to_string()).or_default().clone()
+    /// This channel's turn: parts of one message go out back to back. The lock's entry is
+    /// removed when its last holder is done, so a fan-out to thousands of channels leaves no
+    /// map behind (allocated mid-burst, it would pin the burst's freed heap pages).
+    async fn channel_turn<'a>(&'a self, channel: &'a str) -> ChannelTurn<'a> {
+        let lock = {
+            let mut locks = self.locks.lock().expect("lock map poisoned");
+            locks.entry(channel.to_string()).or_default().clone()
+        };
+        ChannelTurn {
+            engine: self,
+            channel,
+            _guard: lock.lock_owned().await,
+        }
     }
 
     async fn deliver_one(
@@ -190,7 +200,7 @@ impl Engine {
             report.note = Some(note);
             return report;
         }
-        let _guard = self.channel_lock(&ch.name).lock_owned().await;
+        let _turn = self.channel_turn(&ch.name).await;
         let hash = content_hash(&message);
         let deadline = self.clock.instant_at(job.deadline);
         for part in 1..=message.parts.len() {
@@ -535,6 +545,26 @@ impl Gate for LedgerGate<'_> {
     }
 }
 
+/// Holds a channel's lock; on drop, forgets the lock if no one else holds or awaits it.
+struct ChannelTurn<'a> {
+    engine: &'a Engine,
+    channel: &'a str,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl Drop for ChannelTurn<'_> {
+    fn drop(&mut self) {
+        let mut locks = self.engine.locks.lock().expect("lock map poisoned");
+        // The map's reference and this guard's: nobody else is waiting for the channel.
+        if locks
+            .get(self.channel)
+            .is_some_and(|l| Arc::strong_count(l) == 2)
+        {
+            locks.remove(self.channel);
+        }
+    }
+}
+
 fn log_outcome(key: &DeliveryKey, part: usize, outcome: &Outcome, attempts: u32) {
     match outcome.class {
         OutcomeClass::Delivered => info!(%key, part, attempts, "delivered"),
@@ -552,4 +582,55 @@ pub fn content_hash(message: &Message) -> String {
         }
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channels::{ConsoleSink, HubSettings};
+    use crate::model::SystemClock;
+
+    /// A fan-out leaves no per-channel lock behind (allocated mid-burst, the map would pin
+    /// the burst's freed heap pages), and every channel got its message.
+    #[tokio::test]
+    async fn channel_locks_are_forgotten_after_a_fan_out() {
+        let text = "title = \"SOFA\"\nstart = 2031-01-01T10:00:00\nend = 2031-01-01T12:00:00\n";
+        let event = crate::source::parse_event(
+            std::path::Path::new("e.toml"),
+            text,
+            crate::config::DEFAULT_ZONE,
+        )
+        .unwrap();
+        let channels: Vec<ChannelSpec> = (0..50)
+            .map(|i| ChannelSpec::console(&format!("c{i}")))
+            .collect();
+        let sink = ConsoleSink::new(Box::new(std::io::sink()));
+        let hub = Hub::new(channels.clone(), HubSettings::default(), sink).unwrap();
+        let ledger = Arc::new(crate::ledger::Ledger::open_in_memory().unwrap());
+        let store = Store::new(ledger, Arc::new(super::super::Health::default()));
+        let engine = Arc::new(Engine::new(
+            hub,
+            store,
+            Arc::new(SystemClock),
+            Arc::new(Metrics::default()),
+            "daemon",
+        ));
+        let now = Utc::now();
+        let job = Job {
+            key_event: "e".into(),
+            event: Arc::new(event),
+            kind: MessageKind::Announce,
+            rule: "announce".into(),
+            due: now,
+            deadline: now + chrono::TimeDelta::hours(1),
+            changes: Vec::new(),
+            digest: Vec::new(),
+            honour_holds: true,
+            deferrable: false,
+        };
+        let renderer = Renderer::new(None).unwrap();
+        let reports = engine.deliver(&renderer, Arc::new(job), channels).await;
+        assert_eq!(reports.iter().filter(|r| r.delivered()).count(), 50);
+        assert!(engine.locks.lock().unwrap().is_empty());
+    }
 }

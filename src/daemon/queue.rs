@@ -79,6 +79,14 @@ pub struct Queue {
 }
 
 impl Queue {
+    /// Room for `n` entries at once (a replan knows how many it will push).
+    pub fn with_capacity(n: usize) -> Queue {
+        Queue {
+            heap: BinaryHeap::with_capacity(n),
+            seq: 0,
+        }
+    }
+
     pub fn push(&mut self, entry: Entry) {
         self.seq += 1;
         self.heap.push(Reverse(Queued {

@@ -43,8 +43,14 @@ pub struct Scheduler {
     metrics: Arc<Metrics>,
     queue: Queue,
     in_flight: JoinSet<()>,
+    /// When to hand the last burst's freed heap back to the OS (see `after_posting`).
+    trim_at: Option<tokio::time::Instant>,
     loader: Loader,
 }
+
+/// How long after the last delivery finished the heap is trimmed: long enough for the
+/// burst's closed connections to be dropped by their tasks, short enough to look prompt.
+const TRIM_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
 
 const LAST_ALIVE: &str = "last_alive";
 
@@ -62,6 +68,7 @@ impl Scheduler {
             metrics,
             queue: Queue::default(),
             in_flight: JoinSet::new(),
+            trim_at: None,
             loader,
         };
         s.recover().await;
@@ -170,7 +177,24 @@ impl Scheduler {
                         break;
                     }
                     Some(_) = self.in_flight.join_next(), if !self.in_flight.is_empty() => {
-                        self.after_posting().await;
+                        self.after_posting();
+                    }
+                    () = sleep_until(self.trim_at, false), if self.trim_at.is_some() => {
+                        self.trim_at = None;
+                        if self.in_flight.is_empty() {
+                            // Off the scheduler's thread: the ledger may be busy. Not an
+                            // in-flight task, so its end plans no further trim.
+                            let store = self.engine.store.clone();
+                            tokio::spawn(async move {
+                                let _ = store
+                                    .call_quietly(|l| {
+                                        l.release_memory();
+                                        Ok(())
+                                    })
+                                    .await;
+                                super::memory::release_free_heap();
+                            });
+                        }
                     }
                     () = &mut shutdown => break 'schedule,
                 }
@@ -179,13 +203,11 @@ impl Scheduler {
         self.drain().await;
     }
 
-    /// A delivery finished; once none is left, hand the burst's heap back to the OS (a
-    /// fan-out's requests, connections and buffers), so idle RSS returns to its idle level.
-    async fn after_posting(&mut self) {
+    /// A delivery finished; once none is left, plan to hand the burst's heap back to the OS
+    /// (a fan-out's requests, connections and buffers), so RSS returns to its idle level.
+    fn after_posting(&mut self) {
         if self.in_flight.is_empty() {
-            // Let the tasks of connections closed by the burst end first.
-            tokio::task::yield_now().await;
-            super::memory::release_free_heap();
+            self.trim_at = Some(tokio::time::Instant::now() + TRIM_DELAY);
         }
     }
 
@@ -402,7 +424,7 @@ impl Scheduler {
 /// (to record as missed). Reads the ledger: runs off the scheduler's thread.
 fn plan_queue(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> (Queue, Vec<Entry>) {
     let last_alive = last_alive(ledger).unwrap_or(now);
-    let mut queue = Queue::default();
+    let mut queue = Queue::with_capacity(ws.events.len() * ws.config.rules.len() + 16);
     let mut missed = Vec::new();
     for (ei, event) in ws.events.iter().enumerate() {
         for (ri, rule) in ws.config.rules.iter().enumerate() {

@@ -251,6 +251,11 @@ impl Ledger {
         &self.path
     }
 
+    /// Give back the page cache a burst of writes filled (it refills from disk on demand).
+    pub fn release_memory(&self) {
+        let _ = self.conn().release_memory();
+    }
+
     fn migrate(&self) -> Result<(), LedgerError> {
         let mut conn = self.conn();
         let tx = conn

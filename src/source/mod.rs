@@ -38,26 +38,34 @@ pub fn load_dir(dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
         Ok(files) => files,
         Err(p) => return (Vec::new(), vec![p]),
     };
-    let mut events = Vec::new();
-    let mut problems = Vec::new();
-    for file in files {
-        match crate::input::read_text(&file, Some(dir)) {
-            Ok(text) => match parse_event(&file, &text, default_zone) {
-                Ok(event) => events.push(event),
-                Err(mut ps) => problems.append(&mut ps),
-            },
-            Err(e) => problems.push(Problem::new(
-                Location::file(&file),
-                format!("event file {e}"),
-            )),
-        }
-    }
+    let (mut events, mut problems) = load_files(&files, dir, default_zone);
     reject_duplicate_ids(&mut events, &mut problems);
     (events, problems)
 }
 
+/// Parse `files` (callers may split a folder's files among threads, then call
+/// [`reject_duplicate_ids`] on the joined result).
+pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
+    // Sized once: grown by doubling, 10,000 events would leave room for 16,384 (~4 MB idle).
+    let mut events = Vec::with_capacity(files.len());
+    let mut problems = Vec::new();
+    for file in files {
+        match crate::input::read_text(file, Some(dir)) {
+            Ok(text) => match parse_event(file, &text, default_zone) {
+                Ok(event) => events.push(event),
+                Err(mut ps) => problems.append(&mut ps),
+            },
+            Err(e) => problems.push(Problem::new(
+                Location::file(file),
+                format!("event file {e}"),
+            )),
+        }
+    }
+    (events, problems)
+}
+
 /// Two files with the same id would share ledger keys: keep the first, report the second.
-fn reject_duplicate_ids(events: &mut Vec<Event>, problems: &mut Vec<Problem>) {
+pub fn reject_duplicate_ids(events: &mut Vec<Event>, problems: &mut Vec<Problem>) {
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     events.retain(|e| {
         let here = e.source.clone().unwrap_or_default();

@@ -29,7 +29,9 @@ async fn until(what: &str, mut ok: impl FnMut() -> bool) {
             started.elapsed() < std::time::Duration::from_secs(60),
             "never: {what}"
         );
-        tokio::task::yield_now().await;
+        // A little daemon time (its backoff timers) and a little real time (its ledger work
+        // on the blocking pool) pass on each look.
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }

@@ -6,6 +6,7 @@ mod flows;
 mod manual;
 mod process;
 mod restart;
+mod workspace;
 
 use chrono::{DateTime, Utc};
 use herald::channels::ConsoleSink;
