@@ -31,6 +31,8 @@ pub enum Control {
         Box<SendRequest>,
         oneshot::Sender<Result<SendResult, ManualError>>,
     ),
+    /// Holds or skips changed in the ledger: held deliveries look again.
+    HoldsChanged,
 }
 
 /// Loads the workspace (the daemon keeps the last good one when a reload is broken).
@@ -236,6 +238,7 @@ impl Scheduler {
         match msg {
             Control::Reload => self.reload().await,
             Control::Send(req, reply) => self.manual(*req, reply),
+            Control::HoldsChanged => self.engine.store.holds_changed().notify_waiters(),
         }
     }
 

@@ -4,6 +4,7 @@ mod check;
 mod commands;
 mod hostile;
 mod ops;
+mod organizer;
 mod resolve;
 mod tls;
 mod website;

@@ -22,7 +22,7 @@ fn metric(metrics: &herald::daemon::Metrics, name: &str) -> i64 {
 }
 
 /// Let the daemon's blocking ledger work run (real time) until `ok` holds.
-async fn until(what: &str, mut ok: impl FnMut() -> bool) {
+pub async fn until(what: &str, mut ok: impl FnMut() -> bool) {
     let started = std::time::Instant::now();
     while !ok() {
         assert!(

@@ -4,6 +4,7 @@
 mod faults;
 mod flows;
 mod manual;
+mod organizer;
 mod process;
 mod restart;
 mod workspace;

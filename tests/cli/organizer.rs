@@ -1,0 +1,120 @@
+//! `herald plan` tells the truth: what the ledger says was sent, what an organizer holds or
+//! skipped, and what is still to come — and hold/release/skip take names with did-you-mean.
+
+use super::herald;
+use predicates::prelude::*;
+
+const EVENT: &str = "title = \"SOFAChannel#99：测试直播\"\nstart = 2030-06-01T14:00:00\nend = 2030-06-01T16:00:00\nformat = \"online\"\n[[live]]\ntitle = \"B 站直播\"\nurl = \"http://live.bilibili.com/21954520\"\n[[slides]]\ntitle = \"资料下载\"\nurl = \"https://example.com/slides.pdf\"\n";
+
+fn workspace() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("events")).unwrap();
+    std::fs::write(dir.path().join("events/ch99.toml"), EVENT).unwrap();
+    let config = dir.path().join("herald.toml");
+    std::fs::write(
+        &config,
+        "[herald]\nledger = \"h.db\"\n[[channels]]\nname = \"console\"\nplatform = \"console\"\n",
+    )
+    .unwrap();
+    (dir, config)
+}
+
+fn plan(config: &std::path::Path) -> Vec<serde_json::Value> {
+    let out = herald(config)
+        .args([
+            "plan",
+            "--from",
+            "2030-05-20T00:00:00Z",
+            "--days",
+            "30",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+fn state_of(rows: &[serde_json::Value], rule: &str) -> String {
+    rows.iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap_or_else(|| panic!("no {rule} in {rows:#?}"))["state"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn plan_shows_what_was_sent_held_and_skipped() {
+    let (_dir, config) = workspace();
+    let before = plan(&config);
+    assert_eq!(state_of(&before, "announce"), "to_come");
+    herald(&config)
+        .args(["send", "ch99", "--kind", "announce"])
+        .assert()
+        .success();
+    herald(&config)
+        .args(["hold", "ch99", "--rule", "remind-day-before"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("held"));
+    herald(&config)
+        .args(["skip", "ch99", "--rule", "recap"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("skipped"));
+    let after = plan(&config);
+    assert_eq!(state_of(&after, "announce"), "sent");
+    assert_eq!(state_of(&after, "remind-day-before"), "held");
+    assert_eq!(state_of(&after, "recap"), "skipped");
+    assert_eq!(state_of(&after, "remind-hour-before"), "to_come");
+    herald(&config)
+        .args([
+            "plan",
+            "--from",
+            "2030-05-20T00:00:00Z",
+            "--days",
+            "30",
+            "--state",
+            "held",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("remind-day-before")
+                .and(predicate::str::contains("announce").not()),
+        );
+    // Released: to come again.
+    herald(&config).args(["release", "ch99"]).assert().success();
+    assert_eq!(state_of(&plan(&config), "remind-day-before"), "to_come");
+    herald(&config)
+        .args(["release", "ch99"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("nothing held"));
+}
+
+#[test]
+fn hold_names_are_checked_with_a_did_you_mean() {
+    let (_dir, config) = workspace();
+    herald(&config)
+        .args(["hold", "ch99", "--rule", "remind-day-befor"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "did you mean `remind-day-before`?",
+        ));
+    herald(&config)
+        .args(["hold", "ch9", "--channel", "console"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no event `ch9`"));
+}
