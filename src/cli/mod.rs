@@ -280,7 +280,7 @@ pub fn main() -> i32 {
     match run(cli) {
         Ok(()) => exit::OK,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", chain(&err));
             exit_code(&err)
         }
     }
@@ -294,6 +294,22 @@ fn quiet_on_broken_pipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+}
+
+/// The error and its causes, `: `-joined, leaving out a cause its error already says
+/// (`cannot listen on …: Address already in use` once, not twice).
+fn chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 fn config_path(cli: &Cli) -> PathBuf {

@@ -188,3 +188,28 @@ fn now_and_from_take_local_times_and_dates_in_the_herald_zone() {
         .code(2)
         .stderr(predicate::str::contains("a date (2026-11-25)"));
 }
+
+#[test]
+fn a_taken_port_is_said_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("events")).unwrap();
+    let config = dir.path().join("herald.toml");
+    std::fs::write(
+        &config,
+        format!("[herald]\nlisten = \"127.0.0.1:{port}\"\nledger = \"herald.db\"\n[[channels]]\nname = \"console\"\nplatform = \"console\"\n"),
+    )
+    .unwrap();
+    let out = herald(&config)
+        .arg("run")
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
+    let said = stderr.matches("in use").count();
+    assert_eq!(said, 1, "{stderr}");
+}
