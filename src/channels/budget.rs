@@ -27,6 +27,8 @@ impl Clock for TokioClock {
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<std::time::Instant>>;
 
 pub struct Budget {
+    /// The channel it was made for (named in the log line of a long wait).
+    name: String,
     limiters: Vec<Limiter>,
     paused_until: Mutex<Option<Instant>>,
     penalty: Duration,
@@ -64,6 +66,7 @@ impl Budget {
             Platform::Console => Duration::ZERO,
         };
         Budget {
+            name: spec.name.clone(),
             limiters,
             paused_until: Mutex::new(None),
             penalty,
@@ -73,6 +76,7 @@ impl Budget {
     /// Wait for the robot's next slot. Returns false (without taking a slot) if that would be
     /// after `deadline`.
     pub async fn acquire(&self, deadline: Instant) -> bool {
+        let mut said = false;
         loop {
             let paused = *self.paused_until.lock().expect("budget lock");
             if let Some(until) = paused.filter(|u| *u > Instant::now()) {
@@ -85,7 +89,19 @@ impl Budget {
             match self.wait_time() {
                 None => return true,
                 Some(wait) if Instant::now() + wait > deadline => return false,
-                Some(wait) => tokio::time::sleep(wait).await,
+                Some(wait) => {
+                    // A wait a person would notice (`herald send` silent for a minute) is
+                    // said once, with what it waits for and how long.
+                    if !said && wait >= Duration::from_secs(1) {
+                        said = true;
+                        tracing::info!(
+                            channel = %self.name,
+                            wait_s = wait.as_secs(),
+                            "waiting for the robot's rate budget (the platform's per-minute limit)"
+                        );
+                    }
+                    tokio::time::sleep(wait).await
+                }
             }
         }
     }

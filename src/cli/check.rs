@@ -1,45 +1,81 @@
-//! `herald check`: report every problem in the config, events and templates — and every
-//! message a keyword-mode or size-limited robot would refuse — then exit 2 if any.
+//! `herald check`: report every problem in the config, events and templates — every render
+//! error at its template line, every message a keyword-mode or size-limited robot would
+//! refuse, and the silent traps as warnings — then exit 2 if any error (or, with `--strict`,
+//! any warning).
+
+mod renders;
+mod traps;
 
 use super::Exit;
 use crate::channels;
+use crate::config::Secrets;
 use crate::daemon::Workspace;
 use crate::model::{Event, Location, Problem};
 use crate::render::RenderRequest;
+use chrono::Utc;
 use std::collections::HashMap;
 use std::path::Path;
 
-pub fn run(path: &Path) -> anyhow::Result<()> {
-    let loaded = Workspace::load(path);
+pub struct Args {
+    /// Warnings fail the check too.
+    pub strict: bool,
+    /// Print every problem as JSON on stdout (for CI annotations).
+    pub json: bool,
+}
+
+pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
+    let loaded = Workspace::load_with(path, Secrets::Optional);
     let mut problems = loaded.problems;
-    let mut warnings = Vec::new();
     if let Some(ws) = &loaded.workspace {
-        let (refused, lost) = refused_messages(ws);
-        problems.extend(refused);
-        warnings.extend(titles_with_prefix(ws));
-        warnings.extend(covers_without_site(ws));
-        warnings.extend(lost);
+        let now = ws.config.demo.map_or_else(Utc::now, |d| d.start);
+        problems.extend(ws.config.missing_secrets.iter().map(|m| m.problem.clone()));
+        problems.extend(renders::problems(ws));
+        problems.extend(refused_messages(ws));
+        problems.extend(titles_with_prefix(ws));
+        problems.extend(covers_without_site(ws));
+        problems.extend(traps::problems(ws, now));
     }
-    for w in &warnings {
-        eprintln!("warning: {w}");
+    // Warnings first, then errors: the last lines on a terminal are what must be fixed.
+    problems.sort_by_key(|p| !p.is_warning());
+    let warnings = problems.iter().filter(|p| p.is_warning()).count();
+    let errors = problems.len() - warnings;
+    if args.json {
+        let report = serde_json::json!({
+            "errors": errors,
+            "warnings": warnings,
+            "problems": problems,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for p in &problems {
+            eprintln!("{p}");
+        }
     }
-    for p in &problems {
-        eprintln!("{p}");
+    if errors > 0 || (args.strict && warnings > 0) {
+        let what = if errors > 0 {
+            format!("{errors} problem(s) found")
+        } else {
+            format!("{warnings} warning(s) found (--strict)")
+        };
+        return Err(Exit::bad_input(what));
     }
-    if !problems.is_empty() {
-        return Err(Exit::bad_input(format!(
-            "{} problem(s) found",
-            problems.len()
-        )));
+    let Some(ws) = loaded.workspace else {
+        return Err(Exit::bad_input("the config could not be loaded"));
+    };
+    if !args.json {
+        println!(
+            "ok: {} event(s), {} channel(s), {} rule(s) in {}{}",
+            ws.events.len(),
+            ws.config.channels.len(),
+            ws.config.rules.len(),
+            ws.config.path.display(),
+            if warnings > 0 {
+                format!(" ({warnings} warning(s))")
+            } else {
+                String::new()
+            }
+        );
     }
-    let ws = loaded.workspace.expect("no problems means a workspace");
-    println!(
-        "ok: {} event(s), {} channel(s), {} rule(s) in {}",
-        ws.events.len(),
-        ws.config.channels.len(),
-        ws.config.rules.len(),
-        ws.config.path.display()
-    );
     Ok(())
 }
 
@@ -53,8 +89,8 @@ fn titles_with_prefix(ws: &Workspace) -> Vec<Problem> {
         .iter()
         .filter(|e| e.title.starts_with('【') && e.title.contains('】'))
         .map(|e| {
-            Problem::new(
-                location(e),
+            Problem::warning(
+                traps::field_location(e, "title"),
                 format!(
                     "field `title`: already starts with a 【…】 label, and every message adds its own (`{}`)",
                     e.title
@@ -74,8 +110,8 @@ fn covers_without_site(ws: &Workspace) -> Vec<Problem> {
         .iter()
         .filter(|e| e.cover.as_deref().is_some_and(|c| c.starts_with('/')))
         .map(|e| {
-            Problem::new(
-                location(e),
+            Problem::warning(
+                traps::field_location(e, "cover"),
                 "field `cover`: is relative, and no `[herald].site` says to what; cards go without it",
             )
             .with_hint("set `site` in herald.toml or give a full URL")
@@ -83,30 +119,18 @@ fn covers_without_site(ws: &Workspace) -> Vec<Problem> {
         .collect()
 }
 
-/// A channel whose messages are worth rendering in `check`: a keyword robot (it refuses a
-/// message without its keyword) or a card format (which may leave links out, and whose text
-/// is clipped to the card). Markdown and text parts fit their limits by construction (the
-/// split leaves room for the JSON envelope), and rendering every event for them would cost
-/// seconds on a thousand events.
-fn could_refuse_or_drop(ch: &crate::model::ChannelSpec) -> bool {
-    ch.platform != crate::model::Platform::Console
-        && (!ch.keywords.is_empty() || ch.format.is_card())
-}
-
-/// Render what each rule would send each event's channels and run the send path's checks (keywords, byte limits) on it; also name every link a
-/// card format would leave out. Returns (refusals, lost links).
-fn refused_messages(ws: &Workspace) -> (Vec<Problem>, Vec<Problem>) {
-    let (mut problems, mut lost) = (Vec::new(), Vec::new());
+/// Render what each rule would send each event's channels and run the send path's checks
+/// (keywords, byte limits) on it: refusals are errors; every link a card format would leave
+/// out is a warning. Render errors themselves are reported by [`renders::problems`].
+fn refused_messages(ws: &Workspace) -> Vec<Problem> {
+    let mut problems = Vec::new();
     for event in &ws.events {
         for rule in &ws.config.rules {
             let Some((due, _)) = crate::plan::schedule(rule, event) else {
                 continue;
             };
             let mut rendered = HashMap::new();
-            for ch in crate::plan::targets(rule, event, &ws.config.channels)
-                .into_iter()
-                .filter(|c| could_refuse_or_drop(c))
-            {
+            for ch in crate::plan::targets(rule, event, &ws.config.channels) {
                 let message = rendered.entry((ch.platform, ch.format)).or_insert_with(|| {
                     let req = RenderRequest {
                         event,
@@ -117,32 +141,25 @@ fn refused_messages(ws: &Workspace) -> (Vec<Problem>, Vec<Problem>) {
                         changes: &[],
                         digest: std::slice::from_ref(event),
                     };
-                    ws.renderer.render(&req).map_err(|e| e.to_string())
+                    ws.renderer.render(&req).ok()
                 });
-                let verdict = match message {
-                    Err(why) => Err((why.clone(), None)),
-                    Ok(m) => channels::check_message(ch, m).map_err(|e| {
-                        let hint = matches!(e, channels::ChannelError::Keyword { .. })
-                            .then_some("add a keyword to the event title or the template");
-                        (e.to_string(), hint)
-                    }),
-                };
-                if let Err((why, hint)) = verdict {
+                let Some(m) = message else { continue };
+                if let Err(e) = channels::check_message(ch, m) {
+                    let hint = matches!(e, channels::ChannelError::Keyword { .. })
+                        .then_some("add a keyword to the event title or the template");
                     let problem = Problem::new(
                         location(event),
-                        format!("rule `{}` ({}): {why}", rule.name, rule.kind),
+                        format!("rule `{}` ({}): {e}", rule.name, rule.kind),
                     );
                     problems.push(match hint {
                         Some(h) => problem.with_hint(h),
                         None => problem,
                     });
                 }
-                if let Ok(m) = message
-                    && !m.dropped.is_empty()
-                {
+                if !m.dropped.is_empty() {
                     let names: Vec<&str> = m.dropped.iter().map(|l| l.title.as_str()).collect();
-                    lost.push(
-                        Problem::new(
+                    problems.push(
+                        Problem::warning(
                             location(event),
                             format!(
                                 "rule `{}` ({}): channel `{}` ({}) cannot hold {} link(s): {}",
@@ -160,5 +177,5 @@ fn refused_messages(ws: &Workspace) -> (Vec<Problem>, Vec<Problem>) {
             }
         }
     }
-    (problems, lost)
+    problems
 }

@@ -1,7 +1,6 @@
 //! `herald export EVENT --page recap|announce [--out DIR]`: the event as a page of the Hugo
 //! site (`DIR/<id>/index.md`, or stdout).
 
-use super::Exit;
 use crate::render::page::{PageKind, page};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -15,16 +14,7 @@ pub struct Args {
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<()> {
     let ws = super::load(config)?;
-    let event = ws
-        .events
-        .iter()
-        .find(|e| e.id == args.event)
-        .ok_or_else(|| {
-            Exit::bad_input(format!(
-                "unknown event `{}` (see `herald list`)",
-                args.event
-            ))
-        })?;
+    let event = super::find_event(&ws, &args.event)?;
     let text = page(event, args.kind, &args.author)?;
     match args.out {
         None => print!("{text}"),

@@ -5,12 +5,14 @@ use crate::ledger::Ledger;
 use std::path::Path;
 
 pub fn run(path: &Path, event: Option<&str>, unresolved: bool, json: bool) -> anyhow::Result<()> {
-    let config = crate::config::load(path).map_err(|ps| {
-        super::Exit::bad_input(format!(
-            "{} problem(s) in the config; run `herald check`",
-            ps.len()
-        ))
-    })?;
+    let config =
+        crate::config::load_with(path, crate::config::Secrets::Optional).map_err(|ps| {
+            super::Exit::bad_input(format!(
+                "{} problem(s) in the config; run `herald check`",
+                ps.len()
+            ))
+        })?;
+    super::warn_missing_secrets(&config);
     let ledger = Ledger::open(&config.active_ledger())?;
     let rows = if unresolved {
         let mut rows = ledger.unresolved()?;
@@ -47,7 +49,8 @@ pub fn run(path: &Path, event: Option<&str>, unresolved: bool, json: bool) -> an
         };
         println!(
             "{}  {:<10} {}/{}/{} part {}/{} ({}, {} attempt(s), by {}, row {}){verdict}{advice}",
-            when.with_timezone(&config.zone).format("%Y-%m-%d %H:%M:%S"),
+            when.with_timezone(&config.zone)
+                .format("%Y-%m-%d %H:%M:%S %:z"),
             r.state.as_str(),
             r.event,
             r.rule,

@@ -127,7 +127,7 @@ fn describe(h: &Hold) -> String {
 fn open(path: &Path, t: &Target) -> anyhow::Result<(Workspace, Ledger)> {
     let ws = super::load(path)?;
     if ws.event(&t.event).is_none() {
-        return Err(Exit::bad_input(unknown(
+        return Err(Exit::bad_input(super::suggest::unknown(
             "event",
             &t.event,
             ws.events.iter().map(|e| e.id.as_str()),
@@ -136,7 +136,7 @@ fn open(path: &Path, t: &Target) -> anyhow::Result<(Workspace, Ledger)> {
     if let Some(rule) = &t.rule
         && !ws.config.rules.iter().any(|r| &r.name == rule)
     {
-        return Err(Exit::bad_input(unknown(
+        return Err(Exit::bad_input(super::suggest::unknown(
             "rule",
             rule,
             ws.config.rules.iter().map(|r| r.name.as_str()),
@@ -145,7 +145,7 @@ fn open(path: &Path, t: &Target) -> anyhow::Result<(Workspace, Ledger)> {
     if let Some(ch) = &t.channel
         && ws.config.channel(ch).is_none()
     {
-        return Err(Exit::bad_input(unknown(
+        return Err(Exit::bad_input(super::suggest::unknown(
             "channel",
             ch,
             ws.config.channels.iter().map(|c| c.name.as_str()),
@@ -153,18 +153,6 @@ fn open(path: &Path, t: &Target) -> anyhow::Result<(Workspace, Ledger)> {
     }
     let ledger = Ledger::open(&ws.config.active_ledger())?;
     Ok((ws, ledger))
-}
-
-/// `no rule `remnd`; did you mean `remind-day-before`?`
-fn unknown<'a>(what: &str, name: &str, known: impl Iterator<Item = &'a str>) -> String {
-    let best = known
-        .map(|k| (strsim::jaro_winkler(name, k), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    match best {
-        Some((_, k)) => format!("no {what} `{name}`; did you mean `{k}`?"),
-        None => format!("no {what} `{name}`"),
-    }
 }
 
 /// A running daemon looks at its held deliveries again.

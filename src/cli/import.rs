@@ -25,7 +25,7 @@ struct Tally {
 }
 
 pub fn run(config: &Path, args: Args) -> anyhow::Result<()> {
-    let loaded = crate::config::load(config).ok();
+    let loaded = crate::config::load_with(config, crate::config::Secrets::Optional).ok();
     let zone = loaded
         .as_ref()
         .map_or(crate::config::DEFAULT_ZONE, |c| c.zone);

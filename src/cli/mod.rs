@@ -12,7 +12,10 @@ mod plan;
 mod preview;
 mod resolve;
 mod send;
+mod suggest;
+mod when;
 
+use crate::config::Secrets;
 use crate::model::{MessageKind, Platform};
 use chrono::{DateTime, Utc};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -43,31 +46,43 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check the config, every event and every template; report every problem.
-    Check,
+    /// Check the config, every event and every template: render every message, report every
+    /// problem and warn about silent traps (exit 2 on a problem).
+    Check {
+        /// Fail on warnings too (for an events repository's CI).
+        #[arg(long)]
+        strict: bool,
+        /// Print the problems as JSON on stdout (file, line, col, severity, message, hint).
+        #[arg(long)]
+        json: bool,
+    },
     /// List the events.
     List {
+        /// Print the events as JSON.
         #[arg(long)]
         json: bool,
     },
     /// Show exactly what a group would receive, part by part with byte counts.
     Preview {
         /// Event id (see `herald list`).
+        #[arg(value_name = "EVENT")]
         event: String,
-        #[arg(long, value_parser = parse_kind)]
+        /// The kind of message.
+        #[arg(long, value_parser = kind_parser())]
         kind: MessageKind,
         /// The platform (or give --channel).
-        #[arg(long, value_parser = parse_platform, required_unless_present = "channel")]
+        #[arg(long, value_parser = platform_parser(), required_unless_present = "channel")]
         platform: Option<Platform>,
-        /// Message format (default: the platform's usual one).
-        #[arg(long)]
+        /// Message format [default: the platform's usual one]; the platform must accept it.
+        #[arg(long, value_parser = format_names())]
         format: Option<String>,
         /// Preview for this configured channel: its platform, format and mentions.
-        #[arg(long, conflicts_with_all = ["platform", "format"])]
+        #[arg(long, value_name = "NAME", conflicts_with_all = ["platform", "format"])]
         channel: Option<String>,
-        /// Render as if sent at this instant (RFC 3339); drives 今天/明天 phrases.
-        #[arg(long, value_parser = parse_time)]
-        now: Option<DateTime<Utc>>,
+        /// Render as if sent at this time: RFC 3339, or a local time or date in the herald
+        /// zone (`2026-11-25 10:00`, `2026-11-25`); drives the today/tomorrow phrases.
+        #[arg(long, value_name = "TIME", value_parser = when::parse)]
+        now: Option<when::TimeArg>,
         /// Print the exact webhook request bodies.
         #[arg(long)]
         json: bool,
@@ -77,9 +92,10 @@ enum Command {
         /// How many days ahead to list (1 to 3660).
         #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(i64).range(1..=3660))]
         days: i64,
-        /// Start of the window (RFC 3339) [default: the demo start if configured, else now].
-        #[arg(long, value_parser = parse_time)]
-        from: Option<DateTime<Utc>>,
+        /// Start of the window: RFC 3339, or a local time or date in the herald zone
+        /// (`2026-11-25`) [default: the demo start if configured, else now].
+        #[arg(long, value_name = "TIME", value_parser = when::parse)]
+        from: Option<when::TimeArg>,
         /// Only this event.
         #[arg(long)]
         event: Option<String>,
@@ -97,14 +113,17 @@ enum Command {
     Run,
     /// Send a message now, through the same ledger (refuses a duplicate unless --force).
     Send {
+        /// Event id (see `herald list`).
+        #[arg(value_name = "EVENT")]
         event: String,
-        #[arg(long, value_parser = parse_kind)]
+        /// The kind of message.
+        #[arg(long, value_parser = kind_parser())]
         kind: MessageKind,
-        /// Channel name (repeatable).
-        #[arg(long = "channel")]
+        /// Channel name (repeatable) [default: the channels the rules of that kind pick].
+        #[arg(long = "channel", value_name = "NAME")]
         channels: Vec<String>,
         /// Channel tag (repeatable).
-        #[arg(long = "tag")]
+        #[arg(long = "tag", value_name = "TAG")]
         tags: Vec<String>,
         /// Show what would be sent where; post nothing.
         #[arg(long)]
@@ -177,7 +196,11 @@ enum Command {
         resend: bool,
     },
     /// Post a short test message to one channel and print the platform's verdict.
-    Ping { channel: String },
+    Ping {
+        /// The channel's name in the config.
+        #[arg(value_name = "CHANNEL")]
+        channel: String,
+    },
     /// Read website activity pages (`PAGE.md` or a folder of `<dir>/index.md`) into event records.
     Import {
         /// A page or a folder of pages (e.g. the site's `content/zh/activities`).
@@ -194,7 +217,10 @@ enum Command {
     },
     /// Write an event as a page of the website (the recap after it, or the announcement).
     Export {
+        /// Event id (see `herald list`).
+        #[arg(value_name = "EVENT")]
         event: String,
+        /// Which page: the recap after the event, or the announcement before it.
         #[arg(long, value_enum, default_value_t = PageArg::Recap)]
         page: PageArg,
         /// Write DIR/<event>/index.md instead of printing the page.
@@ -206,8 +232,10 @@ enum Command {
     },
     /// Exit 0 if the running daemon's /healthz answers 200 (for container HEALTHCHECKs).
     Healthcheck,
-    /// Print shell completions.
+    /// Print shell completions: subcommands, options, kinds, platforms, formats, and the
+    /// event ids and channel names of the config at the time they are generated.
     Completions {
+        /// The shell.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -219,18 +247,42 @@ enum PageArg {
     Announce,
 }
 
-fn parse_kind(s: &str) -> Result<MessageKind, String> {
-    s.parse()
+/// `--kind`: one of the kinds, listed in help and completions.
+fn kind_parser() -> impl clap::builder::TypedValueParser<Value = MessageKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(MessageKind::ALL.map(MessageKind::as_str))
+        .try_map(|s| s.parse::<MessageKind>())
 }
 
-fn parse_platform(s: &str) -> Result<Platform, String> {
-    s.parse()
+/// `--platform`: one of the platforms, listed in help and completions.
+fn platform_parser() -> impl clap::builder::TypedValueParser<Value = Platform> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Platform::ALL.map(Platform::as_str))
+        .try_map(|s| s.parse::<Platform>())
 }
 
-fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.to_utc())
-        .map_err(|e| format!("`{s}` is not an RFC 3339 time: {e}"))
+/// `--format`: every format some platform accepts (`preview` says if this one does not).
+fn format_names() -> clap::builder::PossibleValuesParser {
+    let mut names: Vec<&'static str> = Vec::new();
+    for platform in Platform::ALL {
+        for f in platform.formats() {
+            if !names.contains(&f.as_str()) {
+                names.push(f.as_str());
+            }
+        }
+    }
+    clap::builder::PossibleValuesParser::new(names)
+}
+
+/// The herald zone (`[herald].timezone`) for reading a local `--now`/`--from`.
+fn herald_zone(path: &Path) -> chrono_tz::Tz {
+    crate::config::load_with(path, Secrets::Optional)
+        .map_or(crate::config::DEFAULT_ZONE, |c| c.zone)
+}
+
+fn resolve_time(path: &Path, t: Option<when::TimeArg>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    t.map(|t| t.resolve(herald_zone(path)).map_err(Exit::bad_input))
+        .transpose()
 }
 
 /// Exit codes, in one place.
@@ -270,14 +322,43 @@ fn exit_code(err: &anyhow::Error) -> i32 {
 /// Parse arguments, run, print any error once; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Run) {
+        quiet_on_broken_pipe();
+    }
     init_logging(cli.log_format);
     match run(cli) {
         Ok(()) => exit::OK,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", chain(&err));
             exit_code(&err)
         }
     }
+}
+
+/// `herald plan --json | head -2`: when the reader goes away, end quietly (as `cat` does)
+/// instead of panicking in `println!`. Not for the daemon, whose sockets handle EPIPE.
+fn quiet_on_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// The error and its causes, `: `-joined, leaving out a cause its error already says
+/// (`cannot listen on …: Address already in use` once, not twice).
+fn chain(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&text);
+        }
+    }
+    out
 }
 
 fn config_path(cli: &Cli) -> PathBuf {
@@ -289,7 +370,7 @@ fn config_path(cli: &Cli) -> PathBuf {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let path = config_path(&cli);
     match cli.command {
-        Command::Check => check::run(&path),
+        Command::Check { strict, json } => check::run(&path, check::Args { strict, json }),
         Command::List { json } => list::run(&path, json),
         Command::Preview {
             event,
@@ -307,7 +388,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 platform,
                 format,
                 channel,
-                now,
+                now: resolve_time(&path, now)?,
                 json,
             },
         ),
@@ -322,7 +403,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             &path,
             plan::Args {
                 days,
-                from,
+                from: resolve_time(&path, from)?,
                 event,
                 channel,
                 state,
@@ -426,14 +507,46 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Healthcheck => healthcheck(&path),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "herald", &mut std::io::stdout());
+            let mut command = with_config_names(Cli::command(), &path);
+            clap_complete::generate(shell, &mut command, "herald", &mut std::io::stdout());
             Ok(())
         }
     }
 }
 
+/// The command with the config's event ids and channel names as the values completions
+/// offer (what is configured when they are generated; regenerate after adding events).
+fn with_config_names(command: clap::Command, path: &Path) -> clap::Command {
+    let loaded = crate::daemon::Workspace::load_with(path, Secrets::Optional);
+    let Some(ws) = loaded.workspace else {
+        return command;
+    };
+    let events: Vec<String> = ws.events.iter().map(|e| e.id.clone()).collect();
+    let channels: Vec<String> = ws.config.channels.iter().map(|c| c.name.clone()).collect();
+    let hint = |names: &[String]| {
+        let values: Vec<clap::builder::PossibleValue> = names
+            .iter()
+            // Leaked: this process only prints the script and exits.
+            .map(|n| clap::builder::PossibleValue::new(&*n.clone().leak()))
+            .collect();
+        move |arg: clap::Arg| arg.value_parser(clap::builder::PossibleValuesParser::new(values))
+    };
+    let mut command = command;
+    for sub in ["preview", "send", "export", "history"] {
+        command = command.mut_subcommand(sub, |c| c.mut_arg("event", hint(&events)));
+    }
+    for (sub, arg) in [
+        ("preview", "channel"),
+        ("send", "channels"),
+        ("ping", "channel"),
+    ] {
+        command = command.mut_subcommand(sub, |c| c.mut_arg(arg, hint(&channels)));
+    }
+    command
+}
+
 fn healthcheck(path: &Path) -> anyhow::Result<()> {
-    let config = crate::config::load(path)
+    let config = crate::config::load_with(path, Secrets::Optional)
         .map_err(|ps| Exit::bad_input(format!("{} problem(s) in the config", ps.len())))?;
     let addr = config
         .local_listen()
@@ -518,17 +631,85 @@ fn init_logging(format: LogFormat) {
     };
 }
 
-/// Load the workspace or fail with every problem printed and exit code 2.
+/// Load the workspace for a command that only looks (`list`, `preview`, `plan`, …): a secret
+/// that cannot be read here is a warning; any other problem is printed and exits 2.
 fn load(path: &Path) -> anyhow::Result<crate::daemon::Workspace> {
-    let loaded = crate::daemon::Workspace::load(path);
+    load_with(path, Secrets::Optional)
+}
+
+/// Load the workspace for a command that posts: every secret must be readable.
+fn load_for_posting(path: &Path) -> anyhow::Result<crate::daemon::Workspace> {
+    load_with(path, Secrets::Required)
+}
+
+fn load_with(path: &Path, secrets: Secrets) -> anyhow::Result<crate::daemon::Workspace> {
+    let loaded = crate::daemon::Workspace::load_with(path, secrets);
     for p in &loaded.problems {
         eprintln!("{p}");
     }
     match loaded.workspace {
-        Some(ws) if loaded.problems.is_empty() => Ok(ws),
+        Some(ws) if loaded.problems.is_empty() => {
+            warn_missing_secrets(&ws.config);
+            Ok(ws)
+        }
         _ => Err(Exit::bad_input(format!(
             "{} problem(s); run `herald check`",
             loaded.problems.len()
         ))),
     }
+}
+
+/// One `warning:` line per secret this machine cannot read (never its value).
+fn warn_missing_secrets(config: &crate::config::Config) {
+    for m in &config.missing_secrets {
+        eprintln!("{}", m.problem);
+    }
+}
+
+/// Refuse to post to a channel whose secrets this machine cannot read, naming each one.
+fn require_secrets(
+    config: &crate::config::Config,
+    picks: impl Fn(&str) -> bool,
+) -> anyhow::Result<()> {
+    let missing: Vec<&crate::config::MissingSecret> = config
+        .missing_secrets
+        .iter()
+        .filter(|m| m.channel.as_deref().is_some_and(&picks))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    for m in &missing {
+        let p = &m.problem;
+        eprintln!("{}: {}", p.location, p.message);
+    }
+    Err(Exit::bad_input(format!(
+        "{} secret(s) this channel needs to post are not readable here",
+        missing.len()
+    )))
+}
+
+/// The event with this id, or a bad-input error with the closest id (did you mean …?).
+fn find_event<'a>(
+    ws: &'a crate::daemon::Workspace,
+    id: &str,
+) -> anyhow::Result<&'a crate::model::Event> {
+    ws.event(id).ok_or_else(|| {
+        let known = ws.events.iter().map(|e| e.id.as_str());
+        Exit::bad_input(format!(
+            "{}; see `herald list`",
+            suggest::unknown("event", id, known)
+        ))
+    })
+}
+
+/// The channel with this name, or a bad-input error with the closest name.
+fn find_channel<'a>(
+    config: &'a crate::config::Config,
+    name: &str,
+) -> anyhow::Result<&'a crate::model::ChannelSpec> {
+    config.channel(name).ok_or_else(|| {
+        let known = config.channels.iter().map(|c| c.name.as_str());
+        Exit::bad_input(suggest::unknown("channel", name, known))
+    })
 }

@@ -7,16 +7,15 @@ use crate::model::OutcomeClass;
 use std::path::Path;
 
 pub fn run(path: &Path, channel: &str) -> anyhow::Result<()> {
-    let config = crate::config::load(path).map_err(|ps| {
-        for p in &ps {
-            eprintln!("{p}");
-        }
-        Exit::bad_input(format!("{} problem(s) in the config", ps.len()))
-    })?;
-    let spec = config
-        .channel(channel)
-        .ok_or_else(|| Exit::bad_input(format!("no channel `{channel}` in the config")))?
-        .clone();
+    let config =
+        crate::config::load_with(path, crate::config::Secrets::Optional).map_err(|ps| {
+            for p in &ps {
+                eprintln!("{p}");
+            }
+            Exit::bad_input(format!("{} problem(s) in the config", ps.len()))
+        })?;
+    let spec = super::find_channel(&config, channel)?.clone();
+    super::require_secrets(&config, |name| name == channel)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

@@ -22,15 +22,9 @@ pub struct Args {
 
 pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let ws = super::load(path)?;
-    let event = ws
-        .event(&args.event)
-        .ok_or_else(|| Exit::bad_input(format!("no event `{}` (see `herald list`)", args.event)))?;
+    let event = super::find_event(&ws, &args.event)?;
     let spec = match (&args.channel, args.platform) {
-        (Some(name), _) => ws
-            .config
-            .channel(name)
-            .ok_or_else(|| Exit::bad_input(format!("no channel `{name}` in the config")))?
-            .clone(),
+        (Some(name), _) => super::find_channel(&ws.config, name)?.clone(),
         (None, Some(platform)) => {
             let mut spec = ChannelSpec::console("preview");
             spec.platform = platform;

@@ -28,6 +28,10 @@ pub struct Args {
 
 pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     let ws = super::load(path)?;
+    super::find_event(&ws, &args.event)?;
+    for name in &args.channels {
+        super::find_channel(&ws.config, name)?;
+    }
     let req = SendRequest {
         event: args.event,
         kind: args.kind,
@@ -121,6 +125,7 @@ fn bad_request(e: ManualError) -> anyhow::Error {
 
 /// No daemon is running: send from this process, through the same ledger.
 async fn send_here(ws: Workspace, req: &SendRequest) -> anyhow::Result<SendResult> {
+    require_secrets(&ws, req)?;
     let ledger = Arc::new(Ledger::open(&ws.config.active_ledger())?);
     let resolved = manual::resolve(&ws, &ledger, req, Utc::now()).map_err(bad_request)?;
     let hub = Hub::new(
@@ -137,6 +142,19 @@ async fn send_here(ws: Workspace, req: &SendRequest) -> anyhow::Result<SendResul
         "cli",
     ));
     Ok(manual::send(engine, Arc::new(ws), resolved).await)
+}
+
+/// Posting from here needs the secrets of every channel the request may pick (those it
+/// names or tags, else all): refuse before anything is claimed, naming each one.
+fn require_secrets(ws: &Workspace, req: &SendRequest) -> anyhow::Result<()> {
+    let config = &ws.config;
+    super::require_secrets(config, |name| {
+        let named = req.channels.iter().any(|c| c == name);
+        let tagged = config
+            .channel(name)
+            .is_some_and(|ch| req.tags.iter().any(|t| ch.tags.contains(t)));
+        (req.channels.is_empty() && req.tags.is_empty()) || named || tagged
+    })
 }
 
 /// Print one line per channel; exit 3 if any was not delivered, 2 if some were refused as

@@ -1,9 +1,10 @@
 //! Validates `[[channels]]` into `model::ChannelSpec`s: platform, format, secrets, budget.
 
 use super::Checker;
+use super::MissingSecret;
 use super::raw::RawChannel;
-use super::secret::{is_indirect, resolve};
-use crate::model::{ChannelSpec, Format, Mentions, Platform, ServerErrors};
+use super::secret::{Secrets, Unresolved, is_indirect, resolve_or_unavailable};
+use crate::model::{ChannelSpec, Format, Location, Mentions, Platform, Problem, ServerErrors};
 use secrecy::ExposeSecret;
 use std::str::FromStr;
 
@@ -32,7 +33,7 @@ impl Checker<'_> {
                 );
                 None
             }
-            Some(s) => self.secret(s, "secret").map(Some),
+            Some(s) => self.secret(s, "secret", Some(&name)),
             None => Some(None),
         };
         let server_errors = match &raw.server_errors {
@@ -98,7 +99,9 @@ impl Checker<'_> {
                 None
             }
             (Some(w), _) => {
-                let url = self.secret(w, "webhook")?;
+                let Some(url) = self.secret(w, "webhook", Some(raw.name.get_ref()))? else {
+                    return Some(None);
+                };
                 if let Err(why) = check_webhook(url.expose_secret()) {
                     // The message names the problem, never the value (it holds the token).
                     self.at(
@@ -114,11 +117,13 @@ impl Checker<'_> {
     }
 
     /// A secret-bearing setting: must come from `${ENV}` or `file:`, never be written inline.
+    /// `Some(None)`: not readable here, noted as missing (only with [`Secrets::Optional`]).
     pub(super) fn secret(
         &mut self,
         raw: &toml::Spanned<String>,
         field: &str,
-    ) -> Option<secrecy::SecretString> {
+        channel: Option<&str>,
+    ) -> Option<Option<secrecy::SecretString>> {
         if !is_indirect(raw.get_ref()) {
             self.at(
                 raw.span().start,
@@ -127,10 +132,23 @@ impl Checker<'_> {
             );
             return None;
         }
-        match resolve(raw.get_ref(), self.base, self.env) {
-            Ok(v) => Some(v),
-            Err(why) => {
-                self.at(raw.span().start, format!("field `{field}`: {why}"), None);
+        let message = |why: String| match channel {
+            Some(name) => format!("channel `{name}`: field `{field}`: {why}"),
+            None => format!("field `{field}`: {why}"),
+        };
+        match resolve_or_unavailable(raw.get_ref(), self.base, self.env) {
+            Ok(v) => Some(Some(v)),
+            Err(Unresolved::Unavailable(why)) if self.secrets == Secrets::Optional => {
+                let location = Location::at_offset(self.path, self.text, raw.span().start);
+                self.missing.push(MissingSecret {
+                    channel: channel.map(str::to_string),
+                    problem: Problem::warning(location, message(why))
+                        .with_hint("needed only to post: run, send and ping of this channel"),
+                });
+                Some(None)
+            }
+            Err(Unresolved::Unavailable(why) | Unresolved::Malformed(why)) => {
+                self.at(raw.span().start, message(why), None);
                 None
             }
         }

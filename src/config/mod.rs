@@ -9,10 +9,9 @@ mod secret;
 
 pub use duration::parse_duration;
 pub use rules::{default_rules, parse_deadline, parse_slot};
-pub use secret::Env;
+pub use secret::{Env, Secrets};
 
 use crate::model::{ChannelSpec, Location, Problem, QuietHours, Rule};
-use crate::source::toml_problem;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use raw::RawConfig;
@@ -48,6 +47,18 @@ pub struct Config {
     pub demo: Option<Demo>,
     pub channels: Vec<ChannelSpec>,
     pub rules: Vec<Rule>,
+    /// Secrets that could not be read (a variable not set, a file missing), when loaded with
+    /// [`Secrets::Optional`] for a command that only looks; always empty with
+    /// [`Secrets::Required`]. Their channels have no webhook and must not post.
+    pub missing_secrets: Vec<MissingSecret>,
+}
+
+/// A secret-bearing setting whose value could not be read; the problem never shows a value.
+#[derive(Debug, Clone)]
+pub struct MissingSecret {
+    /// The channel it belongs to (`None`: `[herald].admin_token`).
+    pub channel: Option<String>,
+    pub problem: Problem,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -117,6 +128,20 @@ impl Config {
     }
 }
 
+/// Why `listen` is not an address, with the form that works.
+fn listen_help(s: &str) -> String {
+    let port = s.rsplit_once(':').map_or("9464", |(_, p)| p);
+    let port = if port.parse::<u16>().is_ok() {
+        port
+    } else {
+        "9464"
+    };
+    format!(
+        "`{s}` is not an IP address and port (a host name such as `localhost` is not read); \
+         write `127.0.0.1:{port}` (or `0.0.0.0:{port}` in a container, `[::1]:{port}` for IPv6)"
+    )
+}
+
 /// Where the config is: `--config`, else `HERALD_CONFIG`, else `config/herald.toml`.
 pub fn default_path() -> PathBuf {
     std::env::var_os("HERALD_CONFIG")
@@ -125,29 +150,53 @@ pub fn default_path() -> PathBuf {
 
 /// Read and validate the config file, with secrets from the process environment.
 pub fn load(path: &Path) -> Result<Config, Vec<Problem>> {
+    load_with(path, Secrets::Required)
+}
+
+/// [`load`], deciding whether a secret that cannot be read is a problem (`run`, `send`,
+/// `ping`) or only noted in [`Config::missing_secrets`] (`check`, `list`, `preview`, …).
+pub fn load_with(path: &Path, secrets: Secrets) -> Result<Config, Vec<Problem>> {
     let text = crate::input::read_text(path, None).map_err(|e| {
         vec![Problem::new(
             Location::file(path),
             format!("config file {e}"),
         )]
     })?;
-    parse(path, &text, &|k| std::env::var(k).ok())
+    parse_with(path, &text, &|k| std::env::var(k).ok(), secrets)
 }
 
 /// Validate config text; `env` supplies environment variables.
 pub fn parse(path: &Path, text: &str, env: Env<'_>) -> Result<Config, Vec<Problem>> {
-    let raw: RawConfig = toml::from_str(text).map_err(|e| vec![toml_problem(path, text, &e)])?;
+    parse_with(path, text, env, Secrets::Required)
+}
+
+/// [`parse`] with a choice about secrets that cannot be read.
+pub fn parse_with(
+    path: &Path,
+    text: &str,
+    env: Env<'_>,
+    secrets: Secrets,
+) -> Result<Config, Vec<Problem>> {
+    let (raw, set_aside) = crate::source::read_all::<RawConfig>(path, text);
+    let raw = raw.ok_or_else(|| set_aside.clone())?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut checker = Checker {
         path,
         text,
         base,
         env,
+        secrets,
         problems: Vec::new(),
+        missing: Vec::new(),
     };
     let config = checker.config(raw);
+    // Keys that could not be read were set aside; the rest was still checked.
+    checker.problems.splice(0..0, set_aside);
     match config {
-        Some(c) if checker.problems.is_empty() => Ok(c),
+        Some(mut c) if checker.problems.is_empty() => {
+            c.missing_secrets = checker.missing;
+            Ok(c)
+        }
         _ => Err(checker.problems),
     }
 }
@@ -157,7 +206,9 @@ pub(crate) struct Checker<'a> {
     text: &'a str,
     base: &'a Path,
     env: Env<'a>,
+    secrets: Secrets,
     problems: Vec<Problem>,
+    missing: Vec<MissingSecret>,
 }
 
 impl Checker<'_> {
@@ -219,7 +270,7 @@ impl Checker<'_> {
         let listen = raw.herald.listen.as_ref().and_then(|l| {
             self.parsed(l, "herald.listen", |s| {
                 let s = secret::interpolate(s, env)?;
-                s.parse::<SocketAddr>().map_err(|e| format!("`{s}`: {e}"))
+                s.parse::<SocketAddr>().map_err(|_| listen_help(&s))
             })
         });
         let site = raw.herald.site.as_ref().and_then(|l| {
@@ -264,7 +315,7 @@ impl Checker<'_> {
             ),
         };
         let admin_token = match &raw.herald.admin_token {
-            Some(t) => self.secret(t, "herald.admin_token"),
+            Some(t) => self.secret(t, "herald.admin_token", None).flatten(),
             None => None,
         };
         let settle = self.std_duration(
@@ -309,6 +360,7 @@ impl Checker<'_> {
             demo,
             channels,
             rules,
+            missing_secrets: Vec::new(),
         })
     }
 

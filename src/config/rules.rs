@@ -26,11 +26,42 @@ pub fn parse_slot(expr: &str) -> Result<Slot, String> {
             ));
         }
     };
-    let schedule = cron::Schedule::from_str(&full)
-        .map_err(|e| format!("bad cron expression `{expr}`: {e}"))?;
+    let schedule = cron::Schedule::from_str(&full).map_err(|e| {
+        // Point at the field the user wrote, not at the expanded 6-field expression.
+        let culprit = (fields.len() == 5).then(|| bad_field(&fields)).flatten();
+        match culprit {
+            Some(why) => {
+                format!("bad cron expression `{expr}`: {why}; e.g. `0 10 * * *` is 10:00 every day")
+            }
+            None => {
+                format!("bad cron expression `{expr}`: {e}; e.g. `0 10 * * *` is 10:00 every day")
+            }
+        }
+    })?;
     Ok(Slot {
         expr: expr.to_string(),
         schedule,
+    })
+}
+
+/// The names and ranges of the usual five fields.
+const FIELDS: [(&str, &str); 5] = [
+    ("minute", "0-59"),
+    ("hour", "0-23"),
+    ("day of month", "1-31"),
+    ("month", "1-12 or JAN-DEC"),
+    ("day of week", "0-7 or SUN-SAT"),
+];
+
+/// Which of the five fields the `cron` crate refuses, tried one at a time.
+fn bad_field(fields: &[&str]) -> Option<String> {
+    (0..4).find_map(|i| {
+        let mut probe = ["0", "*", "*", "*", "*", "*"];
+        probe[i + 1] = fields[i];
+        cron::Schedule::from_str(&probe.join(" ")).err().map(|_| {
+            let (name, range) = FIELDS[i];
+            format!("the {name} field `{}` is not {range}", fields[i])
+        })
     })
 }
 

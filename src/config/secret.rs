@@ -4,6 +4,15 @@
 use secrecy::SecretString;
 use std::path::Path;
 
+/// Whether a secret that cannot be read (a variable not set, a file missing) is a problem:
+/// it is for the commands that post (`run`, `send`, `ping`); the commands that only look
+/// (`check`, `list`, `preview`, `plan`, `history`) work on a laptop without production secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Secrets {
+    Required,
+    Optional,
+}
+
 /// Where environment variables come from (injected so tests control it).
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -12,15 +21,39 @@ pub fn is_indirect(raw: &str) -> bool {
     raw.starts_with("file:") || raw.contains("${")
 }
 
-/// Resolve `file:PATH` (relative to `base`) or interpolate every `${VAR}` in `raw`.
+/// Resolve `file:PATH` (relative to `base`) or interpolate every `${VAR}` in `raw` (tests).
+#[cfg(test)]
 pub fn resolve(raw: &str, base: &Path, env: Env<'_>) -> Result<SecretString, String> {
+    resolve_or_unavailable(raw, base, env).map_err(|e| match e {
+        Unresolved::Unavailable(why) | Unresolved::Malformed(why) => why,
+    })
+}
+
+/// Why a secret could not be resolved: its source is not there on this machine (a variable
+/// not set, a file missing), or the setting itself is wrong.
+pub(crate) enum Unresolved {
+    Unavailable(String),
+    Malformed(String),
+}
+
+pub(crate) fn resolve_or_unavailable(
+    raw: &str,
+    base: &Path,
+    env: Env<'_>,
+) -> Result<SecretString, Unresolved> {
     if let Some(path) = raw.strip_prefix("file:") {
         let path = base.join(path.trim());
         return crate::input::read_text(&path, None)
             .map(|s| SecretString::from(s.trim().to_string()))
-            .map_err(|e| format!("secret file {}: {e}", path.display()));
+            .map_err(|e| Unresolved::Unavailable(format!("secret file {}: {e}", path.display())));
     }
-    interpolate(raw, env).map(SecretString::from)
+    interpolate(raw, env).map(SecretString::from).map_err(|e| {
+        if e.starts_with("environment variable") {
+            Unresolved::Unavailable(e)
+        } else {
+            Unresolved::Malformed(e)
+        }
+    })
 }
 
 /// Replace every `${VAR}` in `raw` (also for plain settings such as `listen`).

@@ -212,3 +212,71 @@ fn send_settings_bound_idle_connections() {
     let c = parse_str("[send]\nconcurrency = 256\nidle_connections = 4\n").unwrap();
     assert_eq!((c.send.concurrency, c.send.idle_connections), (256, 4));
 }
+
+#[test]
+fn a_host_name_in_listen_gets_the_form_that_works() {
+    let errs = parse_str("[herald]\nlisten = \"localhost:9465\"\n").unwrap_err();
+    let shown = errs[0].to_string();
+    assert!(
+        shown.contains("`localhost:9465` is not an IP address and port")
+            && shown.contains("write `127.0.0.1:9465`"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_cron_error_names_the_field_the_user_wrote() {
+    let text =
+        "[[rules]]\nname = \"r\"\nkind = \"announce\"\noffset = \"-1d\"\nslot = \"0 25 * * *\"\n";
+    let errs = parse_str(text).unwrap_err();
+    let shown = errs[0].to_string();
+    assert!(
+        shown.contains("bad cron expression `0 25 * * *`: the hour field `25` is not 0-23"),
+        "{shown}"
+    );
+    assert!(!shown.contains("0 0 25"), "{shown}");
+}
+
+#[test]
+fn missing_secrets_are_noted_not_refused_for_commands_that_only_look() {
+    let text = r#"
+[[channels]]
+name = "dt"
+platform = "dingtalk"
+webhook = "http://127.0.0.1:1/robot/send?access_token=${NOT_HERE}"
+secret = "file:no-such-secret"
+"#;
+    let strict = parse_str(text).unwrap_err();
+    assert_eq!(strict.len(), 2, "{strict:?}");
+    let c = parse_with(Path::new("cfg/herald.toml"), text, &env, Secrets::Optional).unwrap();
+    assert_eq!(c.channels.len(), 1);
+    assert!(c.channels[0].webhook.is_none());
+    let names: Vec<String> = c
+        .missing_secrets
+        .iter()
+        .map(|m| m.problem.to_string())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names[0].contains(
+            "warning: channel `dt`: field `webhook`: environment variable `NOT_HERE` is not set"
+        ),
+        "{names:?}"
+    );
+    assert!(
+        c.missing_secrets
+            .iter()
+            .all(|m| m.channel.as_deref() == Some("dt"))
+    );
+    // An inline secret is still an error: it is a leak, not a missing file.
+    let inline = text.replace("${NOT_HERE}", "inline-token");
+    assert!(
+        parse_with(
+            Path::new("cfg/herald.toml"),
+            &inline,
+            &env,
+            Secrets::Optional
+        )
+        .is_err()
+    );
+}

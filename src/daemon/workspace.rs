@@ -26,7 +26,13 @@ pub struct Loaded {
 
 impl Workspace {
     pub fn load(config_path: &Path) -> Loaded {
-        let config = match config::load(config_path) {
+        Workspace::load_with(config_path, config::Secrets::Required)
+    }
+
+    /// [`Workspace::load`] for a command that only looks (`check`, `list`, `preview`,
+    /// `plan`, `history`): secrets that cannot be read are noted, not problems.
+    pub fn load_with(config_path: &Path, secrets: config::Secrets) -> Loaded {
+        let config = match config::load_with(config_path, secrets) {
             Ok(c) => c,
             Err(problems) => return Workspace::load_without_config(config_path, problems),
         };

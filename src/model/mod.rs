@@ -28,7 +28,7 @@ pub use manual::{ManualError, Refusal, SendLine, SendRequest, SendResult};
 pub use message::{Inline, Message, Part, PartBody};
 pub use moment::Moment;
 pub use platform::{Format, Limits, Measured, Platform};
-pub use problem::{Location, Problem};
+pub use problem::{Location, Problem, Severity};
 pub use quiet::QuietHours;
 pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};
 pub use shape::{CardLink, LinkRole, Shape, card_links};

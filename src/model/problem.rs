@@ -50,9 +50,20 @@ impl fmt::Display for Location {
     }
 }
 
+/// How bad a problem is: an error stops the input from being used (and `herald check` fails);
+/// a warning is a trap worth a look (it fails `check` only with `--strict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
 /// One thing wrong with one input. Validation collects all of them, like a compiler.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
+    pub severity: Severity,
     pub location: Location,
     /// Short lowercase phrase naming the field: "field `end`: is before `start`".
     pub message: String,
@@ -62,10 +73,23 @@ pub struct Problem {
 impl Problem {
     pub fn new(location: Location, message: impl Into<String>) -> Problem {
         Problem {
+            severity: Severity::Error,
             location,
             message: message.into(),
             hint: None,
         }
+    }
+
+    /// A trap rather than an error: reported, and failing only a strict check.
+    pub fn warning(location: Location, message: impl Into<String>) -> Problem {
+        Problem {
+            severity: Severity::Warning,
+            ..Problem::new(location, message)
+        }
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Problem {
@@ -76,7 +100,11 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location, self.message)?;
+        write!(f, "{}: ", self.location)?;
+        if self.is_warning() {
+            write!(f, "warning: ")?;
+        }
+        write!(f, "{}", self.message)?;
         if let Some(hint) = &self.hint {
             write!(f, " ({hint})")?;
         }

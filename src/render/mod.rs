@@ -101,6 +101,9 @@ pub struct RenderError {
     pub template: String,
     pub event: String,
     pub message: String,
+    /// The template the error is in (an included piece such as `talk`, or `template`) and
+    /// its line, when minijinja knows them: `check` points at `templates/talk.j2:3`.
+    pub at: Option<(String, usize)>,
 }
 
 impl Renderer {
@@ -142,6 +145,9 @@ impl Renderer {
             template: name.clone(),
             event: req.event.id.clone(),
             message: detailed(&e),
+            at: e
+                .line()
+                .map(|line| (e.name().unwrap_or(&name).to_string(), line)),
         };
         let template = self.env.get_template(&name).map_err(err)?;
         let markup = template
@@ -155,6 +161,7 @@ impl Renderer {
                     "renders {} bytes, over the {MAX_OUTPUT_BYTES}-byte limit for one message",
                     markup.len()
                 ),
+                at: None,
             });
         }
         let title = title(req);

@@ -6,10 +6,12 @@ pub mod page;
 mod parse;
 mod raw;
 mod record;
+mod recover;
 
 pub use hint::did_you_mean;
 pub use parse::{parse_event, toml_problem};
 pub use record::write_record;
+pub use recover::read_all;
 
 use crate::model::{Event, Location, Problem};
 use chrono_tz::Tz;

@@ -11,13 +11,23 @@ use toml::Spanned;
 /// Parse and validate one event file. `text` is its content; `path` is used for the id (file
 /// stem) and in problem locations.
 pub fn parse_event(path: &Path, text: &str, default_zone: Tz) -> Result<Event, Vec<Problem>> {
-    let raw: RawEvent = toml::from_str(text).map_err(|e| vec![toml_problem(path, text, &e)])?;
-    Validator {
+    let (raw, set_aside) = super::recover::read_all::<RawEvent>(path, text);
+    let Some(raw) = raw else {
+        return Err(set_aside);
+    };
+    // Keys that could not be read were set aside: still validate the rest, so one typo does
+    // not hide the file's other problems.
+    let checked = Validator {
         path,
         text,
         problems: Vec::new(),
     }
-    .event(raw, default_zone)
+    .event(raw, default_zone);
+    match (checked, set_aside.is_empty()) {
+        (Ok(event), true) => Ok(event),
+        (Ok(_), false) => Err(set_aside),
+        (Err(more), _) => Err(set_aside.into_iter().chain(more).collect()),
+    }
 }
 
 /// A problem for a TOML syntax or type error, with a did-you-mean hint for unknown keys.

@@ -106,3 +106,38 @@ async fn parts_go_out_in_order() {
         }
     });
 }
+
+/// `herald send` silent for a minute: a wait for the robot's budget is said, with how long.
+#[tokio::test(start_paused = true)]
+async fn a_wait_for_the_budget_is_said_with_its_length() {
+    let logs = crate::util::logs::Logs::default();
+    let _guard = logs.install();
+    let clock = clock();
+    let fake = fake(Platform::Dingtalk, true, &clock).await;
+    let hub = hub(
+        vec![channel(
+            &fake,
+            "robot",
+            Platform::Dingtalk,
+            Format::Text,
+            true,
+        )],
+        clock,
+    );
+    let message = sample(MessageKind::Remind, Platform::Dingtalk, Format::Text);
+    hub.post_part("robot", &message, 0, far(), &NoGate).await;
+    assert!(!logs.text().contains("waiting for the robot's rate budget"));
+    hub.post_part("robot", &message, 0, far(), &NoGate).await;
+    let text = logs.text();
+    let said: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("waiting for the robot's rate budget"))
+        .collect();
+    assert_eq!(said.len(), 1, "{text}");
+    // 20 a minute: the second post waits about three seconds.
+    assert!(
+        said[0].contains("channel=robot") && said[0].contains("wait_s=3"),
+        "{}",
+        said[0]
+    );
+}

@@ -72,8 +72,8 @@ pub async fn fake(platform: Platform, signed: bool, clock: &Arc<dyn Clock>) -> F
 
 /// The shipped SOFAMeetup#8 sample, rendered.
 pub fn sample(kind: MessageKind, platform: Platform, format: Format) -> Message {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/events/sofa-meetup-8-chengdu.toml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/shipped/events/sofa-meetup-8-chengdu.toml");
     let event = parse_event(
         &path,
         &std::fs::read_to_string(&path).unwrap(),

@@ -198,3 +198,243 @@ fn check_warns_about_lost_links_pasted_labels_and_relative_covers() {
     );
     assert!(stderr.contains("field `cover`: is relative"), "{stderr}");
 }
+
+/// A folder with `herald.toml` (plus `extra` config text) and the given event files.
+fn workspace(extra: &str, events: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("events")).unwrap();
+    fs::write(
+        dir.path().join("herald.toml"),
+        format!("[[channels]]\nname = \"console\"\nplatform = \"console\"\n{extra}"),
+    )
+    .unwrap();
+    for (name, text) in events {
+        fs::write(dir.path().join("events").join(name), text).unwrap();
+    }
+    dir
+}
+
+const GOOD: &str =
+    "title = \"SOFA 之夜\"\nstart = 2030-01-01T13:30:00\nend = 2030-01-01T17:30:00\n";
+
+#[test]
+fn a_render_error_is_reported_at_its_template_line_for_the_event() {
+    let dir = workspace("", &[("m8.toml", GOOD)]);
+    fs::create_dir(dir.path().join("templates")).unwrap();
+    fs::write(
+        dir.path().join("templates/change.j2"),
+        "# {{ event.title }}\n{{ event.titel }}\n",
+    )
+    .unwrap();
+    let out = herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("templates/change.j2:2: render error for event `m8` (change, console/markdown): undefined value"),
+        "{stderr}"
+    );
+    // Once, not once per moment or platform.
+    assert_eq!(stderr.matches("render error").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_platform_override_is_rendered_even_when_no_channel_uses_it() {
+    let dir = workspace("", &[("m8.toml", GOOD)]);
+    fs::create_dir(dir.path().join("templates")).unwrap();
+    fs::write(dir.path().join("templates/recap.feishu.j2"), "{{ nope }}\n").unwrap();
+    herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "templates/recap.feishu.j2:1: render error for event `m8` (recap, feishu/post)",
+        ));
+}
+
+const TRAPS: &str = r#"
+[[channels]]
+name = "dt"
+platform = "dingtalk"
+webhook = "https://oapi.dingtalk.com/robot/send?access_token=${HERALD_TEST_NOT_SET}"
+per_minute = 0
+
+[[channels]]
+name = "wc"
+platform = "wecom"
+webhook = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=${HERALD_TEST_NOT_SET}"
+per_minute = 40
+
+[[rules]]
+name = "announce"
+kind = "announce"
+offset = "-7d"
+slot = "0 10 * * * *"
+
+[[rules]]
+name = "leap"
+kind = "remind"
+offset = "-1d"
+slot = "0 0 30 2 *"
+"#;
+
+fn traps() -> tempfile::TempDir {
+    workspace(
+        TRAPS,
+        &[
+            (
+                "past.toml",
+                "title = \"SOFA 往期\"\nstart = 2020-01-01T13:30:00\nend = 2020-01-01T17:30:00\n",
+            ),
+            (
+                "talk.toml",
+                "title = \"SOFA 之夜\"\nstart = 2030-01-01T13:30:00\nend = 2030-01-01T17:30:00\n\n[[talks]]\ntitle = \"早到的议题\"\ntime = \"09:00-09:40\"\n",
+            ),
+            (
+                "fold.toml",
+                "title = \"SOFA NYC\"\ntimezone = \"America/New_York\"\nstart = 2030-11-03T01:30:00\nend = 2030-11-03T03:00:00\n",
+            ),
+        ],
+    )
+}
+
+#[test]
+fn silent_traps_are_warnings_that_fail_only_a_strict_check() {
+    let dir = traps();
+    let config = dir.path().join("herald.toml");
+    let out = herald(&config)
+        .env_remove("HERALD_TEST_NOT_SET")
+        .arg("check")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for wanted in [
+        "past.toml:2: warning: field `start`: the event is already over",
+        "talk.toml:6: warning: talk `早到的议题`: time 09:00-09:40 is outside the event (13:30-17:30)",
+        "fold.toml:3: warning: field `start`: 2030-11-03 01:30 happens twice in America/New_York",
+        "herald.toml:18: warning: rule `announce`: slot `0 10 * * * *` has 6 fields, so the first is seconds: it fires at 00:10:00, 01:10:00, 02:10:00, … on a day",
+        "warning: rule `leap`: slot `0 0 30 2 *` never fires",
+        "warning: channel `dt`: field `per_minute` is 0",
+        "warning: channel `wc`: field `per_minute` = 40 is above wecom's limit of 20",
+        "warning: channel `dt`: field `webhook`: environment variable `HERALD_TEST_NOT_SET` is not set",
+    ] {
+        assert!(
+            stderr.contains(wanted),
+            "`{wanted}` missing from:\n{stderr}"
+        );
+    }
+    assert!(
+        String::from_utf8(out.stdout).unwrap().starts_with("ok:"),
+        "warnings alone pass"
+    );
+    herald(&config)
+        .env_remove("HERALD_TEST_NOT_SET")
+        .args(["check", "--strict"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("warning(s) found (--strict)"));
+}
+
+#[test]
+fn check_json_is_for_ci_annotations() {
+    let dir = traps();
+    let out = herald(&dir.path().join("herald.toml"))
+        .env_remove("HERALD_TEST_NOT_SET")
+        .args(["check", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], 0);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(
+        report["warnings"].as_u64().unwrap() as usize,
+        problems.len()
+    );
+    let past = problems
+        .iter()
+        .find(|p| p["message"].as_str().unwrap().contains("already over"))
+        .expect("the past event is reported");
+    assert_eq!(past["severity"], "warning");
+    assert_eq!(past["location"]["line"], 2);
+    assert!(
+        past["location"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("past.toml")
+    );
+}
+
+#[test]
+fn looking_needs_no_secrets_but_posting_does() {
+    let dir = traps();
+    let config = dir.path().join("herald.toml");
+    for args in [
+        &["list"][..],
+        &["plan", "--from", "2029-12-20", "--days", "30"],
+        &["preview", "talk", "--kind", "announce", "--channel", "dt"],
+        &["history"],
+    ] {
+        herald(&config)
+            .env_remove("HERALD_TEST_NOT_SET")
+            .args(args)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("`HERALD_TEST_NOT_SET` is not set"));
+    }
+    herald(&config)
+        .env_remove("HERALD_TEST_NOT_SET")
+        .args(["ping", "dt"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "channel `dt`: field `webhook`: environment variable `HERALD_TEST_NOT_SET` is not set",
+        ));
+    // The console channel needs no secret: pinging it still works.
+    herald(&config)
+        .env_remove("HERALD_TEST_NOT_SET")
+        .args(["ping", "console"])
+        .assert()
+        .success();
+    herald(&config)
+        .env_remove("HERALD_TEST_NOT_SET")
+        .args(["send", "talk", "--kind", "announce", "--channel", "wc"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("HERALD_TEST_NOT_SET"));
+}
+
+#[test]
+fn one_bad_key_does_not_hide_the_other_problems_of_its_file() {
+    let event = "title = \"SOFA 之夜\"\nstart = 2030-01-01T13:30:00\nformat = \"onlien\"\ntimezone = \"Mars/Base\"\nregistration = \"not a url\"\n";
+    let config = "\n[send]\nconcurency = 5\n\n[[rules]]\nname = \"r\"\nkind = \"announce\"\noffset = \"-7x\"\n";
+    let dir = workspace(config, &[("e.toml", event)]);
+    let out = herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for wanted in [
+        "e.toml:3:10: unknown variant `onlien`",
+        "e.toml:4:",
+        "Mars/Base",
+        "e.toml:5:",
+        "herald.toml:6:1: unknown field `concurency`",
+        "did you mean `concurrency`?",
+        "herald.toml:11:",
+        "-7x",
+    ] {
+        assert!(
+            stderr.contains(wanted),
+            "`{wanted}` missing from:\n{stderr}"
+        );
+    }
+}

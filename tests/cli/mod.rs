@@ -2,6 +2,7 @@
 
 mod check;
 mod commands;
+mod edges;
 mod hostile;
 mod ops;
 mod organizer;
@@ -22,7 +23,26 @@ pub fn herald(config: &Path) -> Command {
     cmd
 }
 
-/// The repository's shipped config.
+/// A private copy of the shipped example config (`tests/fixtures/shipped`, kept equal to
+/// `config/` as it ships) in `DIR/config/herald.toml`, so its ledger (`../data`) is private
+/// too. Tests never read the user's `config/`: adding events or deleting `[demo]` there
+/// keeps `cargo test` green. The folder is left for the OS to clean, like any temp file.
 pub fn shipped_config() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("config/herald.toml")
+    let dir = tempfile::tempdir().unwrap().keep();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shipped");
+    copy_dir(&from, &dir.join("config"));
+    dir.join("config/herald.toml")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }

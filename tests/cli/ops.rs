@@ -180,7 +180,7 @@ fn healthz_and_metrics_answer_on_the_configured_address() {
         .args(["send", "e", "--kind", "announce", "--channel", "nope"])
         .assert()
         .code(2)
-        .stderr(contains("no channel `nope` in the config"));
+        .stderr(contains("no channel `nope`"));
     assert_eq!(daemon.stop(), Some(0));
     herald(&config).arg("healthcheck").assert().failure();
     // With no daemon, the CLI sends itself.

@@ -111,7 +111,7 @@ fn export_writes_the_recap_page_that_imports_back() {
         .args(["export", "no-such-event"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown event `no-such-event`"));
+        .stderr(predicate::str::contains("no event `no-such-event`"));
 }
 
 #[test]

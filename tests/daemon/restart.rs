@@ -133,7 +133,7 @@ async fn a_stop_between_parts_sends_the_missing_part_once() {
     let setup = Setup::new(&[]);
     setup.add_robot(&fake, Platform::Wecom);
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("config/events/sofa-meetup-8-chengdu.toml");
+        .join("tests/fixtures/shipped/events/sofa-meetup-8-chengdu.toml");
     setup.write_event("m8", &std::fs::read_to_string(sample).unwrap());
 
     let first = start(&setup, origin).await;

@@ -18,7 +18,7 @@ pub fn root() -> &'static Path {
 
 /// Every corpus fixture and shipped sample, by id.
 pub fn fixtures() -> Vec<Event> {
-    let mut files: Vec<PathBuf> = ["tests/fixtures/events", "config/events"]
+    let mut files: Vec<PathBuf> = ["tests/fixtures/events", "tests/fixtures/shipped/events"]
         .iter()
         .flat_map(|d| std::fs::read_dir(root().join(d)).unwrap())
         .map(|e| e.unwrap().path())

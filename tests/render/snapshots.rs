@@ -56,7 +56,7 @@ fn every_fixture_kind_and_platform() {
     settings().bind(|| {
         insta::glob!(
             "../..",
-            "{tests/fixtures/events,config/events}/*.toml",
+            "{tests/fixtures/events,tests/fixtures/shipped/events}/*.toml",
             |path| {
                 let text = std::fs::read_to_string(path).unwrap();
                 let event =

@@ -1,4 +1,5 @@
-//! The shipped `config/herald.toml` documents every key the code accepts. The accepted keys
+//! The shipped example config (its copy `tests/fixtures/shipped/herald.toml`, so users may edit
+//! `config/`) documents every key the code accepts. The accepted keys
 //! are read from the parser itself: an unknown key makes serde list the expected ones.
 
 use herald::config;
@@ -22,9 +23,10 @@ fn accepted(prefix: &str) -> Vec<String> {
 
 #[test]
 fn shipped_config_documents_every_key() {
-    let shipped =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/herald.toml"))
-            .unwrap();
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shipped/herald.toml"),
+    )
+    .unwrap();
     let documented = |key: &str| {
         shipped.lines().any(|l| {
             let l = l.trim_start_matches(['#', ' ']);
@@ -63,6 +65,6 @@ fn shipped_config_documents_every_key() {
     }
     assert!(
         missing.is_empty(),
-        "config/herald.toml does not document: {missing:?}"
+        "tests/fixtures/shipped/herald.toml does not document: {missing:?}"
     );
 }

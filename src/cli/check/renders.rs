@@ -1,0 +1,145 @@
+//! `check` renders every event × kind × (platform, format) the config uses — and every
+//! `{kind}.{platform}.j2` override — with strict undefined, so a typo such as
+//! `{{ event.titel }}` is reported at its template line before a send records it as failed.
+
+use crate::daemon::Workspace;
+use crate::model::{Event, FieldChange, Format, Location, MessageKind, Platform, Problem};
+use crate::render::{RenderError, RenderRequest};
+use chrono::{DateTime, TimeDelta, Utc};
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+/// One problem per distinct (template, line, error), naming the first event that hits it.
+pub fn problems(ws: &Workspace) -> Vec<Problem> {
+    let pairs = shapes(ws);
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for event in &ws.events {
+        let changes = sample_changes(event);
+        for kind in MessageKind::ALL {
+            for &(platform, format) in &pairs {
+                for now in moments(ws, event, kind) {
+                    let req = RenderRequest {
+                        event,
+                        kind,
+                        platform,
+                        format,
+                        now,
+                        changes: &changes,
+                        digest: std::slice::from_ref(event),
+                    };
+                    let Err(e) = ws.renderer.render(&req) else {
+                        continue;
+                    };
+                    if seen.insert((e.at.clone(), e.message.clone())) {
+                        out.push(problem(ws, &e, kind, platform, format));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The (platform, format) pairs channels use, plus each platform a `{kind}.{platform}.j2`
+/// override names (in its usual format), so no override goes unrendered.
+fn shapes(ws: &Workspace) -> Vec<(Platform, Format)> {
+    let mut pairs: Vec<(Platform, Format)> = Vec::new();
+    let mut add = |pair| {
+        if !pairs.contains(&pair) {
+            pairs.push(pair);
+        }
+    };
+    for ch in &ws.config.channels {
+        add((ch.platform, ch.format));
+    }
+    for platform in override_platforms(ws) {
+        add((platform, platform.default_format()));
+    }
+    pairs
+}
+
+fn override_platforms(ws: &Workspace) -> Vec<Platform> {
+    let Ok(entries) = std::fs::read_dir(&ws.config.templates_dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name.strip_suffix(".j2")?;
+            let (_, platform) = stem.split_once('.')?;
+            platform.parse::<Platform>().ok()
+        })
+        .collect()
+}
+
+/// The instants a message of `kind` is rendered at: each rule's due time for the event, or
+/// a day before the start when no rule sends that kind (manual sends, notices).
+fn moments(ws: &Workspace, event: &Event, kind: MessageKind) -> Vec<DateTime<Utc>> {
+    let mut out: Vec<DateTime<Utc>> = ws
+        .config
+        .rules
+        .iter()
+        .filter(|r| r.kind == kind)
+        .filter_map(|r| crate::plan::schedule(r, event).map(|(due, _)| due))
+        .collect();
+    if out.is_empty() {
+        out.push(event.start.to_utc() - TimeDelta::days(1));
+    }
+    out.dedup();
+    out
+}
+
+/// A change notice's facts for the check: the event was an hour earlier, somewhere else.
+fn sample_changes(event: &Event) -> Vec<FieldChange> {
+    let hour = TimeDelta::hours(1);
+    let (start, end) = (event.start.fixed_offset(), event.end.fixed_offset());
+    vec![
+        FieldChange::Time {
+            old: (start - hour, end - hour),
+            new: (start, end),
+        },
+        FieldChange::Venue {
+            old: Some("-".to_string()),
+            new: event.venue.clone(),
+        },
+    ]
+}
+
+fn problem(
+    ws: &Workspace,
+    e: &RenderError,
+    kind: MessageKind,
+    platform: Platform,
+    format: Format,
+) -> Problem {
+    let what = format!(
+        "render error for event `{}` ({kind}, {platform}/{format}): {}",
+        e.event, e.message
+    );
+    let location = match &e.at {
+        Some((template, line)) => Location {
+            file: template_file(ws, template),
+            line: *line,
+            col: 0,
+        },
+        None => Location::file(template_file(ws, &e.template)),
+    };
+    let problem = Problem::new(location, what);
+    if e.message.contains("undefined") {
+        problem.with_hint("a name the context does not have: see README, Templates and rendering")
+    } else {
+        problem
+    }
+}
+
+/// Where a template is: the override file if there is one, else the built-in's name.
+fn template_file(ws: &Workspace, name: &str) -> PathBuf {
+    let file = ws.config.templates_dir.join(format!("{name}.j2"));
+    if file.is_file() {
+        file
+    } else {
+        PathBuf::from(format!("<built-in>/{name}.j2"))
+    }
+}

@@ -1,0 +1,289 @@
+//! The silent traps `check` warns about: valid input that will not do what its writer meant —
+//! an event already over, a talk outside its event, a slot with seconds first or one that
+//! never fires, a robot budget of 0 (read as 1) or above the platform's limit, a local time that happens
+//! twice (a daylight-saving fold). Warnings fail `check` only with `--strict`.
+
+use crate::daemon::Workspace;
+use crate::model::{Event, EventStatus, Location, Platform, Problem, Rule, Slot, When};
+use chrono::offset::LocalResult;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use std::path::Path;
+
+pub fn problems(ws: &Workspace, now: DateTime<Utc>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for event in &ws.events {
+        out.extend(event_over(event, now));
+        out.extend(talks_outside(event));
+        out.extend(local_times_twice(event));
+    }
+    for rule in &ws.config.rules {
+        out.extend(slot_traps(ws, rule, now));
+    }
+    out.extend(budgets(ws));
+    // TODO(quiet hours): slots that fire inside `[herald] quiet_hours` are a warning too;
+    // they belong here once quiet hours exist in the config.
+    out
+}
+
+/// An event whose end has passed is never planned: usually a typo in the year.
+fn event_over(event: &Event, now: DateTime<Utc>) -> Option<Problem> {
+    if event.status == EventStatus::Cancelled || event.end.to_utc() > now {
+        return None;
+    }
+    Some(
+        Problem::warning(
+            field_location(event, "start"),
+            format!(
+                "field `start`: the event is already over ({}): nothing will be planned for it",
+                event.start.format("%Y-%m-%d %H:%M %Z")
+            ),
+        )
+        .with_hint("a typo in the year? a past event only needs its record for history and export"),
+    )
+}
+
+/// A talk whose time lies outside the event's (same-day events): an agenda from another
+/// episode, or a wrong start/end.
+fn talks_outside(event: &Event) -> Vec<Problem> {
+    if event.all_day || event.start.date_naive() != event.end.date_naive() {
+        return Vec::new();
+    }
+    let (from, to) = (event.start.time(), event.end.time());
+    event
+        .talks
+        .iter()
+        .filter_map(|talk| {
+            let slot = talk.slot.as_ref()?;
+            let end = slot.end.unwrap_or(slot.start);
+            let outside = slot.start < from || (!event.open_end && end > to);
+            outside.then(|| {
+                let shown = match slot.end {
+                    Some(e) => format!("{}-{}", slot.start.format("%H:%M"), e.format("%H:%M")),
+                    None => slot.start.format("%H:%M").to_string(),
+                };
+                let range = if event.open_end {
+                    format!("from {}", from.format("%H:%M"))
+                } else {
+                    format!("{}-{}", from.format("%H:%M"), to.format("%H:%M"))
+                };
+                Problem::warning(
+                    line_with(event_file(event), &talk.title),
+                    format!(
+                        "talk `{}`: time {shown} is outside the event ({range})",
+                        talk.title
+                    ),
+                )
+                .with_hint("fix the talk's `time` or the event's `start`/`end`")
+            })
+        })
+        .collect()
+}
+
+/// A local time in a daylight-saving fold happens twice; herald takes the earlier one.
+fn local_times_twice(event: &Event) -> Vec<Problem> {
+    let zone = event.start.timezone();
+    [("start", event.start), ("end", event.end)]
+        .into_iter()
+        .filter(|(field, _)| *field == "start" || !event.open_end)
+        .filter_map(|(field, t)| {
+            let LocalResult::Ambiguous(first, second) = zone.from_local_datetime(&t.naive_local())
+            else {
+                return None;
+            };
+            Some(
+                Problem::warning(
+                    field_location(event, field),
+                    format!(
+                        "field `{field}`: {} happens twice in {zone} (daylight saving ends): herald takes {}, not {}",
+                        t.naive_local().format("%Y-%m-%d %H:%M"),
+                        first.format("%H:%M%:z"),
+                        second.format("%H:%M%:z")
+                    ),
+                )
+                .with_hint(format!(
+                    "write the offset you mean, e.g. {field} = {}",
+                    first.format("%Y-%m-%dT%H:%M:%S%:z")
+                )),
+            )
+        })
+        .collect()
+}
+
+fn slot_traps(ws: &Workspace, rule: &Rule, now: DateTime<Utc>) -> Vec<Problem> {
+    let slot = match &rule.when {
+        When::Event { slot: Some(s), .. } | When::Digest { slot: s, .. } => s,
+        When::Event { slot: None, .. } => return Vec::new(),
+    };
+    let at = rule_location(ws, rule);
+    let mut out = Vec::new();
+    if slot
+        .schedule
+        .after(&now.with_timezone(&rule.zone))
+        .next()
+        .is_none()
+    {
+        out.push(
+            Problem::warning(
+                at.clone(),
+                format!(
+                    "rule `{}`: slot `{}` never fires (no such date after today)",
+                    rule.name, slot.expr
+                ),
+            )
+            .with_hint("e.g. `0 10 * * *` for 10:00 every day; day 30 of February does not exist"),
+        );
+        return out;
+    }
+    out.extend(seconds_first(rule, slot, at.clone()));
+    out.extend(slot_in_fold(ws, rule, at));
+    out
+}
+
+/// A 6- or 7-field slot counts seconds first: `0 10 * * * *` is minute 10 of every hour.
+fn seconds_first(rule: &Rule, slot: &Slot, at: Location) -> Option<Problem> {
+    let fields: Vec<&str> = slot.expr.split_whitespace().collect();
+    if fields.len() < 6 {
+        return None;
+    }
+    let day = rule.zone.with_ymd_and_hms(2030, 1, 7, 0, 0, 0).single()?;
+    let fires: Vec<String> = slot
+        .schedule
+        .after(&day)
+        .take_while(|t| t.date_naive() == day.date_naive())
+        .take(4)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .collect();
+    if fires.len() < 2 && fields[0] == "0" {
+        return None;
+    }
+    let five = fields[1..6.min(fields.len())].join(" ");
+    Some(
+        Problem::warning(
+            at,
+            format!(
+                "rule `{}`: slot `{}` has 6 fields, so the first is seconds: it fires at {}{} on a day, and a message goes at the first",
+                rule.name,
+                slot.expr,
+                fires[..fires.len().min(3)].join(", "),
+                if fires.len() > 3 { ", …" } else { "" }
+            ),
+        )
+        .with_hint(format!(
+            "5 fields are min hour day month weekday: `{}` for 10:00 every day",
+            if fields[0] == "0" && fields[2] == "*" {
+                "0 10 * * *".to_string()
+            } else {
+                five
+            }
+        )),
+    )
+}
+
+/// A slot that falls in a daylight-saving fold for some event fires at the first of the two.
+fn slot_in_fold(ws: &Workspace, rule: &Rule, at: Location) -> Option<Problem> {
+    let event = ws.events.iter().find(|e| {
+        crate::plan::schedule(rule, e).is_some_and(|(due, _)| {
+            let local: NaiveDateTime = due.with_timezone(&rule.zone).naive_local();
+            matches!(
+                rule.zone.from_local_datetime(&local),
+                LocalResult::Ambiguous(..)
+            )
+        })
+    })?;
+    Some(Problem::warning(
+        at,
+        format!(
+            "rule `{}`: for event `{}` the slot falls at a local time that happens twice in {} (daylight saving ends); it goes at the first",
+            rule.name, event.id, rule.zone
+        ),
+    ))
+}
+
+/// A budget of 0 (read as 1) crawls; one above the platform's limit gets the robot throttled.
+fn budgets(ws: &Workspace) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for ch in &ws.config.channels {
+        if ch.platform == Platform::Console {
+            continue;
+        }
+        let at = || line_with_key(&ws.config.path, "name", &ch.name);
+        let limit = ch.platform.default_per_minute();
+        if ch.per_minute == 0 {
+            out.push(
+                Problem::warning(
+                    at(),
+                    format!(
+                        "channel `{}`: field `per_minute` is 0, read as 1: a fan-out to this robot crawls",
+                        ch.name
+                    ),
+                )
+                .with_hint(format!(
+                    "leave it out for the default, {limit} a minute ({}'s limit)",
+                    ch.platform
+                )),
+            );
+        } else if ch.per_minute > limit {
+            out.push(
+                Problem::warning(
+                    at(),
+                    format!(
+                        "channel `{}`: field `per_minute` = {} is above {}'s limit of {limit} a minute: the robot will be throttled",
+                        ch.name, ch.per_minute, ch.platform
+                    ),
+                )
+                .with_hint(format!("per_minute = {limit}")),
+            );
+        }
+        if ch.per_second == Some(0) {
+            out.push(Problem::warning(
+                at(),
+                format!(
+                    "channel `{}`: field `per_second` is 0, read as 1: leave it out for the default",
+                    ch.name
+                ),
+            ));
+        }
+    }
+    out
+}
+
+fn event_file(event: &Event) -> &Path {
+    event.source.as_deref().unwrap_or(Path::new(""))
+}
+
+/// The line of `field = …` in an event's file (the file alone if it cannot be found).
+pub fn field_location(event: &Event, field: &str) -> Location {
+    located(event_file(event), |line| key_of(line) == Some(field))
+}
+
+/// The line of the `name = "VALUE"` entry (a channel or rule) in the config.
+fn rule_location(ws: &Workspace, rule: &Rule) -> Location {
+    line_with_key(&ws.config.path, "name", &rule.name)
+}
+
+fn line_with_key(file: &Path, key: &str, value: &str) -> Location {
+    let quoted = format!("\"{value}\"");
+    located(file, |line| {
+        key_of(line) == Some(key) && line.contains(&quoted)
+    })
+}
+
+fn line_with(file: &Path, needle: &str) -> Location {
+    located(file, |line| line.contains(needle))
+}
+
+/// The key of a `key = value` TOML line.
+fn key_of(line: &str) -> Option<&str> {
+    let (key, _) = line.split_once('=')?;
+    Some(key.trim())
+}
+
+fn located(file: &Path, wanted: impl Fn(&str) -> bool) -> Location {
+    let mut at = Location::file(file);
+    if let Ok(text) = crate::input::read_text(file, None)
+        && let Some(n) = text.lines().position(wanted)
+    {
+        at.line = n + 1;
+    }
+    at
+}
