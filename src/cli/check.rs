@@ -29,8 +29,9 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     if let Some(ws) = &loaded.workspace {
         let now = ws.config.demo.map_or_else(Utc::now, |d| d.start);
         problems.extend(ws.config.missing_secrets.iter().map(|m| m.problem.clone()));
-        problems.extend(renders::problems(ws));
-        problems.extend(refused_messages(ws));
+        let mut seen = renders::Seen::new();
+        problems.extend(renders::problems(ws, &mut seen));
+        problems.extend(refused_messages(ws, &mut seen));
         problems.extend(titles_with_prefix(ws));
         problems.extend(covers_without_site(ws));
         problems.extend(traps::problems(ws, now));
@@ -121,8 +122,9 @@ fn covers_without_site(ws: &Workspace) -> Vec<Problem> {
 
 /// Render what each rule would send each event's channels and run the send path's checks
 /// (keywords, byte limits) on it: refusals are errors; every link a card format would leave
-/// out is a warning. Render errors themselves are reported by [`renders::problems`].
-fn refused_messages(ws: &Workspace) -> Vec<Problem> {
+/// out is a warning. A render error at a rule's own moment is reported once, like those of
+/// [`renders::problems`].
+fn refused_messages(ws: &Workspace, seen: &mut renders::Seen) -> Vec<Problem> {
     let mut problems = Vec::new();
     for event in &ws.events {
         for rule in &ws.config.rules {
@@ -141,9 +143,16 @@ fn refused_messages(ws: &Workspace) -> Vec<Problem> {
                         changes: &[],
                         digest: std::slice::from_ref(event),
                     };
-                    ws.renderer.render(&req).ok()
+                    ws.renderer.render(&req)
                 });
-                let Some(m) = message else { continue };
+                let m = match message {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let (kind, platform, format) = (rule.kind, ch.platform, ch.format);
+                        problems.extend(renders::report(ws, seen, e, kind, platform, format));
+                        continue;
+                    }
+                };
                 if let Err(e) = channels::check_message(ch, m) {
                     let hint = matches!(e, channels::ChannelError::Keyword { .. })
                         .then_some("add a keyword to the event title or the template");

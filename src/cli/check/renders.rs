@@ -9,31 +9,28 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+/// The render errors already reported: (template and line, error).
+pub type Seen = HashSet<(Option<(String, usize)>, String)>;
+
 /// One problem per distinct (template, line, error), naming the first event that hits it.
-pub fn problems(ws: &Workspace) -> Vec<Problem> {
+pub fn problems(ws: &Workspace, seen: &mut Seen) -> Vec<Problem> {
     let pairs = shapes(ws);
-    let mut seen = HashSet::new();
     let mut out = Vec::new();
     for event in &ws.events {
         let changes = sample_changes(event);
         for kind in MessageKind::ALL {
             for &(platform, format) in &pairs {
-                for now in moments(ws, event, kind) {
-                    let req = RenderRequest {
-                        event,
-                        kind,
-                        platform,
-                        format,
-                        now,
-                        changes: &changes,
-                        digest: std::slice::from_ref(event),
-                    };
-                    let Err(e) = ws.renderer.render(&req) else {
-                        continue;
-                    };
-                    if seen.insert((e.at.clone(), e.message.clone())) {
-                        out.push(problem(ws, &e, kind, platform, format));
-                    }
+                let req = RenderRequest {
+                    event,
+                    kind,
+                    platform,
+                    format,
+                    now: moment(ws, event, kind),
+                    changes: &changes,
+                    digest: std::slice::from_ref(event),
+                };
+                if let Err(e) = ws.renderer.render(&req) {
+                    out.extend(report(ws, seen, &e, kind, platform, format));
                 }
             }
         }
@@ -74,21 +71,16 @@ fn override_platforms(ws: &Workspace) -> Vec<Platform> {
         .collect()
 }
 
-/// The instants a message of `kind` is rendered at: each rule's due time for the event, or
-/// a day before the start when no rule sends that kind (manual sends, notices).
-fn moments(ws: &Workspace, event: &Event, kind: MessageKind) -> Vec<DateTime<Utc>> {
-    let mut out: Vec<DateTime<Utc>> = ws
-        .config
+/// The instant a message of `kind` is rendered at: the first rule's due time for the event,
+/// or a day before the start when no rule sends that kind (manual sends, notices). (The
+/// rules' own moments are rendered again by the keyword and size checks.)
+fn moment(ws: &Workspace, event: &Event, kind: MessageKind) -> DateTime<Utc> {
+    ws.config
         .rules
         .iter()
         .filter(|r| r.kind == kind)
-        .filter_map(|r| crate::plan::schedule(r, event).map(|(due, _)| due))
-        .collect();
-    if out.is_empty() {
-        out.push(event.start.to_utc() - TimeDelta::days(1));
-    }
-    out.dedup();
-    out
+        .find_map(|r| crate::plan::schedule(r, event).map(|(due, _)| due))
+        .unwrap_or_else(|| event.start.to_utc() - TimeDelta::days(1))
 }
 
 /// A change notice's facts for the check: the event was an hour earlier, somewhere else.
@@ -105,6 +97,19 @@ fn sample_changes(event: &Event) -> Vec<FieldChange> {
             new: event.venue.clone(),
         },
     ]
+}
+
+/// The problem for a render error, unless the same error was reported already.
+pub fn report(
+    ws: &Workspace,
+    seen: &mut Seen,
+    e: &RenderError,
+    kind: MessageKind,
+    platform: Platform,
+    format: Format,
+) -> Option<Problem> {
+    seen.insert((e.at.clone(), e.message.clone()))
+        .then(|| problem(ws, e, kind, platform, format))
 }
 
 fn problem(
