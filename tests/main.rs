@@ -4,6 +4,7 @@ mod util;
 
 mod channels;
 mod cli;
+mod console;
 mod daemon;
 mod fuzz;
 mod import;

@@ -68,10 +68,10 @@ enum Command {
         #[arg(value_name = "EVENT")]
         event: String,
         /// The kind of message.
-        #[arg(long, value_parser = kind_parser())]
-        kind: MessageKind,
+        #[arg(long, value_parser = kind_parser(), required_unless_present = "html")]
+        kind: Option<MessageKind>,
         /// The platform (or give --channel).
-        #[arg(long, value_parser = platform_parser(), required_unless_present = "channel")]
+        #[arg(long, value_parser = platform_parser(), required_unless_present_any = ["channel", "html"])]
         platform: Option<Platform>,
         /// Message format [default: the platform's usual one]; the platform must accept it.
         #[arg(long, value_parser = format_names())]
@@ -86,6 +86,10 @@ enum Command {
         /// Print the exact webhook request bodies.
         #[arg(long)]
         json: bool,
+        /// Write the console's event page (every kind, platform and format, drawn as the
+        /// phone shows it) to FILE, for review in a pull request.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["kind", "platform", "format", "channel", "json", "now"])]
+        html: Option<PathBuf>,
     },
     /// List upcoming deliveries (due, deadline, event, kind, channels).
     Plan {
@@ -374,17 +378,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::List { json } => list::run(&path, json),
         Command::Preview {
             event,
+            html: Some(file),
+            ..
+        } => preview::write_html(&path, &event, &file),
+        Command::Preview {
+            event,
             kind,
             platform,
             format,
             channel,
             now,
             json,
+            html: None,
         } => preview::run(
             &path,
             preview::Args {
                 event,
-                kind,
+                kind: kind.ok_or_else(|| Exit::bad_input("give --kind"))?,
                 platform,
                 format,
                 channel,

@@ -1,6 +1,6 @@
 //! `herald preview EVENT --kind KIND --platform P`: exactly what a group would receive, part by
 //! part with byte counts against the limit, the links a card carries and those it leaves out;
-//! `--json`: the exact webhook request bodies.
+//! `--json`: the exact webhook request bodies; `--html FILE`: the console's event page.
 
 use super::Exit;
 use crate::channels;
@@ -89,6 +89,19 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         );
         println!("{}", part.body.plain());
     }
+    Ok(())
+}
+
+/// `herald preview EVENT --html FILE`: the console's event page, offline.
+pub fn write_html(path: &Path, event: &str, file: &Path) -> anyhow::Result<()> {
+    let ws = super::load(path)?;
+    let page = crate::daemon::console::event_page(&ws, event).map_err(|e| match e {
+        crate::daemon::console::PageError::UnknownEvent(_) => Exit::bad_input(e.to_string()),
+        other => anyhow::Error::new(other),
+    })?;
+    std::fs::write(file, page)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+    println!("wrote {}", file.display());
     Ok(())
 }
 

@@ -1,11 +1,12 @@
 //! The daemon's HTTP face on the address from config: `/healthz` (ledger reachable, next due
 //! time), `/metrics` (Prometheus text) and `POST /send` (manual sends from `herald send` on the
-//! same machine, so they share the daemon's rate budgets). The CLI's side of `/send` is
-//! `channels::forward_send`.
+//! same machine, so they share the daemon's rate budgets), merged with the web console's
+//! routes (`console`). The CLI's side of `/send` is `channels::forward_send`.
 
 use super::scheduler::Control;
-use super::{Metrics, Store, admin};
+use super::{Metrics, Store, admin, console};
 use crate::ledger::State as RowState;
+use crate::model::Clock;
 use crate::model::SendRequest;
 use axum::extract::{Json, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -34,16 +35,27 @@ pub async fn serve(
     metrics: Arc<Metrics>,
     control: mpsc::Sender<Control>,
     admin: SecretString,
+    view: (console::Live, Arc<dyn Clock>),
 ) -> std::io::Result<(SocketAddr, impl Future<Output = ()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
+    let admin = Arc::new(admin);
+    let console = console::Console::new(
+        view.0,
+        view.1,
+        store.clone(),
+        control.clone(),
+        admin.clone(),
+        bound.port(),
+    );
     let app = router(Shared {
         store,
         metrics,
         control,
-        admin: Arc::new(admin),
+        admin,
         port: bound.port(),
-    });
+    })
+    .merge(console::router(console));
     let server = async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "health/metrics server stopped");
@@ -171,7 +183,7 @@ fn refuse_admin(s: &Shared, headers: &HeaderMap) -> Option<Response> {
 
 /// `Host` must be an IP address or `localhost`, with the port the daemon listens on. A name
 /// that resolves elsewhere first (DNS rebinding) never matches.
-fn host_is_this_daemon(host: &str, port: u16) -> bool {
+pub(super) fn host_is_this_daemon(host: &str, port: u16) -> bool {
     let Ok(authority) = host.parse::<axum::http::uri::Authority>() else {
         return false;
     };

@@ -2,6 +2,7 @@
 //! health and metrics. The only module that spawns tasks.
 
 pub mod admin;
+pub mod console;
 mod engine;
 mod health;
 mod http;

@@ -4,7 +4,7 @@
 use super::engine::Engine;
 use super::scheduler::{Control, Loader, Scheduler};
 use super::workspace::Workspace;
-use super::{Health, Metrics, Store, admin, http, watch};
+use super::{Health, Metrics, Store, admin, console, http, watch};
 use crate::channels::{ConsoleSink, Hub, HubSettings};
 use crate::ledger::Ledger;
 use crate::model::{Clock, Problem, ScaledClock, SystemClock};
@@ -124,20 +124,36 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     } else {
         None
     };
+    let live = console::Live::new(ws.clone());
     let server = match ws.config.listen {
         Some(addr) => {
             let admin = admin::token(&ws.config, &ledger_file)?;
-            let (bound, server) =
-                http::serve(addr, store.clone(), metrics.clone(), tx.clone(), admin)
-                    .await
-                    .map_err(|source| DaemonError::Listen { addr, source })?;
-            info!(%bound, "serving /healthz and /metrics");
+            let view = (live.clone(), engine.clock.clone());
+            let (bound, server) = http::serve(
+                addr,
+                store.clone(),
+                metrics.clone(),
+                tx.clone(),
+                admin,
+                view,
+            )
+            .await
+            .map_err(|source| DaemonError::Listen { addr, source })?;
+            info!(%bound, console = %format!("http://{bound}/"), "serving the console, /healthz and /metrics");
             Some(tokio::spawn(server))
         }
         None => None,
     };
     let config_path = opts.config_path.clone();
-    let loader: Loader = Box::new(move |prev| Workspace::reload(&config_path, prev));
+    // Every workspace the scheduler adopts is published to the console, so the page shows
+    // exactly what the daemon acts on.
+    let loader: Loader = Box::new(move |prev| {
+        let loaded = Workspace::reload(&config_path, prev);
+        if let Ok(ws) = &loaded {
+            live.set(ws.clone());
+        }
+        loaded
+    });
     let (events, channels, rules) = (
         ws.events.len(),
         ws.config.channels.len(),
