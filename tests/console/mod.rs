@@ -66,6 +66,11 @@ impl Daemon {
     }
 
     fn start() -> Daemon {
+        Daemon::start_with(|_| {})
+    }
+
+    /// Like [`Daemon::start`], after `prepare` has had the temp dir (to add events).
+    fn start_with(prepare: impl FnOnce(&Path)) -> Daemon {
         let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&shipped.join("events"), &dir.path().join("events"));
@@ -90,6 +95,7 @@ impl Daemon {
         text = replaced(text, "speed = 14400", "speed = 1");
         std::fs::write(dir.path().join("herald.toml"), text).unwrap();
         std::fs::write(dir.path().join("admin.secret"), TOKEN).unwrap();
+        prepare(dir.path());
         let child = Command::new(env!("CARGO_BIN_EXE_herald"))
             .arg("--config")
             .arg(dir.path().join("herald.toml"))
@@ -382,4 +388,70 @@ async fn actions_need_the_admin_token_and_land_in_the_ledger() {
         "the timeline does not show the manual send as sent"
     );
     b.client.clone().close().await.unwrap();
+}
+
+/// GET `path` over a raw socket; returns (status line, body bytes, time to the full answer).
+fn timed_get(port: u16, path: &str) -> (String, usize, std::time::Duration) {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    let took = started.elapsed();
+    let text = String::from_utf8_lossy(&answer);
+    (
+        text.lines().next().unwrap_or("").to_string(),
+        answer.len(),
+        took,
+    )
+}
+
+/// 1,000 events (the sample, a start every 40 minutes from the demo start): every page
+/// answers, and fast. The bound is generous (a debug build on a shared machine); the
+/// release numbers are in BENCHMARKS.md.
+#[test]
+fn every_page_answers_quickly_for_a_thousand_events() {
+    let sample = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/events/sofa-meetup-8-chengdu.toml"),
+    )
+    .unwrap();
+    let d = Daemon::start_with(|dir| {
+        let first = chrono::NaiveDate::from_ymd_opt(2021, 9, 1)
+            .unwrap()
+            .and_hms_opt(13, 30, 0)
+            .unwrap();
+        for i in 0..1000 {
+            let start = first + chrono::TimeDelta::minutes(40 * i);
+            let end = start + chrono::TimeDelta::hours(3);
+            let f = "%Y-%m-%dT%H:%M:%S";
+            let text = sample
+                .replace(
+                    "start = 2021-09-11T13:30:00",
+                    &format!("start = {}", start.format(f)),
+                )
+                .replace(
+                    "end = 2021-09-11T17:00:00",
+                    &format!("end = {}", end.format(f)),
+                );
+            std::fs::write(dir.join(format!("events/load-{i:04}.toml")), text).unwrap();
+        }
+    });
+    let api = d.herald_json(&["list"]);
+    assert_eq!(api.as_array().unwrap().len(), 1002);
+    for path in ["/", "/history", "/events/load-0500", "/api/plan"] {
+        // The first answer warms the templates; the second is measured.
+        let _ = timed_get(d.port, path);
+        let (status, bytes, took) = timed_get(d.port, path);
+        assert!(status.contains(" 200 "), "{path}: {status}");
+        eprintln!("{path}: {bytes} bytes in {took:?}");
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "{path} took {took:?}"
+        );
+    }
 }

@@ -319,9 +319,15 @@ mod tests {
     #[test]
     fn raw_html_and_script_links_never_reach_the_page() {
         let html =
-            markdown("<script>x()</script> [a](javascript:alert(1)) [b](https://e.com/s.pdf)");
+            markdown("see <script>x()</script> [a](javascript:alert(1)) [b](https://e.com/s.pdf)");
         assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("javascript:"), "{html}");
+        let block = markdown("<script>x()</script>");
+        assert!(
+            block.contains("&lt;script&gt;") && !block.contains("<script"),
+            "{block}"
+        );
         assert!(
             html.contains("<a href=\"https://e.com/s.pdf\">b</a>"),
             "{html}"
