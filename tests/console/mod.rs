@@ -132,16 +132,7 @@ fn planned(plan: &Value) -> BTreeSet<(String, String, String, String)> {
     plan.as_array()
         .unwrap()
         .iter()
-        .flat_map(|r| {
-            r["channels"].as_array().unwrap().iter().map(move |c| {
-                (
-                    s(r, "event"),
-                    s(r, "rule"),
-                    s(r, "due"),
-                    c.as_str().unwrap().to_string(),
-                )
-            })
-        })
+        .map(|r| (s(r, "event"), s(r, "rule"), s(r, "due"), s(r, "channel")))
         .collect()
 }
 

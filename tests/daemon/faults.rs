@@ -31,7 +31,7 @@ pub async fn until(what: &str, mut ok: impl FnMut() -> bool) {
         );
         // A little daemon time (its backoff timers) and a little real time (its ledger work
         // on the blocking pool) pass on each look.
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
