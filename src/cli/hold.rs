@@ -151,7 +151,7 @@ fn open(path: &Path, t: &Target) -> anyhow::Result<(Workspace, Ledger)> {
             ws.config.channels.iter().map(|c| c.name.as_str()),
         )));
     }
-    let ledger = Ledger::open(&ws.config.active_ledger())?;
+    let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
     Ok((ws, ledger))
 }
 

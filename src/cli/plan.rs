@@ -5,6 +5,7 @@
 
 use crate::daemon::{PlanRow, PlanState, plan_view};
 use crate::ledger::Ledger;
+use crate::model::LedgerTarget;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::path::Path;
 
@@ -23,7 +24,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     // empty demo ledger: the plan shows that run.
     let (now, ledger) = match ws.config.demo {
         Some(demo) => (demo.start, Ledger::open_in_memory()?),
-        None => (Utc::now(), open_ledger(&ws.config.active_ledger())?),
+        None => (Utc::now(), open_ledger(&ws.config.ledger_target()?)?),
     };
     let from = args.from.unwrap_or(now);
     let until = from + TimeDelta::days(args.days);
@@ -70,11 +71,10 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
 }
 
 /// A missing ledger is an empty one (nothing sent yet); never create it just to look.
-fn open_ledger(path: &Path) -> anyhow::Result<Ledger> {
-    Ok(if path.exists() {
-        Ledger::open(path)?
-    } else {
-        Ledger::open_in_memory()?
+fn open_ledger(target: &LedgerTarget) -> anyhow::Result<Ledger> {
+    Ok(match target {
+        LedgerTarget::Sqlite(path) if !path.exists() => Ledger::open_in_memory()?,
+        target => Ledger::open_target(target)?,
     })
 }
 

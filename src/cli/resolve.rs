@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub fn run(path: &Path, id: i64, sent: bool) -> anyhow::Result<()> {
     let ws = super::load_for_posting(path)?;
-    let ledger = Ledger::open(&ws.config.active_ledger())?;
+    let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
     let row = ledger.row_by_id(id)?.ok_or_else(|| {
         Exit::bad_input(format!("no row {id} in the ledger (see `herald history`)"))
     })?;

@@ -46,7 +46,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         reopen_failed(&ws, &req)?;
     }
     if args.dry_run {
-        let ledger = Ledger::open(&ws.config.active_ledger())?;
+        let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
         let resolved = manual::resolve(&ws, &ledger, &req, Utc::now()).map_err(bad_request)?;
         for r in &resolved.refused {
             eprintln!("{}: {}", r.channel, r.why);
@@ -81,7 +81,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
 /// `--retry`: reopen this event's failed rows of this kind (on the channels asked for), so the
 /// send that follows posts them once more. Ambiguous rows are left for `herald resolve`.
 fn reopen_failed(ws: &Workspace, req: &SendRequest) -> anyhow::Result<()> {
-    let ledger = Ledger::open(&ws.config.active_ledger())?;
+    let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
     let named = |ch: &str| {
         (req.channels.is_empty() && req.tags.is_empty())
             || req.channels.iter().any(|c| c == ch)
@@ -126,7 +126,7 @@ fn bad_request(e: ManualError) -> anyhow::Error {
 /// No daemon is running: send from this process, through the same ledger.
 async fn send_here(ws: Workspace, req: &SendRequest) -> anyhow::Result<SendResult> {
     require_secrets(&ws, req)?;
-    let ledger = Arc::new(Ledger::open(&ws.config.active_ledger())?);
+    let ledger = Arc::new(Ledger::open_target(&ws.config.ledger_target()?)?);
     let resolved = manual::resolve(&ws, &ledger, req, Utc::now()).map_err(bad_request)?;
     let hub = Hub::new(
         ws.config.channels.clone(),

@@ -6,6 +6,7 @@ pub mod console;
 mod engine;
 mod health;
 mod http;
+mod leader;
 pub mod manual;
 mod memory;
 mod metrics;
@@ -19,7 +20,7 @@ mod watch;
 mod workspace;
 
 pub use engine::{ChannelReport, Engine, Job, MAY_HAVE_POSTED, content_hash, taken_note};
-pub use health::Health;
+pub use health::{Health, Role};
 pub use http::probe;
 pub use metrics::Metrics;
 pub use notices::Snapshot;

@@ -80,7 +80,9 @@ fn only_channels_makes_http_requests() {
 
 #[test]
 fn only_ledger_speaks_sql() {
-    only_in("rusqlite", &["ledger"]);
+    for needle in ["rusqlite", "postgres::", "tokio_postgres"] {
+        only_in(needle, &["ledger"]);
+    }
 }
 
 #[test]
@@ -99,9 +101,29 @@ fn only_cli_prints() {
 #[test]
 fn only_daemon_spawns_tasks() {
     for needle in ["tokio::spawn", ".spawn(", "std::thread::spawn"] {
-        only_in(needle, &["daemon"]);
+        let offenders: Vec<PathBuf> = rust_files(&src())
+            .into_iter()
+            .filter(|p| module(p) != "daemon" && !p.ends_with(POSTGRES_CONNECTION))
+            .filter(|p| code(p).iter().any(|l| l.contains(needle)))
+            .collect();
+        assert!(
+            offenders.is_empty(),
+            "`{needle}` may only be used in daemon, found in {offenders:?}"
+        );
     }
+    // The one exception spawns exactly one thread: its connection's.
+    let spawns = code(&src().join(POSTGRES_CONNECTION))
+        .iter()
+        .filter(|l| l.contains(".spawn("))
+        .count();
+    assert_eq!(
+        spawns, 1,
+        "{POSTGRES_CONNECTION} spawns only its connection's thread"
+    );
 }
+
+/// The Postgres ledger owns the thread its blocking connection lives on (ARCHITECTURE.md).
+const POSTGRES_CONNECTION: &str = "ledger/postgres.rs";
 
 #[test]
 fn anyhow_only_at_the_cli_edge() {
