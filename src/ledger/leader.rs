@@ -5,7 +5,7 @@
 //! lock, and [`Leadership::lost`] resolves on the leader's side.
 
 use super::LedgerError;
-use super::postgres::{LEADER_KEY, LOCK_NS, describe};
+use super::postgres::{LEADER_KEY, LOCK_NS, describe, tls};
 use crate::model::PgUrl;
 use secrecy::ExposeSecret;
 use std::future::Future;
@@ -51,11 +51,22 @@ pub async fn lead(url: &PgUrl) -> Result<Leadership, LedgerError> {
         .keepalives_idle(Duration::from_secs(5))
         .keepalives_interval(Duration::from_secs(2))
         .keepalives_retries(3);
-    let (client, connection) = config
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(fail("connect for the leader lock"))?;
-    let mut connection: Connection = Box::pin(connection);
+    let (client, mut connection): (_, Connection) = match tls(config.get_ssl_mode(), url.shown())? {
+        Some(tls) => {
+            let (client, connection) = config
+                .connect(tls)
+                .await
+                .map_err(fail("connect for the leader lock"))?;
+            (client, Box::pin(connection))
+        }
+        None => {
+            let (client, connection) = config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .map_err(fail("connect for the leader lock"))?;
+            (client, Box::pin(connection))
+        }
+    };
     let acquire = async {
         // The server also drops this session soon after its peer vanishes, so a standby
         // does not wait on a dead leader's socket for the OS default of two hours.

@@ -7,6 +7,7 @@
 
 use super::{Backend, COLUMNS, Claim, ClaimRequest, Hold, LedgerError, Row, State, schema};
 use crate::model::{DeliveryKey, MessageKind, Outcome, PgUrl};
+use ::postgres::config::SslMode;
 use ::postgres::types::ToSql;
 use ::postgres::{Client, NoTls};
 use chrono::{DateTime, Utc};
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// Advisory-lock keys, `(namespace, key)`: the leader lock and the migration lock.
 pub(super) const LOCK_NS: i32 = 0x6865_7261; // "hera"
@@ -34,16 +36,47 @@ pub(super) struct Postgres {
 /// The connection, owned by the ledger's thread; `None` after it broke (reconnect on use).
 struct Conn {
     config: ::postgres::Config,
+    tls: Option<MakeRustlsConnect>,
     client: Option<Client>,
 }
 
 impl Conn {
     fn client(&mut self) -> Result<&mut Client, ::postgres::Error> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
-            self.client = Some(self.config.connect(NoTls)?);
+            self.client = Some(match &self.tls {
+                Some(tls) => self.config.connect(tls.clone())?,
+                None => self.config.connect(NoTls)?,
+            });
         }
         Ok(self.client.as_mut().expect("just connected"))
     }
+}
+
+/// `sslmode=require`: TLS over rustls, verifying the server against the system's CA store
+/// (`SSL_CERT_FILE`/`SSL_CERT_DIR` replace it), as herald's HTTPS does. Otherwise (`disable`,
+/// or the default `prefer`) no TLS: herald never silently connects to an unverified server.
+pub(super) fn tls(mode: SslMode, shown: &str) -> Result<Option<MakeRustlsConnect>, LedgerError> {
+    if mode != SslMode::Require {
+        return Ok(None);
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if roots.is_empty() {
+        return Err(LedgerError::Unavailable {
+            path: PathBuf::from(shown),
+            why: "sslmode=require, but no CA certificates were found (install ca-certificates or set SSL_CERT_FILE)".to_string(),
+        });
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| LedgerError::Unavailable {
+            path: PathBuf::from(shown),
+            why: format!("TLS: {e}"),
+        })?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Some(MakeRustlsConnect::new(config)))
 }
 
 /// The driver's own message is terse ("db error"): add the server's message.
@@ -82,8 +115,10 @@ pub(super) fn config(url: &PgUrl) -> Result<::postgres::Config, LedgerError> {
 
 impl Postgres {
     pub(super) fn connect(url: &PgUrl) -> Result<Postgres, LedgerError> {
+        let config = config(url)?;
         let mut conn = Conn {
-            config: config(url)?,
+            tls: tls(config.get_ssl_mode(), url.shown())?,
+            config,
             client: None,
         };
         let (tx, rx) = mpsc::channel::<Job>();

@@ -124,3 +124,22 @@ async fn wait_for<T>(task: tokio::task::JoinHandle<T>) -> T {
         .expect("the ledger did not answer")
         .unwrap()
 }
+
+/// `sslmode=require` never falls back to plain text: against a server without TLS (the test
+/// server has none) the connection is refused with a reason.
+#[test]
+fn sslmode_require_never_falls_back_to_plain_text() {
+    let Some(db) =
+        Database::create("ledger::postgres::sslmode_require_never_falls_back_to_plain_text")
+    else {
+        return;
+    };
+    let url = herald::model::PgUrl::new(format!("{}?sslmode=require", db.url).into());
+    let err = Ledger::connect(&url).err().expect("connected without TLS");
+    assert!(
+        err.to_string().to_lowercase().contains("tls") || err.to_string().contains("SSL"),
+        "{err}"
+    );
+    let plain = herald::model::PgUrl::new(format!("{}?sslmode=disable", db.url).into());
+    Ledger::connect(&plain).unwrap().ping().unwrap();
+}
