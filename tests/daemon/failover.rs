@@ -15,9 +15,31 @@ use std::time::{Duration, Instant};
 
 const EVENTS: usize = 12;
 
-/// Start a replica; its log lines arrive on the returned channel.
-fn replica(setup: &Setup, db: &Database) -> (Child, mpsc::Receiver<String>) {
+/// A port free right now on loopback.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What a replica's `/healthz` says it is (`leader`, `standby`).
+async fn role(port: u16) -> String {
+    let body: serde_json::Value = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["role"].as_str().unwrap_or_default().to_string()
+}
+
+/// Start a replica (health on `port`); its log lines arrive on the returned channel.
+fn replica(setup: &Setup, db: &Database, port: u16) -> (Child, mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .env("HERALD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HERALD_ADMIN", "failover-test-admin-token")
         .env("HERALD_LOG", "info")
         .env("NO_COLOR", "1")
         .env("HERALD_TEST_LEDGER", &db.url)
@@ -80,7 +102,7 @@ async fn kill_9_of_the_leader_hands_over_within_10_s_with_no_double_post() {
     .unwrap();
     std::fs::write(
         setup.config(),
-        "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"${HERALD_TEST_LEDGER}\"\nquiet_hours = \"off\"\n\
+        "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"${HERALD_TEST_LEDGER}\"\nquiet_hours = \"off\"\nlisten = \"${HERALD_LISTEN}\"\nadmin_token = \"${HERALD_ADMIN}\"\n\
          [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\nper_minute = 300\n\
          [[rules]]\nname = \"announce\"\nkind = \"announce\"\nanchor = \"start\"\noffset = \"-1m\"\n",
     )
@@ -99,13 +121,16 @@ async fn kill_9_of_the_leader_hands_over_within_10_s_with_no_double_post() {
     let rows = || ledger.history(None).unwrap();
     let accepted = || fake.record(|r| r.accepted.len());
 
-    let (mut leader, leader_log) = replica(&setup, &db);
+    let (leader_port, standby_port) = (free_port(), free_port());
+    let (mut leader, leader_log) = replica(&setup, &db, leader_port);
     let (mut standby, standby_log) = tokio::task::block_in_place(|| {
         wait_log(&leader_log, "posts from now on", Duration::from_secs(20));
-        let standby = replica(&setup, &db);
+        let standby = replica(&setup, &db, standby_port);
         wait_log(&standby.1, "standby: waiting", Duration::from_secs(20));
         standby
     });
+    assert_eq!(role(leader_port).await, "leader");
+    assert_eq!(role(standby_port).await, "standby");
     tokio::task::block_in_place(|| {
         wait("three posts", Duration::from_secs(30), &|| accepted() >= 3)
     });
@@ -134,6 +159,7 @@ async fn kill_9_of_the_leader_hands_over_within_10_s_with_no_double_post() {
                     .all(|r| matches!(r.state, State::Sent | State::Ambiguous))
         });
     });
+    assert_eq!(role(standby_port).await, "leader");
     standby.kill().unwrap();
     standby.wait().unwrap();
     let rows = rows();
