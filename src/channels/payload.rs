@@ -100,15 +100,7 @@ fn dingtalk(
             let links: Vec<Value> = m
                 .buttons
                 .iter()
-                .enumerate()
-                .map(|(i, b)| {
-                    let title = if i == 0 {
-                        format!("{}（{}）", m.title, b.title)
-                    } else {
-                        b.title.clone()
-                    };
-                    json!({ "title": title, "messageURL": b.url, "picURL": pic })
-                })
+                .map(|b| json!({ "title": b.title, "messageURL": b.url, "picURL": pic }))
                 .collect();
             if links.is_empty() {
                 return Err(no_link(spec));

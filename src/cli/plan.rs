@@ -31,10 +31,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     rows.retain(|r| {
         args.event.as_ref().is_none_or(|e| &r.event == e)
             && args.channel.as_ref().is_none_or(|c| &r.channel == c)
-            && args
-                .state
-                .as_ref()
-                .is_none_or(|s| state_name(&r.state) == s)
+            && args.state.as_ref().is_none_or(|s| r.state.as_str() == s)
     });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -55,7 +52,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         );
         println!(
             "{when}  {:<9} {:<8} {:<32} {:<20} → {}{}",
-            state_name(line.state),
+            line.state.as_str(),
             line.kind.as_str(),
             line.event,
             line.rule,
@@ -76,22 +73,6 @@ fn open_ledger(path: &Path) -> anyhow::Result<Ledger> {
     } else {
         Ledger::open_in_memory()?
     })
-}
-
-pub fn state_name(s: &PlanState) -> &'static str {
-    match s {
-        PlanState::ToCome => "to_come",
-        PlanState::Late => "late",
-        PlanState::Held => "held",
-        PlanState::Pending => "pending",
-        PlanState::Claimed => "claimed",
-        PlanState::Posting => "posting",
-        PlanState::Sent => "sent",
-        PlanState::Failed => "failed",
-        PlanState::Ambiguous => "ambiguous",
-        PlanState::Missed => "missed",
-        PlanState::Skipped => "skipped",
-    }
 }
 
 /// Rows of one (event, rule, state, time) share a line, with all their channels.

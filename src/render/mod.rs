@@ -176,6 +176,7 @@ impl Renderer {
             split::split(sections, dialect, limit, &title, in_body)
         };
         let total = bodies.len();
+        let buttons = buttons(&shape, &title);
         Ok(Message {
             kind: req.kind,
             platform: req.platform,
@@ -193,7 +194,7 @@ impl Renderer {
                 })
                 .collect(),
             url: shape.main_url().map(str::to_string),
-            buttons: shape.links.iter().map(button).collect(),
+            buttons,
             dropped: shape.dropped.iter().map(button).collect(),
             subtitle: (req.kind != MessageKind::Digest).then(|| {
                 let e = req.event;
@@ -214,6 +215,19 @@ impl Renderer {
     }
 }
 
+/// The card's links as its items show them. A DingTalk feed_card has no title of its own: its
+/// first item carries the message's title, `标题（立即报名）`.
+fn buttons(shape: &Shape, title: &str) -> Vec<Link> {
+    let mut out: Vec<Link> = shape.links.iter().map(button).collect();
+    if shape.platform == Platform::Dingtalk
+        && shape.format == Format::FeedCard
+        && let Some(first) = out.first_mut()
+    {
+        first.title = format!("{title}（{}）", first.title);
+    }
+    out
+}
+
 /// A card link as readers see it: `立即报名`, `观看直播：B 站直播`, `回放：…`, `资料：…`.
 fn button(l: &CardLink) -> Link {
     let title = match l.role {
@@ -227,6 +241,14 @@ fn button(l: &CardLink) -> Link {
         title,
         url: l.url.clone(),
     }
+}
+
+/// The `【…】` label a title already starts with (pasted from its page, e.g. `【活动回顾】`),
+/// which would read twice behind the label every message adds.
+pub fn label_prefix(title: &str) -> Option<&str> {
+    let rest = title.strip_prefix('【')?;
+    let end = rest.find('】')?;
+    Some(&title[..'【'.len_utf8() + end + '】'.len_utf8()])
 }
 
 /// `herald ping`'s test message: one text part, carrying the robot's first keyword (if it

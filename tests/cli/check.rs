@@ -188,12 +188,12 @@ fn check_warns_about_lost_links_pasted_labels_and_relative_covers() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr
-            .contains("channel `dt-link` (link) cannot hold 2 link(s): 资料：议题 1、资料：议题 2"),
+            .contains("channel `dt-link` (link) cannot hold 2 link(s): 资料：议题 1, 资料：议题 2"),
         "{stderr}"
     );
     assert!(stderr.contains("format = \"markdown\""), "{stderr}");
     assert!(
-        stderr.contains("field `title`: already starts with a 【…】 label"),
+        stderr.contains("field `title`: already starts with the label `【活动回顾】`"),
         "{stderr}"
     );
     assert!(stderr.contains("field `cover`: is relative"), "{stderr}");
