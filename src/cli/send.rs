@@ -49,7 +49,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         let ledger = Ledger::open(&ws.config.active_ledger())?;
         let resolved = manual::resolve(&ws, &ledger, &req, Utc::now()).map_err(bad_request)?;
         for r in &resolved.refused {
-            eprintln!("{}: {}", r.channel, r.why);
+            eprintln!("{}: {r}", r.channel);
         }
         return dry_run(&ws, &resolved);
     }
@@ -161,7 +161,7 @@ fn require_secrets(ws: &Workspace, req: &SendRequest) -> anyhow::Result<()> {
 /// already sent.
 fn report(result: &SendResult) -> anyhow::Result<()> {
     for r in &result.refused {
-        eprintln!("{}: {}", r.channel, r.why);
+        eprintln!("{}: {r}", r.channel);
     }
     for line in &result.sent {
         println!(

@@ -491,20 +491,16 @@ struct LedgerGate<'a> {
 }
 
 impl Gate for LedgerGate<'_> {
-    async fn on_wire(&self) -> Result<(), String> {
+    type Error = LedgerError;
+
+    async fn on_wire(&self) -> Result<(), LedgerError> {
         let id = self.id;
-        self.store
-            .call(move |l| l.posting(id))
-            .await
-            .map_err(|e| e.to_string())
+        self.store.call(move |l| l.posting(id)).await
     }
 
-    async fn off_wire(&self) -> Result<(), String> {
+    async fn off_wire(&self) -> Result<(), LedgerError> {
         let id = self.id;
-        self.store
-            .call(move |l| l.unposted(id))
-            .await
-            .map_err(|e| e.to_string())
+        self.store.call(move |l| l.unposted(id)).await
     }
 }
 

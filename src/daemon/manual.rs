@@ -4,12 +4,12 @@
 //! runs it in-process. Either way the ledger's unique key makes a second post impossible.
 
 use super::engine::{Engine, Job};
-use super::outcome::{Decided, SendResult};
+use super::outcome::{Decided, Refusal, SendResult};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, State};
 use crate::model::{
     ChannelSpec, DeliveryKey, Event, FieldChange, ManualError, MessageKind, Moment, Origin,
-    Refusal, SendRequest, Subject,
+    SendRequest, Subject,
 };
 use crate::plan;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -59,10 +59,7 @@ pub fn resolve(
     for ch in targets(ws, &resolved.event, req)? {
         match origin(ws, ledger, &resolved, req, &ch, now)? {
             Ok(origin) => resolved.by_origin.entry(origin).or_default().push(ch),
-            Err(why) => resolved.refused.push(Refusal {
-                channel: ch.name,
-                why,
-            }),
+            Err(refusal) => resolved.refused.push(refusal),
         }
     }
     Ok(resolved)
@@ -156,7 +153,8 @@ fn targets(
 
 /// The origin a manual send to `ch` is claimed under: the first rule of this kind still
 /// pending for it (so the daemon will not post it again), or `Manual` when no rule sends this
-/// kind. `Err` when it was already sent, unless `force`.
+/// kind. `Err` when the ledger already decided it (sent, may have been posted, failed…),
+/// unless `force`.
 fn origin(
     ws: &Workspace,
     ledger: &Ledger,
@@ -164,16 +162,23 @@ fn origin(
     req: &SendRequest,
     ch: &ChannelSpec,
     now: DateTime<Utc>,
-) -> Result<Result<Origin, String>, ManualError> {
+) -> Result<Result<Origin, Refusal>, ManualError> {
     let (kind, event) = (req.kind, &resolved.event);
     if req.force {
         return Ok(Ok(Origin::Forced {
             at_millis: now.timestamp_millis(),
         }));
     }
-    let key = |origin: &Origin| DeliveryKey::new(&resolved.subject, origin, &ch.name);
-    if let Some(why) = decided(ledger, &key(&Origin::Manual))? {
-        return Ok(Err(why));
+    let decided = |origin: &Origin| -> Result<Option<Refusal>, ManualError> {
+        let key = DeliveryKey::new(&resolved.subject, origin, &ch.name);
+        Ok(decided(ledger, &key)?.map(|decided| Refusal {
+            channel: ch.name.clone(),
+            rule: key.rule,
+            decided,
+        }))
+    };
+    if let Some(refusal) = decided(&Origin::Manual)? {
+        return Ok(Err(refusal));
     }
     let rules = ws.config.rules.iter().filter(|r| {
         r.kind == kind
@@ -184,20 +189,20 @@ fn origin(
     let mut decided_as = None;
     for rule in rules {
         let origin = Origin::Rule(rule.name.clone());
-        match decided(ledger, &key(&origin))? {
+        match decided(&origin)? {
             None => return Ok(Ok(origin)),
-            Some(why) => decided_as = decided_as.or(Some(why)),
+            Some(refusal) => decided_as = decided_as.or(Some(refusal)),
         }
     }
     Ok(match decided_as {
         None => Ok(Origin::Manual),
-        Some(why) => Err(why),
+        Some(refusal) => Err(refusal),
     })
 }
 
-/// Why a delivery cannot be sent again, in words that fit what its rows say (sent, may have
-/// been posted, failed, missed), or `None` if it is still open.
-fn decided(ledger: &Ledger, key: &DeliveryKey) -> Result<Option<String>, ManualError> {
+/// The ledger row that decided a delivery (the one that matters most: one that may have been
+/// posted, else one not sent), or `None` if it is still open.
+fn decided(ledger: &Ledger, key: &DeliveryKey) -> Result<Option<Decided>, ManualError> {
     if !ledger.done(key).map_err(ledger_error)? {
         return Ok(None);
     }
@@ -210,12 +215,5 @@ fn decided(ledger: &Ledger, key: &DeliveryKey) -> Result<Option<String>, ManualE
     let Some(row) = worst else {
         return Ok(None);
     };
-    let note = Decided::of(row);
-    Ok(Some(match row.state {
-        State::Sent => format!(
-            "already sent (ledger: {}); use --force to send again",
-            key.rule
-        ),
-        _ => format!("{note} (ledger: {}, row {})", key.rule, row.id),
-    }))
+    Ok(Some(Decided::of(row)))
 }

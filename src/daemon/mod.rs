@@ -25,7 +25,8 @@ pub use http::probe;
 pub use metrics::Metrics;
 pub use notices::Snapshot;
 pub use outcome::{
-    ChannelOutcome, ChannelReport, Decided, Interruption, MAY_HAVE_POSTED, Refused, SendResult,
+    ChannelOutcome, ChannelReport, Decided, Interruption, MAY_HAVE_POSTED, Refusal, Refused,
+    SendResult,
 };
 pub use run::{DaemonError, RunOptions, run};
 pub use scheduler::{Control, Scheduler};

@@ -4,7 +4,7 @@
 //! the answer to a manual send (`SendResult`) carries one per channel.
 
 use crate::ledger::{Row, State};
-use crate::model::{Outcome, OutcomeClass, Refusal};
+use crate::model::{Outcome, OutcomeClass};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -163,6 +163,34 @@ pub struct ChannelReport {
 impl ChannelReport {
     pub fn delivered(&self) -> bool {
         self.outcome.delivered()
+    }
+}
+
+/// A channel a manual send leaves out before claiming anything: the ledger already decided
+/// the delivery under `rule` (sent, may have been posted, failed, missed, skipped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub channel: String,
+    /// The ledger rule the delivery was decided under.
+    pub rule: String,
+    pub decided: Decided,
+}
+
+/// Why the channel is left out, in words that fit the ledger row's state.
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.decided.state {
+            State::Sent => write!(
+                f,
+                "already sent (ledger: {}); use --force to send again",
+                self.rule
+            ),
+            _ => write!(
+                f,
+                "{} (ledger: {}, row {})",
+                self.decided, self.rule, self.decided.row
+            ),
+        }
     }
 }
 

@@ -41,10 +41,3 @@ pub enum ManualError {
     #[error("ledger: {0}")]
     Ledger(String),
 }
-
-/// A channel the ledger says already has this message.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Refusal {
-    pub channel: String,
-    pub why: String,
-}

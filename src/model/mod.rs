@@ -25,7 +25,7 @@ pub use event::{
 };
 pub use href::href;
 pub use kind::{FieldChange, MessageKind};
-pub use manual::{ManualError, Refusal, SendRequest};
+pub use manual::{ManualError, SendRequest};
 pub use message::{Inline, Message, Part, PartBody};
 pub use moment::Moment;
 pub use platform::{Format, Limits, Measured, Platform};

@@ -88,7 +88,13 @@ async fn the_daemon_refuses_a_duplicate_or_a_wrong_request() {
     let again = manual(&daemon.control, recap("ev00")).await.unwrap();
     assert!(again.sent.is_empty());
     assert_eq!(again.refused.len(), 1);
-    assert!(again.refused[0].why.contains("already sent"), "{again:?}");
+    let refusal = &again.refused[0];
+    assert_eq!(
+        (refusal.rule.as_str(), refusal.decided.state),
+        ("recap", State::Sent),
+        "{again:?}"
+    );
+    assert!(refusal.to_string().contains("already sent"), "{again:?}");
     let unknown = manual(&daemon.control, recap("nope")).await;
     assert!(matches!(unknown, Err(ManualError::UnknownEvent(e)) if e == "nope"));
     let mut wrong_channel = recap("ev00");

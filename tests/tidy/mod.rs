@@ -101,7 +101,12 @@ fn only_cli_prints() {
 
 #[test]
 fn only_daemon_spawns_tasks() {
-    for needle in ["tokio::spawn", ".spawn(", "std::thread::spawn"] {
+    for needle in [
+        "tokio::spawn",
+        ".spawn(",
+        "spawn_blocking",
+        "std::thread::spawn",
+    ] {
         only_in(needle, &["daemon"]);
     }
 }
@@ -113,7 +118,14 @@ fn anyhow_only_at_the_cli_edge() {
 
 #[test]
 fn model_does_no_io() {
-    for needle in ["std::fs", "tokio::net", "std::net", "std::env"] {
+    for needle in [
+        "std::fs",
+        "tokio::fs",
+        "tokio::net",
+        "std::net",
+        "std::env",
+        "std::process",
+    ] {
         let offenders: Vec<PathBuf> = rust_files(&src().join("model"))
             .into_iter()
             .filter(|p| code(p).iter().any(|l| l.contains(needle)))

@@ -76,7 +76,7 @@ fn summary(r: &SendResult) -> String {
     let refused: Vec<String> = r
         .refused
         .iter()
-        .map(|x| format!("{}: {}", x.channel, x.why))
+        .map(|x| format!("{}: {x}", x.channel))
         .collect();
     let list = |v: Vec<String>| {
         if v.is_empty() {
