@@ -28,7 +28,7 @@ pub use kind::{FieldChange, MessageKind};
 pub use manual::{ManualError, SendRequest};
 pub use message::{Inline, Message, Part, PartBody};
 pub use moment::Moment;
-pub use platform::{Format, Limits, Measured, Platform};
+pub use platform::{FieldLimits, Format, Limits, Measured, Platform, clip_bytes};
 pub use problem::{Location, Problem, Severity};
 pub use quiet::QuietHours;
 pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};

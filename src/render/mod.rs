@@ -15,7 +15,7 @@ pub use write::Dialect;
 
 use crate::model::{
     CardLink, Event, FieldChange, Format, Link, LinkRole, Location, Message, MessageKind, Part,
-    Platform, Problem, Shape,
+    Platform, Problem, Shape, clip_bytes,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use minijinja::value::Value;
@@ -176,7 +176,17 @@ impl Renderer {
             split::split(sections, dialect, limit, &title, in_body)
         };
         let total = bodies.len();
+        let fields = shape.limits.fields;
         let buttons = buttons(&shape, &title);
+        let when = (req.kind != MessageKind::Digest).then(|| {
+            let e = req.event;
+            zh_time::when(&e.start, &e.end, e.all_day, e.open_end)
+        });
+        // A card's line under its title: when, or (a digest) what its first link opens.
+        let subtitle = match fields.subtitle {
+            Some(_) => when.or_else(|| buttons.first().map(|b| b.title.clone())),
+            None => when,
+        };
         Ok(Message {
             kind: req.kind,
             platform: req.platform,
@@ -194,13 +204,16 @@ impl Renderer {
                 })
                 .collect(),
             url: shape.main_url().map(str::to_string),
-            buttons,
+            buttons: buttons
+                .into_iter()
+                .map(|b| Link {
+                    title: clip_bytes(&b.title, fields.link_title),
+                    url: b.url,
+                })
+                .collect(),
             dropped: shape.dropped.iter().map(button).collect(),
-            subtitle: (req.kind != MessageKind::Digest).then(|| {
-                let e = req.event;
-                zh_time::when(&e.start, &e.end, e.all_day, e.open_end)
-            }),
-            source: self.site.community.clone(),
+            subtitle: subtitle.map(|s| clip_bytes(&s, fields.subtitle)),
+            source: (self.site.community.as_deref()).map(|c| clip_bytes(c, fields.source)),
             cover: self.site.cover(req.event.cover.as_deref()),
         })
     }
