@@ -70,7 +70,7 @@ pub fn skip(path: &Path, t: Target) -> anyhow::Result<()> {
         if t.channel.as_ref().is_some_and(|c| c != &ch.name) {
             continue;
         }
-        let subject = Subject::about(&event.id, rule.kind, Vec::new(), "");
+        let subject = Subject::about(&event.id, rule.kind);
         let key = DeliveryKey::new(&subject, &Origin::Rule(rule.name.clone()), &ch.name);
         let reason = "skipped by an organizer (herald skip)";
         if ledger.mark(

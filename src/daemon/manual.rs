@@ -28,7 +28,7 @@ fn ledger_error(e: crate::ledger::LedgerError) -> ManualError {
 #[derive(Debug)]
 pub struct Resolved {
     pub event: Event,
-    /// For `change`: what changed since the groups were last told.
+    /// What it is about; for `change`, with what changed since the groups were last told.
     pub subject: Subject,
     pub by_origin: BTreeMap<Origin, Vec<ChannelSpec>>,
     pub refused: Vec<Refusal>,
@@ -48,7 +48,7 @@ pub fn resolve(
     let changes = refuse_out_of_moment(ledger, &event, req.kind, now)?;
     let subject = match req.kind {
         MessageKind::Change => super::notices::change(&event, changes),
-        kind => Subject::about(&event.id, kind, Vec::new(), ""),
+        kind => Subject::about(&event.id, kind),
     };
     let mut resolved = Resolved {
         subject,

@@ -337,7 +337,7 @@ impl Scheduler {
                     .into_iter()
                     .cloned()
                     .collect();
-                let subject = Subject::about(&event.id, rule.kind, Vec::new(), "");
+                let subject = Subject::about(&event.id, rule.kind);
                 let origin = Origin::Rule(rule.name.clone());
                 Some((job(event, subject, origin, entry, Vec::new()), channels))
             }
@@ -467,7 +467,7 @@ fn all_done(ws: &Workspace, ledger: &Ledger, rule: &Rule, event: &crate::model::
     plan::targets(rule, event, &ws.config.channels)
         .iter()
         .all(|ch| {
-            let subject = Subject::about(&event.id, rule.kind, Vec::new(), "");
+            let subject = Subject::about(&event.id, rule.kind);
             let key = DeliveryKey::new(&subject, &Origin::Rule(rule.name.clone()), &ch.name);
             ledger.done(&key).unwrap_or(false)
         })

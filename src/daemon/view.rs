@@ -89,7 +89,7 @@ pub fn plan_view(
             if !(from..until).contains(&due) && !open_late {
                 continue;
             }
-            let subject = Subject::about(&event.id, rule.kind, Vec::new(), "");
+            let subject = Subject::about(&event.id, rule.kind);
             let origin = Origin::Rule(rule.name.clone());
             for ch in plan::targets(rule, event, &ws.config.channels) {
                 let key = DeliveryKey::new(&subject, &origin, &ch.name);

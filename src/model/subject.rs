@@ -27,15 +27,16 @@ pub enum Subject {
 }
 
 impl Subject {
-    /// The subject of a message of `kind` about event `id`; `changes` and `facts` matter for a
-    /// change notice only.
-    pub fn about(id: &str, kind: MessageKind, changes: Vec<FieldChange>, facts: &str) -> Subject {
+    /// The subject of a rule's (or a manual send's) message of `kind` about event `id`. A
+    /// change notice that reports what changed is built with its changes (`Subject::Change`);
+    /// here it has none, and its ledger rule is the rule's (or manual) name.
+    pub fn about(id: &str, kind: MessageKind) -> Subject {
         let id = id.to_string();
         match kind {
             MessageKind::Change => Subject::Change {
                 id,
-                changes,
-                facts: facts.to_string(),
+                changes: Vec::new(),
+                facts: String::new(),
             },
             MessageKind::Cancel => Subject::Cancel { id },
             kind => Subject::Event { id, kind },
@@ -134,17 +135,21 @@ mod tests {
         let digest = Subject::digest(at, chrono_tz::Asia::Shanghai);
         let key = DeliveryKey::new(&digest, &Origin::Rule("weekly".into()), "g");
         assert_eq!(key.to_string(), "digest@2030-01-06/weekly/g");
-        let change = Subject::about("e", MessageKind::Change, Vec::new(), "0badf00d");
+        let change = Subject::Change {
+            id: "e".into(),
+            changes: Vec::new(),
+            facts: "0badf00d".into(),
+        };
         assert_eq!(
             DeliveryKey::new(&change, &Origin::Notice, "g").to_string(),
             "e/change:0badf00d/g"
         );
-        let cancel = Subject::about("e", MessageKind::Cancel, Vec::new(), "");
+        let cancel = Subject::about("e", MessageKind::Cancel);
         assert_eq!(
             DeliveryKey::new(&cancel, &Origin::Notice, "g").rule,
             "cancel"
         );
-        let remind = Subject::about("e", MessageKind::Remind, Vec::new(), "");
+        let remind = Subject::about("e", MessageKind::Remind);
         assert_eq!(
             DeliveryKey::new(&remind, &Origin::Manual, "g").rule,
             "manual:remind"

@@ -28,7 +28,7 @@ pub fn plan(
                     if due < from || due >= until {
                         continue;
                     }
-                    let subject = Subject::about(&event.id, rule.kind, Vec::new(), "");
+                    let subject = Subject::about(&event.id, rule.kind);
                     for ch in targets(rule, event, channels) {
                         out.push(delivery(&subject, rule, &ch.name, due, deadline));
                     }
