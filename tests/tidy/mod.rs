@@ -37,16 +37,26 @@ fn module(path: &Path) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
-/// Code lines (not comments), with `#[cfg(test)]` modules cut off at their start.
+/// Code lines (not comments), with a `#[cfg(test)]` module (the file's tests, at its end)
+/// cut off at its start; a `#[cfg(test)]` item elsewhere is still code.
 fn code(path: &Path) -> Vec<String> {
     code_of(&fs::read_to_string(path).unwrap())
 }
 
 fn code_of(text: &str) -> Vec<String> {
-    text.lines()
-        .take_while(|l| !l.trim_start().starts_with("#[cfg(test)]"))
+    let lines: Vec<&str> = text.lines().collect();
+    let tests_start = lines
+        .windows(2)
+        .position(|w| {
+            let next = w[1].trim_start();
+            w[0].trim_start().starts_with("#[cfg(test)]")
+                && (next.starts_with("mod ") || next.starts_with("pub mod "))
+        })
+        .unwrap_or(lines.len());
+    lines[..tests_start]
+        .iter()
         .filter(|l| !l.trim_start().starts_with("//"))
-        .map(str::to_string)
+        .map(|l| l.to_string())
         .collect()
 }
 
@@ -256,7 +266,7 @@ fn forbidden(module: &str, depth: usize, text: &str) -> Vec<String> {
 /// comments or in a module's own relative paths.
 #[test]
 fn the_import_checker_catches_every_form() {
-    let cases: [(&str, usize, &str, &[&str]); 9] = [
+    let cases: [(&str, usize, &str, &[&str]); 11] = [
         ("render", 2, "use crate::ledger::Ledger;\n", &["ledger"]),
         (
             "render",
@@ -289,6 +299,18 @@ fn the_import_checker_catches_every_form() {
             "daemon",
             2,
             "use crate::{ledger::State, render::Renderer};\n",
+            &[],
+        ),
+        (
+            "render",
+            2,
+            "#[cfg(test)]\nfn helper() {}\nuse crate::ledger::Row;\n",
+            &["ledger"],
+        ),
+        (
+            "render",
+            2,
+            "fn f() {}\n#[cfg(test)]\nmod tests {\n    use crate::ledger::Row;\n}\n",
             &[],
         ),
     ];
