@@ -7,7 +7,7 @@
 use super::Exit;
 use crate::daemon::Workspace;
 use crate::ledger::{Hold, Ledger, State};
-use crate::model::DeliveryKey;
+use crate::model::{DeliveryKey, Origin, Subject};
 use chrono::Utc;
 use std::path::Path;
 
@@ -70,11 +70,8 @@ pub fn skip(path: &Path, t: Target) -> anyhow::Result<()> {
         if t.channel.as_ref().is_some_and(|c| c != &ch.name) {
             continue;
         }
-        let key = DeliveryKey {
-            event: event.id.clone(),
-            rule: rule.name.clone(),
-            channel: ch.name.clone(),
-        };
+        let subject = Subject::about(&event.id, rule.kind);
+        let key = DeliveryKey::new(&subject, &Origin::Rule(rule.name.clone()), &ch.name);
         let reason = "skipped by an organizer (herald skip)";
         if ledger.mark(
             &key,

@@ -32,10 +32,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     rows.retain(|r| {
         args.event.as_ref().is_none_or(|e| &r.event == e)
             && args.channel.as_ref().is_none_or(|c| &r.channel == c)
-            && args
-                .state
-                .as_ref()
-                .is_none_or(|s| state_name(&r.state) == s)
+            && args.state.as_ref().is_none_or(|s| r.state.as_str() == s)
     });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -56,7 +53,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         );
         println!(
             "{when}  {:<9} {:<8} {:<32} {:<20} → {}{}",
-            state_name(line.state),
+            line.state.as_str(),
             line.kind.as_str(),
             line.event,
             line.rule,
@@ -76,22 +73,6 @@ fn open_ledger(target: &LedgerTarget) -> anyhow::Result<Ledger> {
         LedgerTarget::Sqlite(path) if !path.exists() => Ledger::open_in_memory()?,
         target => Ledger::open_target(target)?,
     })
-}
-
-pub fn state_name(s: &PlanState) -> &'static str {
-    match s {
-        PlanState::ToCome => "to_come",
-        PlanState::Late => "late",
-        PlanState::Held => "held",
-        PlanState::Pending => "pending",
-        PlanState::Claimed => "claimed",
-        PlanState::Posting => "posting",
-        PlanState::Sent => "sent",
-        PlanState::Failed => "failed",
-        PlanState::Ambiguous => "ambiguous",
-        PlanState::Missed => "missed",
-        PlanState::Skipped => "skipped",
-    }
 }
 
 /// Rows of one (event, rule, state, time) share a line, with all their channels.

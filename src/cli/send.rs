@@ -8,9 +8,9 @@ use super::{Exit, exit};
 use crate::channels::Forwarded;
 use crate::channels::{ConsoleSink, Hub, HubSettings};
 use crate::daemon::manual;
-use crate::daemon::{Engine, Health, Metrics, Store, Workspace};
+use crate::daemon::{Engine, Health, Metrics, SendResult, Store, Workspace};
 use crate::ledger::Ledger;
-use crate::model::{ManualError, SendRequest, SendResult, SystemClock};
+use crate::model::{ManualError, SendRequest, SystemClock};
 use chrono::Utc;
 use std::path::Path;
 use std::sync::Arc;
@@ -49,7 +49,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
         let resolved = manual::resolve(&ws, &ledger, &req, Utc::now()).map_err(bad_request)?;
         for r in &resolved.refused {
-            eprintln!("{}: {}", r.channel, r.why);
+            eprintln!("{}: {r}", r.channel);
         }
         return dry_run(&ws, &resolved);
     }
@@ -161,22 +161,15 @@ fn require_secrets(ws: &Workspace, req: &SendRequest) -> anyhow::Result<()> {
 /// already sent.
 fn report(result: &SendResult) -> anyhow::Result<()> {
     for r in &result.refused {
-        eprintln!("{}: {}", r.channel, r.why);
+        eprintln!("{}: {r}", r.channel);
     }
     for line in &result.sent {
         println!(
-            "{}: {}/{} part(s) sent; {}{}",
-            line.channel,
-            line.parts_sent,
-            line.parts_total,
-            line.verdict.as_deref().unwrap_or("-"),
-            line.note
-                .as_deref()
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default()
+            "{}: {}/{} part(s) sent; {}",
+            line.channel, line.parts_sent, line.parts_total, line.outcome
         );
     }
-    let failed = result.sent.iter().filter(|l| !l.delivered).count();
+    let failed = result.sent.iter().filter(|l| !l.delivered()).count();
     match (failed, result.refused.len()) {
         (0, 0) => Ok(()),
         (0, n) => Err(Exit::bad_input(format!(
@@ -192,15 +185,15 @@ fn report(result: &SendResult) -> anyhow::Result<()> {
 
 fn dry_run(ws: &Workspace, resolved: &manual::Resolved) -> anyhow::Result<()> {
     let event = &resolved.event;
-    for (rule, channels) in &resolved.by_rule {
+    for (origin, channels) in &resolved.by_origin {
         for ch in channels {
             let req = crate::render::RenderRequest {
                 event,
-                kind: resolved.kind,
+                kind: resolved.subject.kind(),
                 platform: ch.platform,
                 format: ch.format,
                 now: Utc::now(),
-                changes: &resolved.changes,
+                changes: resolved.subject.changes(),
                 digest: std::slice::from_ref(event),
             };
             let message = ws.renderer.render(&req)?;
@@ -216,12 +209,10 @@ fn dry_run(ws: &Workspace, resolved: &manual::Resolved) -> anyhow::Result<()> {
                 )
             };
             println!(
-                "would send {} part(s) to {} as {}/{}/{} ({shape}; check: {verdict})",
+                "would send {} part(s) to {} as {} ({shape}; check: {verdict})",
                 message.parts.len(),
                 ch.name,
-                event.id,
-                rule,
-                ch.name
+                crate::model::DeliveryKey::new(&resolved.subject, origin, &ch.name),
             );
             for link in &message.dropped {
                 println!("  the card leaves out {} → {}", link.title, link.url);

@@ -6,7 +6,7 @@
 use super::queue::{Entry, Job, Notice};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, LedgerError};
-use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind};
+use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind, Origin, Subject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -109,26 +109,23 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
         let Ok(announced) = serde_json::from_str::<Snapshot>(&json) else {
             continue;
         };
-        let current = Snapshot::of(event);
-        let (kind, key, changes) = match event.status {
-            EventStatus::Cancelled => (MessageKind::Cancel, "cancel".to_string(), Vec::new()),
+        let subject = match event.status {
+            EventStatus::Cancelled => Subject::Cancel {
+                id: event.id.clone(),
+            },
             _ => {
-                let changes = announced.diff(&current, event);
+                let changes = announced.diff(&Snapshot::of(event), event);
                 if changes.is_empty() {
                     continue;
                 }
-                (
-                    MessageKind::Change,
-                    format!("change:{}", short_hash(&current.to_json())),
-                    changes,
-                )
+                change(event, changes)
             }
         };
         let deadline = event.start.to_utc().max(announced.start);
         let channels = ledger
             .sent_channels(&event.id, MessageKind::Announce)
             .unwrap_or_default();
-        if deadline <= now || all_sent(ledger, &event.id, &key, &channels) {
+        if deadline <= now || all_sent(ledger, &subject, &channels) {
             continue;
         }
         out.push(Entry {
@@ -136,9 +133,7 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
             deadline,
             job: Job::Notice(Box::new(Notice {
                 event: index,
-                kind,
-                key,
-                changes,
+                subject,
                 channels,
             })),
         });
@@ -163,13 +158,19 @@ fn settled(event: &Event, now: DateTime<Utc>, settle: chrono::TimeDelta) -> Date
     }
 }
 
-fn all_sent(ledger: &Ledger, event: &str, rule: &str, channels: &[String]) -> bool {
+/// The change notice reporting `changes` to `event`: its facts (a hash of the event's facts
+/// now) make a later change a new notice.
+pub fn change(event: &Event, changes: Vec<FieldChange>) -> Subject {
+    Subject::Change {
+        id: event.id.clone(),
+        changes,
+        facts: short_hash(&Snapshot::of(event).to_json()),
+    }
+}
+
+fn all_sent(ledger: &Ledger, subject: &Subject, channels: &[String]) -> bool {
     channels.iter().all(|ch| {
-        let key = DeliveryKey {
-            event: event.to_string(),
-            rule: rule.to_string(),
-            channel: ch.clone(),
-        };
+        let key = DeliveryKey::new(subject, &Origin::Notice, ch);
         ledger.done(&key).unwrap_or(false)
     })
 }

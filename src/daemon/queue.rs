@@ -2,7 +2,7 @@
 //! workspace), one per (event, rule) — channels are expanded only when an entry fires — so
 //! 100,000 planned sends cost a few thousand entries, not 100,000 allocations.
 
-use crate::model::{FieldChange, MessageKind};
+use crate::model::Subject;
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -21,11 +21,10 @@ pub enum Job {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    /// Index of the event in the workspace.
     pub event: usize,
-    pub kind: MessageKind,
-    /// The ledger rule key (`change:…`, `cancel`).
-    pub key: String,
-    pub changes: Vec<FieldChange>,
+    /// A `Subject::Change` (with what changed) or `Subject::Cancel`.
+    pub subject: Subject,
     /// The channels that got (or may have got) the announcement, when it was planned.
     pub channels: Vec<String>,
 }

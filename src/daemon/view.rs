@@ -7,15 +7,15 @@ use super::notices::notices;
 use super::queue::Job;
 use super::workspace::Workspace;
 use crate::ledger::{Hold, Ledger, LedgerError, Row, State};
-use crate::model::{ChannelSpec, DeliveryKey, MessageKind, When};
+use crate::model::{ChannelSpec, DeliveryKey, MessageKind, Origin, Subject, When};
 use crate::plan;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// One delivery's place in the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// One delivery's place in the plan: a plan-only state, or its ledger state. `herald plan
+/// --json` shows it as one snake_case word (`to_come`, `late`, …, `sent`, `failed`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlanState {
     /// Due in the future.
     ToCome,
@@ -25,14 +25,27 @@ pub enum PlanState {
     Held,
     /// A change or cancel notice waiting to go at `at`.
     Pending,
-    /// Decided in the ledger: its row's state.
-    Claimed,
-    Posting,
-    Sent,
-    Failed,
-    Ambiguous,
-    Missed,
-    Skipped,
+    /// Decided in the ledger: its row's state. Also what the ledger will record of a
+    /// delivery without a row whose deadline passed (missed; skipped when held).
+    Decided(State),
+}
+
+impl PlanState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanState::ToCome => "to_come",
+            PlanState::Late => "late",
+            PlanState::Held => "held",
+            PlanState::Pending => "pending",
+            PlanState::Decided(s) => s.as_str(),
+        }
+    }
+}
+
+impl Serialize for PlanState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,12 +89,10 @@ pub fn plan_view(
             if !(from..until).contains(&due) && !open_late {
                 continue;
             }
+            let subject = Subject::about(&event.id, rule.kind);
+            let origin = Origin::Rule(rule.name.clone());
             for ch in plan::targets(rule, event, &ws.config.channels) {
-                let key = DeliveryKey {
-                    event: event.id.clone(),
-                    rule: rule.name.clone(),
-                    channel: ch.name.clone(),
-                };
+                let key = DeliveryKey::new(&subject, &origin, &ch.name);
                 let row = PlanRow {
                     event: event.id.clone(),
                     rule: rule.name.clone(),
@@ -144,7 +155,7 @@ fn place(
         if let Some(r) = worst {
             let missing_parts = r.state == State::Sent && (rows.len() as u32) < r.parts_total;
             if !missing_parts {
-                row.state = decided_state(r.state);
+                row.state = PlanState::Decided(r.state);
                 row.at = r.finished_at.or(Some(r.claimed_at));
                 row.detail = verdict(r);
                 row.row = Some(r.id);
@@ -154,7 +165,7 @@ fn place(
     }
     if holds.iter().any(|h| h.matches(key)) {
         row.state = if row.deadline <= now {
-            PlanState::Skipped
+            PlanState::Decided(State::Skipped)
         } else {
             PlanState::Held
         };
@@ -163,7 +174,7 @@ fn place(
         return row;
     }
     if row.deadline <= now {
-        row.state = PlanState::Missed;
+        row.state = PlanState::Decided(State::Missed);
         row.at = None;
         row.detail = Some("its deadline passed before it could be sent".to_string());
     } else if row.due <= now {
@@ -175,18 +186,6 @@ fn place(
         });
     }
     row
-}
-
-fn decided_state(s: State) -> PlanState {
-    match s {
-        State::Claimed => PlanState::Claimed,
-        State::Posting => PlanState::Posting,
-        State::Sent => PlanState::Sent,
-        State::Failed => PlanState::Failed,
-        State::Ambiguous => PlanState::Ambiguous,
-        State::Missed => PlanState::Missed,
-        State::Skipped => PlanState::Skipped,
-    }
 }
 
 fn verdict(r: &Row) -> Option<String> {
@@ -228,7 +227,7 @@ fn digests(
                 row: None,
             };
             if let Some(r) = rows.get(&d.key).and_then(|rs| rs.first()) {
-                row.state = decided_state(r.state);
+                row.state = PlanState::Decided(r.state);
                 row.at = r.finished_at.or(Some(r.claimed_at));
                 row.detail = verdict(r);
                 row.row = Some(r.id);
@@ -246,12 +245,13 @@ fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<P
             continue;
         };
         let event = &ws.events[notice.event];
+        let rule = Origin::Notice.ledger_rule(&notice.subject);
         for channel in &notice.channels {
             let quiet = ws.config.channel(channel).and_then(|c| c.quiet_hours);
             out.push(PlanRow {
                 event: event.id.clone(),
-                rule: notice.key.clone(),
-                kind: notice.kind,
+                rule: rule.clone(),
+                kind: notice.subject.kind(),
                 channel: channel.clone(),
                 due: entry.due,
                 deadline: entry.deadline,
@@ -259,7 +259,7 @@ fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<P
                 at: Some(quiet.map_or(entry.due, |q| q.defer(entry.due, entry.deadline))),
                 detail: Some(format!(
                     "{} change(s) since the announcement",
-                    notice.changes.len()
+                    notice.subject.changes().len()
                 )),
                 row: None,
             });

@@ -16,6 +16,7 @@ mod problem;
 mod quiet;
 mod rule;
 mod shape;
+mod subject;
 
 pub use channel::{ChannelSpec, Mentions, ServerErrors, redact_url};
 pub use clock::{Clock, ScaledClock, SystemClock};
@@ -26,11 +27,12 @@ pub use event::{
 pub use href::href;
 pub use kind::{FieldChange, MessageKind};
 pub use ledger_target::{LedgerTarget, PgUrl};
-pub use manual::{ManualError, Refusal, SendLine, SendRequest, SendResult};
+pub use manual::{ManualError, SendRequest};
 pub use message::{Inline, Message, Part, PartBody};
 pub use moment::Moment;
-pub use platform::{Format, Limits, Measured, Platform};
+pub use platform::{FieldLimits, Format, Limits, Measured, Platform, clip_bytes};
 pub use problem::{Location, Problem, Severity};
 pub use quiet::QuietHours;
 pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};
 pub use shape::{CardLink, LinkRole, Shape, card_links};
+pub use subject::{Origin, Subject};

@@ -4,11 +4,12 @@
 //! retries a failed row: reopen it, then send that message to that channel once more).
 //! Every one lands in the ledger.
 
+use super::super::SendResult;
 use super::pages::{self, render};
 use super::{Console, session};
 use crate::daemon::scheduler::Control;
 use crate::ledger::State as RowState;
-use crate::model::{MessageKind, SendRequest, SendResult};
+use crate::model::{MessageKind, SendRequest};
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -60,10 +61,31 @@ async fn deliver(c: &Console, req: SendRequest) -> Result<String, String> {
     }
 }
 
+/// How each channel's send ended, in the words `herald send` prints.
 fn summary(r: &SendResult) -> String {
-    let sent = serde_json::to_string(&r.sent).unwrap_or_default();
-    let refused = serde_json::to_string(&r.refused).unwrap_or_default();
-    format!("sent: {sent}; refused: {refused}")
+    let sent: Vec<String> = r
+        .sent
+        .iter()
+        .map(|l| {
+            format!(
+                "{}: {}/{} part(s) sent; {}",
+                l.channel, l.parts_sent, l.parts_total, l.outcome
+            )
+        })
+        .collect();
+    let refused: Vec<String> = r
+        .refused
+        .iter()
+        .map(|x| format!("{}: {x}", x.channel))
+        .collect();
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(" · ")
+        }
+    };
+    format!("sent: {}; refused: {}", list(sent), list(refused))
 }
 
 fn done(event: &str, outcome: Result<String, String>) -> Response {
