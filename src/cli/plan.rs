@@ -79,19 +79,7 @@ fn open_ledger(path: &Path) -> anyhow::Result<Ledger> {
 }
 
 pub fn state_name(s: &PlanState) -> &'static str {
-    match s {
-        PlanState::ToCome => "to_come",
-        PlanState::Late => "late",
-        PlanState::Held => "held",
-        PlanState::Pending => "pending",
-        PlanState::Claimed => "claimed",
-        PlanState::Posting => "posting",
-        PlanState::Sent => "sent",
-        PlanState::Failed => "failed",
-        PlanState::Ambiguous => "ambiguous",
-        PlanState::Missed => "missed",
-        PlanState::Skipped => "skipped",
-    }
+    s.as_str()
 }
 
 /// Rows of one (event, rule, state, time) share a line, with all their channels.

@@ -35,6 +35,40 @@ pub enum PlanState {
     Skipped,
 }
 
+impl PlanState {
+    /// Every state, in the order a page lists them.
+    pub const ALL: [PlanState; 11] = [
+        PlanState::ToCome,
+        PlanState::Late,
+        PlanState::Held,
+        PlanState::Pending,
+        PlanState::Claimed,
+        PlanState::Posting,
+        PlanState::Sent,
+        PlanState::Failed,
+        PlanState::Ambiguous,
+        PlanState::Missed,
+        PlanState::Skipped,
+    ];
+
+    /// Its name in `herald plan --json` (and `--state`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            PlanState::ToCome => "to_come",
+            PlanState::Late => "late",
+            PlanState::Held => "held",
+            PlanState::Pending => "pending",
+            PlanState::Claimed => "claimed",
+            PlanState::Posting => "posting",
+            PlanState::Sent => "sent",
+            PlanState::Failed => "failed",
+            PlanState::Ambiguous => "ambiguous",
+            PlanState::Missed => "missed",
+            PlanState::Skipped => "skipped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanRow {
     pub event: String,

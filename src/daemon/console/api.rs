@@ -17,11 +17,11 @@ fn unavailable(why: String) -> Response {
         .into_response()
 }
 
-/// `GET /api/plan?event=&channel=&state=&days=`: the timeline's data.
+/// `GET /api/plan?event=&channel=&state=&days=`: the timeline's data (`herald plan`'s rows,
+/// grouped by day).
 pub async fn plan(State(c): State<Console>, Query(filter): Query<Filter>) -> Response {
-    let ws = c.live.get();
-    match pages::rows(&c, None).await {
-        Ok(rows) => Json(timeline::build(&ws, &rows, c.clock.now(), &filter)).into_response(),
+    match timeline::load(&c, &filter).await {
+        Ok(t) => Json(t).into_response(),
         Err(why) => unavailable(why),
     }
 }

@@ -2,7 +2,7 @@
 //! the binary (HTML auto-escaping on); the event page's previews are built from the exact
 //! request bodies `channels::request_body` gives, drawn by `phone`.
 
-use super::timeline::{self, Filter, STATES};
+use super::timeline::{self, Filter};
 use super::{Console, phone, session};
 use crate::channels;
 use crate::daemon::Workspace;
@@ -70,9 +70,26 @@ pub fn html(page: Result<String, PageError>) -> Response {
     }
 }
 
-/// The banners every page shows: a refused reload, ledger trouble, rows that need a person.
-async fn banners(c: &Console) -> Vec<String> {
-    c.store.health().reasons()
+/// The banners every page shows: a refused reload, ledger trouble, rows that need a person
+/// (counted again for each page, so the banner is current).
+pub async fn banners(c: &Console) -> Vec<String> {
+    let counted = c.store.call_quietly(|l| l.counts()).await;
+    let health = c.store.health();
+    let unreadable = match counted {
+        Ok(counts) => {
+            let ambiguous = counts
+                .iter()
+                .filter(|(state, _)| *state == crate::ledger::State::Ambiguous)
+                .map(|(_, n)| *n as i64)
+                .sum();
+            health.set_ambiguous(ambiguous);
+            None
+        }
+        Err(e) => Some(format!("the ledger cannot be read: {e}")),
+    };
+    let mut reasons = health.reasons();
+    reasons.extend(unreadable);
+    reasons
 }
 
 /// The ledger's rows, or the reason they cannot be read (shown as a banner).
@@ -90,7 +107,7 @@ fn names(ws: &Workspace) -> (Vec<String>, Vec<String>) {
     )
 }
 
-/// `GET /`: the timeline.
+/// `GET /`: the timeline, from the plan `herald plan` shows.
 pub async fn timeline(
     State(c): State<Console>,
     Query(filter): Query<Filter>,
@@ -98,11 +115,10 @@ pub async fn timeline(
 ) -> Response {
     let ws = c.live.get();
     let mut banners = banners(&c).await;
-    let rows = rows(&c, None).await.unwrap_or_else(|e| {
+    let t = timeline::load(&c, &filter).await.unwrap_or_else(|e| {
         banners.push(e);
-        Vec::new()
+        timeline::build(&ws, Vec::new(), c.clock.now(), &filter)
     });
-    let t = timeline::build(&ws, &rows, c.clock.now(), &filter);
     let (events, channels) = names(&ws);
     let notices: Vec<String> = ws
         .events
@@ -119,7 +135,7 @@ pub async fn timeline(
     html(render(
         "timeline.html",
         context! {
-            t, filter, events, channels, states => STATES, banners, notices,
+            t, filter, events, channels, states => timeline::states(), banners, notices,
             csrf => session::csrf_of(&c, &headers),
         },
     ))
@@ -210,15 +226,21 @@ pub async fn event(
 ) -> Response {
     let ws = c.live.get();
     let csrf = session::csrf_of(&c, &headers);
-    html(event_html(&ws, &id, csrf))
+    let banners = banners(&c).await;
+    html(event_html(&ws, &id, csrf, banners))
 }
 
 /// The event page offline (`herald preview EVENT --html FILE`): no forms, same previews.
 pub fn event_page(ws: &Workspace, id: &str) -> Result<String, PageError> {
-    event_html(ws, id, None)
+    event_html(ws, id, None, Vec::new())
 }
 
-fn event_html(ws: &Workspace, id: &str, csrf: Option<String>) -> Result<String, PageError> {
+fn event_html(
+    ws: &Workspace,
+    id: &str,
+    csrf: Option<String>,
+    banners: Vec<String>,
+) -> Result<String, PageError> {
     let event = ws
         .event(id)
         .ok_or_else(|| PageError::UnknownEvent(id.to_string()))?;
@@ -227,9 +249,8 @@ fn event_html(ws: &Workspace, id: &str, csrf: Option<String>) -> Result<String, 
     render(
         "event.html",
         context! {
-            event, previews, kinds, csrf,
+            event, previews, kinds, csrf, banners,
             when => when(event),
-            banners => Vec::<String>::new(),
         },
     )
 }
