@@ -38,7 +38,7 @@ pub async fn history(State(c): State<Console>, Query(f): Query<HistoryFilter>) -
 pub async fn preview(State(c): State<Console>, Path(id): Path<String>) -> Response {
     let ws = c.live.get();
     match ws.event(&id) {
-        Some(event) => Json(pages::previews(&ws, event)).into_response(),
+        Some(event) => Json(c.previews.of(&ws, event).as_slice()).into_response(),
         None => (
             StatusCode::NOT_FOUND,
             Json(serde_json::json!({ "error": format!("no event `{id}`") })),

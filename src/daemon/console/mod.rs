@@ -50,6 +50,8 @@ pub struct Console {
     /// The port the daemon listens on: a form's `Host` must name it.
     pub port: u16,
     sessions: Arc<session::Sessions>,
+    /// Event previews drawn for this workspace, kept for a second look.
+    previews: Arc<pages::Previews>,
 }
 
 impl Console {
@@ -69,6 +71,7 @@ impl Console {
             admin,
             port,
             sessions: Arc::default(),
+            previews: Arc::default(),
         }
     }
 }

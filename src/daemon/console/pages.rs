@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// A page that cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -227,24 +227,69 @@ pub async fn event(
     let ws = c.live.get();
     let csrf = session::csrf_of(&c, &headers);
     let banners = banners(&c).await;
-    html(event_html(&ws, &id, csrf, banners))
+    let Some(event) = ws.event(&id) else {
+        return html(Err(PageError::UnknownEvent(id)));
+    };
+    let previews = c.previews.of(&ws, event);
+    html(event_html(event, &previews, csrf, banners))
 }
 
 /// The event page offline (`herald preview EVENT --html FILE`): no forms, same previews.
 pub fn event_page(ws: &Workspace, id: &str) -> Result<String, PageError> {
-    event_html(ws, id, None, Vec::new())
-}
-
-fn event_html(
-    ws: &Workspace,
-    id: &str,
-    csrf: Option<String>,
-    banners: Vec<String>,
-) -> Result<String, PageError> {
     let event = ws
         .event(id)
         .ok_or_else(|| PageError::UnknownEvent(id.to_string()))?;
-    let previews = previews(ws, event);
+    event_html(event, &previews(ws, event), None, Vec::new())
+}
+
+/// The previews of the last few events viewed, for the workspace they were drawn from: an
+/// event page draws 39 messages, so a second look at the same event (same config, events
+/// and templates) reuses them. A reload publishes a new workspace, which misses.
+#[derive(Default)]
+pub struct Previews(Mutex<Vec<Drawn>>);
+
+struct Drawn {
+    ws: Weak<Workspace>,
+    event: String,
+    previews: Arc<Vec<KindPreview>>,
+}
+
+/// Events whose previews are kept (each a few hundred kB).
+const DRAWN_KEPT: usize = 4;
+
+impl Previews {
+    pub fn of(&self, ws: &Arc<Workspace>, event: &Event) -> Arc<Vec<KindPreview>> {
+        let same = |d: &Drawn| d.event == event.id && std::ptr::eq(d.ws.as_ptr(), Arc::as_ptr(ws));
+        if let Some(d) = self
+            .0
+            .lock()
+            .expect("previews lock")
+            .iter()
+            .find(|d| same(d))
+        {
+            return d.previews.clone();
+        }
+        let previews = Arc::new(previews(ws, event));
+        let mut kept = self.0.lock().expect("previews lock");
+        kept.retain(|d| d.ws.strong_count() > 0 && !same(d));
+        if kept.len() >= DRAWN_KEPT {
+            kept.remove(0);
+        }
+        kept.push(Drawn {
+            ws: Arc::downgrade(ws),
+            event: event.id.clone(),
+            previews: previews.clone(),
+        });
+        previews
+    }
+}
+
+fn event_html(
+    event: &Event,
+    previews: &[KindPreview],
+    csrf: Option<String>,
+    banners: Vec<String>,
+) -> Result<String, PageError> {
     let kinds: Vec<String> = previews.iter().map(|p| p.kind.clone()).collect();
     render(
         "event.html",
@@ -412,4 +457,40 @@ pub async fn login_form() -> Response {
         "login.html",
         context! { banners => Vec::<String>::new() },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Arc<Workspace> {
+        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/herald.toml");
+        let ws = Workspace::load_with(&config, crate::config::Secrets::Optional).workspace;
+        Arc::new(ws.expect("the shipped config loads"))
+    }
+
+    #[test]
+    fn previews_are_drawn_once_per_workspace_and_event() {
+        let cache = Previews::default();
+        let ws = shipped();
+        let event = ws.events[0].clone();
+        let first = cache.of(&ws, &event);
+        assert!(Arc::ptr_eq(&first, &cache.of(&ws, &event)));
+        // A reload publishes another workspace: drawn again, from it.
+        let reloaded = Arc::new((*ws).clone());
+        let again = cache.of(&reloaded, &event);
+        assert!(!Arc::ptr_eq(&first, &again));
+        assert_eq!(
+            serde_json::to_value(&*first).unwrap(),
+            serde_json::to_value(&*again).unwrap()
+        );
+        // Only the last few events are kept.
+        for e in ws.events.iter().cycle().take(2 * DRAWN_KEPT) {
+            let mut other = e.clone();
+            other.id = format!("{}-{}", e.id, rand::random::<u32>());
+            cache.of(&ws, &other);
+        }
+        assert!(cache.0.lock().unwrap().len() <= DRAWN_KEPT);
+        assert!(!Arc::ptr_eq(&again, &cache.of(&reloaded, &event)));
+    }
 }

@@ -5,9 +5,12 @@
 
 use super::Console;
 use crate::daemon::{PlanRow, PlanState, Workspace, plan_view};
+use crate::model::Event;
+use chrono::format::{Item as Strftime, StrftimeItems};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 /// What the page or API asked for; empty strings mean "all".
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -127,17 +130,19 @@ pub fn build(
         .min();
     rows.retain(|r| filter.keeps(r));
     rows.sort_by(|a, b| (a.due, &a.event, &a.rule).cmp(&(b.due, &b.event, &b.rule)));
+    let events: HashMap<&str, &Event> = ws.events.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut counts = BTreeMap::new();
     let mut items: Vec<Item> = Vec::new();
     for r in rows {
+        let event = events.get(r.event.as_str()).copied();
         *counts.entry(r.state.as_str()).or_insert(0) += 1;
         match items.last_mut() {
             Some(i) if i.event == r.event && i.rule == r.rule && i.due == r.due => {
                 i.open |= open(&r.state);
                 i.held |= r.state == PlanState::Held;
-                i.channels.push(channel_state(ws, &r));
+                i.channels.push(channel_state(ws, event, &r));
             }
-            _ => items.push(item(ws, r)),
+            _ => items.push(item(ws, event, r)),
         }
     }
     Timeline {
@@ -162,8 +167,7 @@ fn open(s: &PlanState) -> bool {
     matches!(s, PlanState::ToCome | PlanState::Late)
 }
 
-fn item(ws: &Workspace, r: PlanRow) -> Item {
-    let event = ws.event(&r.event);
+fn item(ws: &Workspace, event: Option<&Event>, r: PlanRow) -> Item {
     Item {
         due: r.due,
         deadline: r.deadline,
@@ -173,27 +177,30 @@ fn item(ws: &Workspace, r: PlanRow) -> Item {
         ruled: ws.config.rules.iter().any(|rule| rule.name == r.rule),
         open: open(&r.state),
         held: r.state == PlanState::Held,
-        channels: vec![channel_state(ws, &r)],
+        channels: vec![channel_state(ws, event, &r)],
         event: r.event,
         rule: r.rule,
     }
 }
 
-fn channel_state(ws: &Workspace, r: &PlanRow) -> ChannelState {
+fn channel_state(ws: &Workspace, event: Option<&Event>, r: &PlanRow) -> ChannelState {
     ChannelState {
         channel: r.channel.clone(),
         state: r.state.as_str(),
-        at_local: r.at.map(|t| local(ws, ws.event(&r.event), t)),
+        at_local: r.at.map(|t| local(ws, event, t)),
         detail: r.detail.clone(),
         row: r.row,
     }
 }
 
 /// `t` in the event's zone (else the community's), with the zone's abbreviation.
-fn local(ws: &Workspace, event: Option<&crate::model::Event>, t: DateTime<Utc>) -> String {
+fn local(ws: &Workspace, event: Option<&Event>, t: DateTime<Utc>) -> String {
+    // Parsed once: thousands of rows per page.
+    static FORMAT: LazyLock<Vec<Strftime<'static>>> =
+        LazyLock::new(|| StrftimeItems::new("%Y-%m-%d %H:%M %Z").collect());
     let zone = event.map_or(ws.config.zone, |e| e.start.timezone());
     t.with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M %Z")
+        .format_with_items(FORMAT.iter())
         .to_string()
 }
 
