@@ -546,6 +546,21 @@ async fn holding_a_rule_in_the_page_changes_herald_plan() {
     b.client.clone().close().await.unwrap();
 }
 
+/// GET `path` over a raw socket and read its JSON body.
+fn get_json(port: u16, path: &str) -> Value {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    serde_json::from_slice(&answer[split + 4..]).unwrap()
+}
+
 /// GET `path` over a raw socket; returns (status line, body bytes, time to the full answer).
 fn timed_get(port: u16, path: &str) -> (String, usize, std::time::Duration) {
     use std::io::{Read, Write};
@@ -599,6 +614,36 @@ fn every_page_answers_quickly_for_a_thousand_events() {
     });
     let api = d.herald_json(&["list"]);
     assert_eq!(api.as_array().unwrap().len(), 1002);
+    // The timeline comes a page of items at a time; the pages hold every delivery counted.
+    let first = get_json(d.port, "/api/plan");
+    let pages = first["pages"].as_u64().unwrap();
+    assert!(pages > 1, "1,000 events fill more than one page");
+    let counted: u64 = first["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    let (mut items, mut deliveries) = (0, 0);
+    for page in 1..=pages {
+        let t = get_json(d.port, &format!("/api/plan?page={page}"));
+        assert_eq!(t["counts"], first["counts"], "page {page}");
+        let on_page: Vec<&Value> = t["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["items"].as_array().unwrap())
+            .collect();
+        let expected = if page < pages { 200 } else { on_page.len() };
+        assert_eq!(on_page.len(), expected, "page {page}");
+        items += on_page.len();
+        deliveries += on_page
+            .iter()
+            .map(|i| i["channels"].as_array().unwrap().len())
+            .sum::<usize>();
+    }
+    assert_eq!(items as u64, first["items_total"].as_u64().unwrap());
+    assert_eq!(deliveries as u64, counted);
     for path in ["/", "/history", "/events/load-0500", "/api/plan"] {
         // The first answer warms the templates; the second is measured.
         let _ = timed_get(d.port, path);

@@ -22,7 +22,13 @@ pub struct Filter {
     pub state: String,
     /// Days ahead of now (default 14, as `herald plan`).
     pub days: Option<i64>,
+    /// Which page of [`PER_PAGE`] items (from 1).
+    pub page: Option<usize>,
 }
+
+/// Items (event, rule, due) per page: a dense window (hundreds of events) is read a page at
+/// a time, so each page stays small and quick; counts and the next due time cover them all.
+pub const PER_PAGE: usize = 200;
 
 impl Filter {
     fn keeps(&self, r: &PlanRow) -> bool {
@@ -33,6 +39,10 @@ impl Filter {
 
     pub fn days(&self) -> i64 {
         self.days.unwrap_or(14).clamp(1, 3660)
+    }
+
+    pub fn page(&self) -> usize {
+        self.page.unwrap_or(1).max(1)
     }
 }
 
@@ -51,8 +61,12 @@ pub struct Timeline {
     pub next_due: Option<DateTime<Utc>>,
     pub next_due_local: Option<String>,
     pub days: Vec<Day>,
-    /// Deliveries per state (after filtering), named as `herald plan` names them.
+    /// Deliveries per state (after filtering, on every page), named as `herald plan` names them.
     pub counts: BTreeMap<&'static str, usize>,
+    /// This page (from 1), how many there are, and the items on all of them.
+    pub page: usize,
+    pub pages: usize,
+    pub items_total: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -130,21 +144,31 @@ pub fn build(
         .min();
     rows.retain(|r| filter.keeps(r));
     rows.sort_by(|a, b| (a.due, &a.event, &a.rule).cmp(&(b.due, &b.event, &b.rule)));
-    let events: HashMap<&str, &Event> = ws.events.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut counts = BTreeMap::new();
-    let mut items: Vec<Item> = Vec::new();
+    let mut groups: Vec<Vec<PlanRow>> = Vec::new();
     for r in rows {
-        let event = events.get(r.event.as_str()).copied();
         *counts.entry(r.state.as_str()).or_insert(0) += 1;
-        match items.last_mut() {
-            Some(i) if i.event == r.event && i.rule == r.rule && i.due == r.due => {
-                i.open |= open(&r.state);
-                i.held |= r.state == PlanState::Held;
-                i.channels.push(channel_state(ws, event, &r));
+        match groups.last_mut() {
+            Some(g) if g[0].event == r.event && g[0].rule == r.rule && g[0].due == r.due => {
+                g.push(r)
             }
-            _ => items.push(item(ws, event, r)),
+            _ => groups.push(vec![r]),
         }
     }
+    let items_total = groups.len();
+    let pages = items_total.div_ceil(PER_PAGE).max(1);
+    let page = filter.page().min(pages);
+    // Only this page's items are drawn (times in their zones, titles).
+    let events: HashMap<&str, &Event> = ws.events.iter().map(|e| (e.id.as_str(), e)).collect();
+    let items = groups
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|g| {
+            let event = events.get(g[0].event.as_str()).copied();
+            item(ws, event, g)
+        })
+        .collect();
     Timeline {
         now,
         now_local: local(ws, None, now),
@@ -154,6 +178,9 @@ pub fn build(
         next_due_local: next_due.map(|t| local(ws, None, t)),
         days: by_day(ws, items),
         counts,
+        page,
+        pages,
+        items_total,
     }
 }
 
@@ -167,27 +194,44 @@ fn open(s: &PlanState) -> bool {
     matches!(s, PlanState::ToCome | PlanState::Late)
 }
 
-fn item(ws: &Workspace, event: Option<&Event>, r: PlanRow) -> Item {
+/// One (event, rule, due) from its rows, one per channel.
+fn item(ws: &Workspace, event: Option<&Event>, rows: Vec<PlanRow>) -> Item {
+    let r = &rows[0];
+    let due_local = local(ws, event, r.due);
     Item {
         due: r.due,
         deadline: r.deadline,
-        due_local: local(ws, event, r.due),
         title: event.map_or_else(|| r.event.clone(), |e| e.title.clone()),
         kind: r.kind.to_string(),
         ruled: ws.config.rules.iter().any(|rule| rule.name == r.rule),
-        open: open(&r.state),
-        held: r.state == PlanState::Held,
-        channels: vec![channel_state(ws, event, &r)],
-        event: r.event,
-        rule: r.rule,
+        open: rows.iter().any(|r| open(&r.state)),
+        held: rows.iter().any(|r| r.state == PlanState::Held),
+        channels: rows
+            .iter()
+            .map(|r| channel_state(ws, event, &due_local, r))
+            .collect(),
+        due_local,
+        event: r.event.clone(),
+        rule: r.rule.clone(),
     }
 }
 
-fn channel_state(ws: &Workspace, event: Option<&Event>, r: &PlanRow) -> ChannelState {
+fn channel_state(
+    ws: &Workspace,
+    event: Option<&Event>,
+    due_local: &str,
+    r: &PlanRow,
+) -> ChannelState {
     ChannelState {
         channel: r.channel.clone(),
         state: r.state.as_str(),
-        at_local: r.at.map(|t| local(ws, event, t)),
+        at_local: r.at.map(|t| {
+            if t == r.due {
+                due_local.to_string()
+            } else {
+                local(ws, event, t)
+            }
+        }),
         detail: r.detail.clone(),
         row: r.row,
     }
