@@ -275,10 +275,30 @@ async fn the_recap_preview_links_every_slide_on_every_platform_served_and_offlin
     };
     let d = Daemon::start();
     b.client
-        .goto(&d.url(&format!("/events/{M8}")))
+        .goto(&d.url(&format!("/events/{M8}?kind=recap")))
         .await
         .unwrap();
     recap_links_every_slide(&b.client).await;
+    // The page draws the kind asked for; its first kind by default.
+    for (query, kinds) in [
+        ("", vec!["announce"]),
+        ("?kind=all", vec!["announce", "remind", "recap"]),
+    ] {
+        b.client
+            .goto(&d.url(&format!("/events/{M8}{query}")))
+            .await
+            .unwrap();
+        let mut shown = Vec::new();
+        for k in b
+            .client
+            .find_all(Locator::Css("section.kind"))
+            .await
+            .unwrap()
+        {
+            shown.push(attr(&k, "data-kind").await);
+        }
+        assert_eq!(shown, kinds, "{query}");
+    }
     let file = d.dir.path().join("m8.html");
     Cli::cargo_bin("herald")
         .unwrap()

@@ -3,7 +3,7 @@
 //! (`/api/preview/{id}`). Read-only, like the pages without a login.
 
 use super::Console;
-use super::pages::{self, HistoryFilter};
+use super::pages::{self, HistoryFilter, KindQuery};
 use super::timeline::{self, Filter};
 use axum::extract::{Json, Path, Query, State};
 use axum::http::StatusCode;
@@ -34,11 +34,23 @@ pub async fn history(State(c): State<Console>, Query(f): Query<HistoryFilter>) -
     }
 }
 
-/// `GET /api/preview/{id}`: every kind × platform × format, with request bodies and bytes.
-pub async fn preview(State(c): State<Console>, Path(id): Path<String>) -> Response {
+/// `GET /api/preview/{id}?kind=`: every kind (or one) × platform × format, with request
+/// bodies and bytes.
+pub async fn preview(
+    State(c): State<Console>,
+    Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
+) -> Response {
     let ws = c.live.get();
     match ws.event(&id) {
-        Some(event) => Json(c.previews.of(&ws, event).as_slice()).into_response(),
+        Some(event) => match q.pick(event, true) {
+            Ok(only) => Json(c.previews.of(&ws, event, only).as_slice()).into_response(),
+            Err(why) => (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": why })),
+            )
+                .into_response(),
+        },
         None => (
             StatusCode::NOT_FOUND,
             Json(serde_json::json!({ "error": format!("no event `{id}`") })),

@@ -218,10 +218,43 @@ impl HistoryRow {
     }
 }
 
-/// `GET /events/{id}`: the record's facts and every preview.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KindQuery {
+    /// One kind the event page draws (`announce`, …), or `all`; the page's default is the
+    /// event's first kind, the API's every kind.
+    pub kind: String,
+}
+
+impl KindQuery {
+    /// The kinds asked for, or why they cannot be drawn for `event`.
+    pub fn pick(&self, event: &Event, default_all: bool) -> Result<Option<MessageKind>, String> {
+        match self.kind.as_str() {
+            "all" => Ok(None),
+            "" if default_all => Ok(None),
+            "" => Ok(kinds(event).first().copied()),
+            name => match name.parse::<MessageKind>() {
+                Ok(kind) if kinds(event).contains(&kind) => Ok(Some(kind)),
+                _ => Err(format!(
+                    "no `{name}` preview for `{}` (one of: {}, all)",
+                    event.id,
+                    kinds(event)
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            },
+        }
+    }
+}
+
+/// `GET /events/{id}?kind=`: the record's facts and one kind's previews (`kind=all`: every
+/// kind's), drawn when asked for, so a first look draws 13 messages, not 39.
 pub async fn event(
     State(c): State<Console>,
     Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
     headers: HeaderMap,
 ) -> Response {
     let ws = c.live.get();
@@ -230,16 +263,27 @@ pub async fn event(
     let Some(event) = ws.event(&id) else {
         return html(Err(PageError::UnknownEvent(id)));
     };
-    let previews = c.previews.of(&ws, event);
-    html(event_html(event, &previews, csrf, banners))
+    let only = match q.pick(event, false) {
+        Ok(only) => only,
+        Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
+    };
+    let previews = c.previews.of(&ws, event, only);
+    html(event_html(event, &previews, only, csrf, banners, false))
 }
 
-/// The event page offline (`herald preview EVENT --html FILE`): no forms, same previews.
+/// The event page offline (`herald preview EVENT --html FILE`): no forms, every kind.
 pub fn event_page(ws: &Workspace, id: &str) -> Result<String, PageError> {
     let event = ws
         .event(id)
         .ok_or_else(|| PageError::UnknownEvent(id.to_string()))?;
-    event_html(event, &previews(ws, event), None, Vec::new())
+    event_html(
+        event,
+        &previews(ws, event, None),
+        None,
+        None,
+        Vec::new(),
+        true,
+    )
 }
 
 /// The previews of the last few events viewed, for the workspace they were drawn from: an
@@ -251,6 +295,7 @@ pub struct Previews(Mutex<Vec<Drawn>>);
 struct Drawn {
     ws: Weak<Workspace>,
     event: String,
+    only: Option<MessageKind>,
     previews: Arc<Vec<KindPreview>>,
 }
 
@@ -258,8 +303,15 @@ struct Drawn {
 const DRAWN_KEPT: usize = 4;
 
 impl Previews {
-    pub fn of(&self, ws: &Arc<Workspace>, event: &Event) -> Arc<Vec<KindPreview>> {
-        let same = |d: &Drawn| d.event == event.id && std::ptr::eq(d.ws.as_ptr(), Arc::as_ptr(ws));
+    pub fn of(
+        &self,
+        ws: &Arc<Workspace>,
+        event: &Event,
+        only: Option<MessageKind>,
+    ) -> Arc<Vec<KindPreview>> {
+        let same = |d: &Drawn| {
+            d.event == event.id && d.only == only && std::ptr::eq(d.ws.as_ptr(), Arc::as_ptr(ws))
+        };
         if let Some(d) = self
             .0
             .lock()
@@ -269,7 +321,7 @@ impl Previews {
         {
             return d.previews.clone();
         }
-        let previews = Arc::new(previews(ws, event));
+        let previews = Arc::new(previews(ws, event, only));
         let mut kept = self.0.lock().expect("previews lock");
         kept.retain(|d| d.ws.strong_count() > 0 && !same(d));
         if kept.len() >= DRAWN_KEPT {
@@ -278,6 +330,7 @@ impl Previews {
         kept.push(Drawn {
             ws: Arc::downgrade(ws),
             event: event.id.clone(),
+            only,
             previews: previews.clone(),
         });
         previews
@@ -287,14 +340,18 @@ impl Previews {
 fn event_html(
     event: &Event,
     previews: &[KindPreview],
+    only: Option<MessageKind>,
     csrf: Option<String>,
     banners: Vec<String>,
+    offline: bool,
 ) -> Result<String, PageError> {
-    let kinds: Vec<String> = previews.iter().map(|p| p.kind.clone()).collect();
+    let kinds: Vec<&str> = kinds(event).iter().map(|k| k.as_str()).collect();
     render(
         "event.html",
         context! {
             event, previews, kinds, csrf, banners,
+            shown => only.map_or("all", MessageKind::as_str),
+            offline,
             when => when(event),
         },
     )
@@ -370,10 +427,12 @@ pub fn preview_now(event: &Event, kind: MessageKind) -> DateTime<Utc> {
     }
 }
 
-/// Every kind × platform × format of `event`, part by part, from the exact request bodies.
-pub fn previews(ws: &Workspace, event: &Event) -> Vec<KindPreview> {
+/// Every kind (or `only` one) × platform × format of `event`, part by part, from the exact
+/// request bodies.
+pub fn previews(ws: &Workspace, event: &Event, only: Option<MessageKind>) -> Vec<KindPreview> {
     kinds(event)
         .into_iter()
+        .filter(|k| only.is_none_or(|o| o == *k))
         .map(|kind| {
             let now = preview_now(event, kind);
             let platforms = [Platform::Dingtalk, Platform::Wecom, Platform::Feishu]
@@ -474,11 +533,14 @@ mod tests {
         let cache = Previews::default();
         let ws = shipped();
         let event = ws.events[0].clone();
-        let first = cache.of(&ws, &event);
-        assert!(Arc::ptr_eq(&first, &cache.of(&ws, &event)));
+        let first = cache.of(&ws, &event, None);
+        assert!(Arc::ptr_eq(&first, &cache.of(&ws, &event, None)));
+        let recap = cache.of(&ws, &event, Some(MessageKind::Recap));
+        assert_eq!(recap.len(), 1);
+        assert_eq!(recap[0].kind, "recap");
         // A reload publishes another workspace: drawn again, from it.
         let reloaded = Arc::new((*ws).clone());
-        let again = cache.of(&reloaded, &event);
+        let again = cache.of(&reloaded, &event, None);
         assert!(!Arc::ptr_eq(&first, &again));
         assert_eq!(
             serde_json::to_value(&*first).unwrap(),
@@ -488,9 +550,9 @@ mod tests {
         for e in ws.events.iter().cycle().take(2 * DRAWN_KEPT) {
             let mut other = e.clone();
             other.id = format!("{}-{}", e.id, rand::random::<u32>());
-            cache.of(&ws, &other);
+            cache.of(&ws, &other, None);
         }
         assert!(cache.0.lock().unwrap().len() <= DRAWN_KEPT);
-        assert!(!Arc::ptr_eq(&again, &cache.of(&reloaded, &event)));
+        assert!(!Arc::ptr_eq(&again, &cache.of(&reloaded, &event, None)));
     }
 }
