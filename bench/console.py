@@ -111,12 +111,13 @@ def main():
                     took, size = fetch(port, path)
                     times.append(took * 1000)
                 row(path, size, times)
-            # An event page's first view draws every preview (later views reuse them).
-            times = []
-            for i in range(args.runs):
-                took, size = fetch(port, f"/events/load-{i:04}")
-                times.append(took * 1000)
-            row("/events/ID, first view", size, times)
+            # An event page's first view draws its previews (later views reuse them).
+            for n, query in enumerate(["", "?kind=recap", "?kind=all"]):
+                times = []
+                for i in range(args.runs):
+                    took, size = fetch(port, f"/events/load-{100 * n + i:04}{query}")
+                    times.append(took * 1000)
+                row(f"/events/ID{query}, first view", size, times)
         finally:
             daemon.terminate()
             daemon.wait()
