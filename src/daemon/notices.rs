@@ -101,8 +101,22 @@ pub fn changes_since_told(
 /// Notices due now for announced events that changed or were cancelled, skipping those
 /// already sent to every channel that got the announcement.
 pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry> {
+    notices_among(ws, ledger, now, |_| true)
+}
+
+/// [`notices`] for the events `maybe_told` lets through (the others are known to have no
+/// snapshot: nothing was announced to them), without asking the ledger about the rest.
+pub fn notices_among(
+    ws: &Workspace,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    maybe_told: impl Fn(&Event) -> bool,
+) -> Vec<Entry> {
     let mut out = Vec::new();
     for (index, event) in ws.events.iter().enumerate() {
+        if !maybe_told(event) {
+            continue;
+        }
         let Ok(Some(json)) = ledger.snapshot_get(&event.id) else {
             continue;
         };

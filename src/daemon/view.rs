@@ -3,7 +3,7 @@
 //! go), held, skipped, sent, failed, ambiguous, missed — and the change and cancel notices
 //! pending. `herald plan` and the console show this; it uses the scheduler's own functions.
 
-use super::notices::notices;
+use super::notices::notices_among;
 use super::queue::Job;
 use super::workspace::Workspace;
 use crate::ledger::{Hold, Ledger, LedgerError, Row, State};
@@ -11,7 +11,7 @@ use crate::model::{ChannelSpec, DeliveryKey, MessageKind, Origin, Subject, When}
 use crate::plan;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One delivery's place in the plan: a plan-only state, or its ledger state. `herald plan
 /// --json` shows it as one snake_case word (`to_come`, `late`, …, `sent`, `failed`, …).
@@ -48,6 +48,23 @@ impl Serialize for PlanState {
     }
 }
 
+impl PlanState {
+    /// Every state, in the order a page lists them.
+    pub const ALL: [PlanState; 11] = [
+        PlanState::ToCome,
+        PlanState::Late,
+        PlanState::Held,
+        PlanState::Pending,
+        PlanState::Decided(State::Claimed),
+        PlanState::Decided(State::Posting),
+        PlanState::Decided(State::Sent),
+        PlanState::Decided(State::Failed),
+        PlanState::Decided(State::Ambiguous),
+        PlanState::Decided(State::Missed),
+        PlanState::Decided(State::Skipped),
+    ];
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanRow {
     pub event: String,
@@ -74,7 +91,18 @@ pub fn plan_view(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<PlanRow>, LedgerError> {
-    let rows = index(ledger.history(None)?);
+    let history = ledger.history(None)?;
+    // Only an event whose announcement (or change notice) was sent has a snapshot to compare.
+    let told: HashSet<String> = history
+        .iter()
+        .filter(|r| {
+            r.state == State::Sent
+                && (r.kind == MessageKind::Announce.as_str()
+                    || r.kind == MessageKind::Change.as_str())
+        })
+        .map(|r| r.event.clone())
+        .collect();
+    let rows = index(history);
     let holds = ledger.holds()?;
     let mut out = Vec::new();
     for rule in &ws.config.rules {
@@ -110,7 +138,7 @@ pub fn plan_view(
         }
     }
     out.extend(digests(ws, &rows, from, until));
-    out.extend(pending_notices(ws, ledger, now));
+    out.extend(pending_notices(ws, ledger, now, &told));
     out.sort_by(|a, b| {
         (a.at.unwrap_or(a.due), &a.event, &a.rule, &a.channel).cmp(&(
             b.at.unwrap_or(b.due),
@@ -238,9 +266,14 @@ fn digests(
 }
 
 /// Change and cancel notices the daemon would queue now, one row per channel.
-fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<PlanRow> {
+fn pending_notices(
+    ws: &Workspace,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    told: &HashSet<String>,
+) -> Vec<PlanRow> {
     let mut out = Vec::new();
-    for entry in notices(ws, ledger, now) {
+    for entry in notices_among(ws, ledger, now, |e| told.contains(&e.id)) {
         let Job::Notice(notice) = entry.job else {
             continue;
         };
