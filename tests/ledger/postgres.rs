@@ -62,12 +62,24 @@ async fn claims_are_fenced_to_the_session_holding_the_lock() {
     let (ledger, first) = claimed;
     assert!(first.unwrap(), "the leader claims");
     drop(leadership);
-    // The lock is gone with its session: this replica may no longer claim...
+    // The lock goes with its session (the server ends it once it reads the closed socket):
+    // from then on this replica may no longer claim. Each try uses a new key, so a claim
+    // that still won shows as such.
     let refused = tokio::task::spawn_blocking({
         let ledger = ledger.clone();
-        move || ledger.claim(&req("b", 1))
+        move || {
+            let started = std::time::Instant::now();
+            let mut won = 0;
+            loop {
+                match ledger.claim(&req(&format!("b{won}"), 1)) {
+                    Ok(Claim::Claimed(_)) if started.elapsed() < Duration::from_secs(5) => won += 1,
+                    other => return (other, won),
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
     });
-    let refused = wait_for(refused).await;
+    let (refused, _won_while_closing) = wait_for(refused).await;
     assert!(
         matches!(refused, Err(LedgerError::NotLeader { .. })),
         "{refused:?}"
