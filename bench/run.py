@@ -484,8 +484,18 @@ def main():
     res["scale"] = run_scale(runs, 5 if args.quick else 20)
     res["scale"]["taken"] = {"date": f"{datetime.now(timezone.utc):%Y-%m-%d}", "runs": runs, "quick": args.quick}
     (ROOT / "bench/results.json").write_text(json.dumps(res, indent=1))
-    Path(args.out).write_text(report(res, runs, idle_s, args.quick))
+    Path(args.out).write_text(report(res, runs, idle_s, args.quick) + kept_tail(args.out))
     print(f"wrote {args.out}", file=sys.stderr)
+
+
+def kept_tail(path):
+    """The sections written by hand after the generated part (the web console's), kept."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return ""
+    i = text.find("\n## The web console")
+    return text[i + 1:] if i >= 0 else ""
 
 
 def base_part(runs, idle_s):
@@ -619,7 +629,7 @@ def scale_report(s):
         p = py(s) if py else None
         ptext = f"{fmt(p)} {unit}" if p is not None else "—"
         lines.append(f"| {label} | {goal} | {fmt(h)} {unit} | {ptext} | {'yes' if ok(h) else '**no**'} |")
-        if not ok(h):
+        if not ok(h) and label not in misses:
             misses.append(label)
     lines += [
         "", "The curve: 2,000 channels, 5 rules, idle RSS and start-up by number of events.", "",
@@ -676,6 +686,13 @@ def scale_why(label, s):
                 "`finish_many` batch API, or a group-commit queue in `Store` that runs every waiting "
                 "call in one transaction); that is the ledger's, being reworked for Postgres, and "
                 "is proposed there.")
+    if label.startswith("same: RSS 10 s after"):
+        b = max(h["fanout"]["back_mib"], h["bounded"]["back_mib"])
+        return (f"{b:.2f} MiB above the level before (about 1.1 MiB in the previous run of this table, "
+                "on an older main; the idle level itself rose by about 1.2 MiB since then). Not "
+                "investigated in this round: the likely holders are allocations made during the burst "
+                "that outlive it (per-robot client state, the ledger's statement cache) and keep heap "
+                "pages from being trimmed.")
     return "see the raw figures below."
 
 
