@@ -520,6 +520,21 @@ pub fn measured_bytes(
     Ok(payload::limited_bytes(message, &body))
 }
 
+/// What [`check_message`] reads of a channel besides its name (which only names the channel
+/// in the error): the platform, the mentions (they are part of the body) and the keywords.
+/// Channels with equal keys pass or fail the checks alike, so `herald check` checks one of
+/// them per message instead of thousands.
+pub fn check_key(spec: &ChannelSpec) -> impl std::hash::Hash + Eq + '_ {
+    let m = &spec.mentions;
+    (
+        spec.platform,
+        m.mobiles.as_slice(),
+        m.user_ids.as_slice(),
+        m.all,
+        spec.keywords.as_slice(),
+    )
+}
+
 /// Checks shared by `herald check` and the send path: every part builds, fits the
 /// platform's byte limit, and (keyword mode) contains one of the robot's keywords.
 pub fn check_message(spec: &ChannelSpec, message: &Message) -> Result<(), ChannelError> {

@@ -3,17 +3,15 @@
 //! refuse, and the silent traps as warnings — then exit 2 if any error (or, with `--strict`,
 //! any warning).
 
+mod refusals;
 mod renders;
 mod traps;
 
 use super::Exit;
-use crate::channels;
 use crate::config::Secrets;
 use crate::daemon::Workspace;
 use crate::model::{Event, Location, Problem};
-use crate::render::RenderRequest;
 use chrono::Utc;
-use std::collections::HashMap;
 use std::path::Path;
 
 pub struct Args {
@@ -31,7 +29,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         problems.extend(ws.config.missing_secrets.iter().map(|m| m.problem.clone()));
         let mut seen = renders::Seen::new();
         problems.extend(renders::problems(ws, &mut seen));
-        problems.extend(refused_messages(ws, &mut seen));
+        problems.extend(refusals::problems(ws, &mut seen));
         problems.extend(titles_with_prefix(ws));
         problems.extend(covers_without_site(ws));
         problems.extend(traps::problems(ws, now));
@@ -118,73 +116,4 @@ fn covers_without_site(ws: &Workspace) -> Vec<Problem> {
             .with_hint("set `site` in herald.toml or give a full URL")
         })
         .collect()
-}
-
-/// Render what each rule would send each event's channels and run the send path's checks
-/// (keywords, byte limits) on it: refusals are errors; every link a card format would leave
-/// out is a warning. A render error at a rule's own moment is reported once, like those of
-/// [`renders::problems`].
-fn refused_messages(ws: &Workspace, seen: &mut renders::Seen) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    for event in &ws.events {
-        for rule in &ws.config.rules {
-            let Some((due, _)) = crate::plan::schedule(rule, event) else {
-                continue;
-            };
-            let mut rendered = HashMap::new();
-            for ch in crate::plan::targets(rule, event, &ws.config.channels) {
-                let message = rendered.entry((ch.platform, ch.format)).or_insert_with(|| {
-                    let req = RenderRequest {
-                        event,
-                        kind: rule.kind,
-                        platform: ch.platform,
-                        format: ch.format,
-                        now: due,
-                        changes: &[],
-                        digest: std::slice::from_ref(event),
-                    };
-                    ws.renderer.render(&req)
-                });
-                let m = match message {
-                    Ok(m) => m,
-                    Err(e) => {
-                        let (kind, platform, format) = (rule.kind, ch.platform, ch.format);
-                        problems.extend(renders::report(ws, seen, e, kind, platform, format));
-                        continue;
-                    }
-                };
-                if let Err(e) = channels::check_message(ch, m) {
-                    let hint = matches!(e, channels::ChannelError::Keyword { .. })
-                        .then_some("add a keyword to the event title or the template");
-                    let problem = Problem::new(
-                        location(event),
-                        format!("rule `{}` ({}): {e}", rule.name, rule.kind),
-                    );
-                    problems.push(match hint {
-                        Some(h) => problem.with_hint(h),
-                        None => problem,
-                    });
-                }
-                if !m.dropped.is_empty() {
-                    let names: Vec<&str> = m.dropped.iter().map(|l| l.title.as_str()).collect();
-                    problems.push(
-                        Problem::warning(
-                            location(event),
-                            format!(
-                                "rule `{}` ({}): channel `{}` ({}) cannot hold {} link(s): {}",
-                                rule.name,
-                                rule.kind,
-                                ch.name,
-                                ch.format,
-                                names.len(),
-                                names.join(", ")
-                            ),
-                        )
-                        .with_hint("use format = \"markdown\" for a channel where every link must reach the group"),
-                    );
-                }
-            }
-        }
-    }
-    problems
 }

@@ -108,7 +108,7 @@ fn hub_settings(ws: &Workspace) -> HubSettings {
 
 /// Run the daemon until `shutdown` resolves.
 pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result<(), DaemonError> {
-    let ws = Workspace::reload(&opts.config_path, None).map_err(DaemonError::Invalid)?;
+    let ws = Arc::new(Workspace::reload(&opts.config_path, None).map_err(DaemonError::Invalid)?);
     let clock = pick_clock(&ws, opts.clock);
     let ledger_file = ledger_path(&ws)?;
     let target = ws.config.ledger_target()?;
@@ -154,7 +154,7 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     // Every workspace the scheduler adopts is published to the console, so the page shows
     // exactly what the daemon acts on.
     let loader: Loader = Box::new(move |prev| {
-        let loaded = Workspace::reload(&config_path, prev);
+        let loaded = Workspace::reload(&config_path, prev).map(Arc::new);
         if let Ok(ws) = &loaded {
             live.set(ws.clone());
         }

@@ -36,9 +36,11 @@ pub enum Control {
     HoldsChanged,
 }
 
-/// Loads the workspace (the daemon keeps the last good one when a reload is broken).
-pub type Loader =
-    Box<dyn Fn(Option<&Workspace>) -> Result<Workspace, Vec<crate::model::Problem>> + Send + Sync>;
+/// Loads the workspace (the daemon keeps the last good one when a reload is broken); shared,
+/// not copied, with the console.
+pub type Loader = Box<
+    dyn Fn(Option<&Workspace>) -> Result<Arc<Workspace>, Vec<crate::model::Problem>> + Send + Sync,
+>;
 
 pub struct Scheduler {
     ws: Arc<Workspace>,
@@ -60,13 +62,13 @@ const LAST_ALIVE: &str = "last_alive";
 impl Scheduler {
     /// Recover what a previous run left in the ledger, plan the queue, and be ready to run.
     pub async fn start(
-        ws: Workspace,
+        ws: Arc<Workspace>,
         engine: Arc<Engine>,
         metrics: Arc<Metrics>,
         loader: Loader,
     ) -> Scheduler {
         let mut s = Scheduler {
-            ws: Arc::new(ws),
+            ws,
             engine,
             metrics,
             queue: Queue::default(),
@@ -281,7 +283,7 @@ impl Scheduler {
                 self.metrics.reload(true);
                 self.engine.store.health().reload(None);
                 self.engine.hub.update(ws.config.channels.clone());
-                self.ws = Arc::new(ws);
+                self.ws = ws;
                 self.replan().await;
                 super::memory::release_free_heap();
             }

@@ -248,10 +248,14 @@ pub fn escape_md(dialect: Dialect, text: &str, line_start: bool) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
+    // Whether everything before `i` is whitespace / ASCII digits (kept as we go: asking at
+    // every character made long texts quadratic).
+    let (mut blank, mut digits) = (true, true);
     while i < chars.len() {
         if let Some(len) = url_len(&chars[i..]) {
             out.extend(&chars[i..i + len]);
             i += len;
+            (blank, digits) = (false, false);
             continue;
         }
         let (prev, c, next) = (
@@ -261,7 +265,7 @@ pub fn escape_md(dialect: Dialect, text: &str, line_start: bool) -> String {
         );
         let word = |x: Option<char>| x.is_some_and(char::is_alphanumeric);
         let solid = |x: Option<char>| x.is_some_and(|x| !x.is_whitespace());
-        let first = line_start && chars[..i].iter().all(|c| c.is_whitespace());
+        let first = line_start && blank;
         out.push(match c {
             '*' if solid(prev) || solid(next) => '＊',
             '_' if !(word(prev) && word(next)) => '＿',
@@ -288,15 +292,11 @@ pub fn escape_md(dialect: Dialect, text: &str, line_start: bool) -> String {
                     '＋'
                 }
             }
-            '.' if line_start
-                && i > 0
-                && chars[..i].iter().all(char::is_ascii_digit)
-                && next.is_none_or(char::is_whitespace) =>
-            {
-                '．'
-            }
+            '.' if line_start && i > 0 && digits && next.is_none_or(char::is_whitespace) => '．',
             c => c,
         });
+        blank &= c.is_whitespace();
+        digits &= c.is_ascii_digit();
         i += 1;
     }
     out
@@ -305,8 +305,8 @@ pub fn escape_md(dialect: Dialect, text: &str, line_start: bool) -> String {
 /// The length of an `http(s)://` URL starting at `chars`, up to whitespace or a character
 /// that cannot be in a URL.
 fn url_len(chars: &[char]) -> Option<usize> {
-    let head: String = chars.iter().take(8).collect();
-    if !(head.starts_with("http://") || head.starts_with("https://")) {
+    let starts = |scheme: &str| chars.iter().copied().take(scheme.len()).eq(scheme.chars());
+    if !(starts("http://") || starts("https://")) {
         return None;
     }
     Some(

@@ -26,12 +26,13 @@ use tokio::sync::mpsc;
 pub struct Live(Arc<RwLock<Arc<Workspace>>>);
 
 impl Live {
-    pub fn new(ws: Workspace) -> Live {
-        Live(Arc::new(RwLock::new(Arc::new(ws))))
+    /// Shares the scheduler's workspace (10,000 events are megabytes: never a second copy).
+    pub fn new(ws: Arc<Workspace>) -> Live {
+        Live(Arc::new(RwLock::new(ws)))
     }
 
-    pub fn set(&self, ws: Workspace) {
-        *self.0.write().expect("workspace lock") = Arc::new(ws);
+    pub fn set(&self, ws: Arc<Workspace>) {
+        *self.0.write().expect("workspace lock") = ws;
     }
 
     pub fn get(&self) -> Arc<Workspace> {

@@ -1,0 +1,167 @@
+//! `check` runs the send path's checks (keywords, byte limits, links a card leaves out) on
+//! what each rule would send each event's channels. At 10,000 events × 2,000 channels that
+//! would be 100 M checks, so channels are grouped once per rule and target list: by
+//! (platform, format), where one rendered message serves them all, and within that into sets
+//! the checks treat alike ([`channels::check_key`]); each set is checked once, and only a set
+//! that fails is checked channel by channel, so every refused channel is still named.
+
+use super::renders;
+use crate::channels;
+use crate::daemon::Workspace;
+use crate::model::{ChannelSpec, Event, Format, Message, Platform, Problem, Rule};
+use crate::render::{RenderError, RenderRequest};
+use std::collections::HashMap;
+
+/// A channel and its position in the config (problems keep the config's channel order).
+type Indexed<'a> = (usize, &'a ChannelSpec);
+
+/// The channels of one (platform, format) a rule picks for an event.
+struct Shape<'a> {
+    platform: Platform,
+    format: Format,
+    /// All of them, in config order.
+    channels: Vec<Indexed<'a>>,
+    /// The same channels, in sets that pass or fail the checks alike.
+    sets: Vec<Vec<Indexed<'a>>>,
+}
+
+/// Refusals are errors; every link a card format would leave out is a warning. A render
+/// error at a rule's own moment is reported once, like those of [`renders::problems`].
+pub fn problems(ws: &Workspace, seen: &mut renders::Seen) -> Vec<Problem> {
+    let channels = &ws.config.channels;
+    let mut shapes: HashMap<(usize, &[String]), Vec<Shape>> = HashMap::new();
+    let mut out = Vec::new();
+    for event in &ws.events {
+        for (r, rule) in ws.config.rules.iter().enumerate() {
+            let Some((due, _)) = crate::plan::schedule(rule, event) else {
+                continue;
+            };
+            let picked = shapes
+                .entry((r, event.targets.as_slice()))
+                .or_insert_with(|| {
+                    shapes_of(crate::plan::targets(rule, event, channels), channels)
+                });
+            let mut found: Vec<(usize, u8, Problem)> = Vec::new();
+            for shape in picked.iter() {
+                let req = RenderRequest {
+                    event,
+                    kind: rule.kind,
+                    platform: shape.platform,
+                    format: shape.format,
+                    now: due,
+                    changes: &[],
+                    digest: std::slice::from_ref(event),
+                };
+                match ws.renderer.render(&req) {
+                    Ok(m) => found.extend(checked(event, rule, shape, &m)),
+                    Err(e) => found.extend(render_error(ws, seen, rule, shape, &e)),
+                }
+            }
+            // Each channel's problems in config order, as if checked one after another.
+            found.sort_by_key(|(i, order, _)| (*i, *order));
+            out.extend(found.into_iter().map(|(_, _, p)| p));
+        }
+    }
+    out
+}
+
+/// Group `picked` by (platform, format) in order of first appearance, then into check sets.
+fn shapes_of<'a>(picked: Vec<&'a ChannelSpec>, all: &'a [ChannelSpec]) -> Vec<Shape<'a>> {
+    let mut shapes: Vec<Shape<'a>> = Vec::new();
+    let mut sets: HashMap<(usize, _), usize> = HashMap::new();
+    // `picked` is a subsequence of `all`, in order: walk both for each channel's position.
+    let mut positions = all.iter().enumerate();
+    for ch in picked {
+        let index = positions
+            .find(|(_, c)| std::ptr::eq(*c, ch))
+            .map_or(0, |(i, _)| i);
+        let s = match shapes
+            .iter()
+            .position(|s| (s.platform, s.format) == (ch.platform, ch.format))
+        {
+            Some(s) => s,
+            None => {
+                shapes.push(Shape {
+                    platform: ch.platform,
+                    format: ch.format,
+                    channels: Vec::new(),
+                    sets: Vec::new(),
+                });
+                shapes.len() - 1
+            }
+        };
+        let shape = &mut shapes[s];
+        shape.channels.push((index, ch));
+        let next = shape.sets.len();
+        let set = *sets.entry((s, channels::check_key(ch))).or_insert(next);
+        if set == next {
+            shape.sets.push(Vec::new());
+        }
+        shape.sets[set].push((index, ch));
+    }
+    shapes
+}
+
+/// The send path's checks on `m` for every channel of `shape`: (config position, order
+/// within the channel, problem).
+fn checked(event: &Event, rule: &Rule, shape: &Shape, m: &Message) -> Vec<(usize, u8, Problem)> {
+    let mut found = Vec::new();
+    for set in &shape.sets {
+        if channels::check_message(set[0].1, m).is_ok() {
+            continue;
+        }
+        for &(i, ch) in set {
+            if let Err(e) = channels::check_message(ch, m) {
+                found.push((i, 1, refusal(event, rule, &e)));
+            }
+        }
+    }
+    if !m.dropped.is_empty() {
+        let names: Vec<&str> = m.dropped.iter().map(|l| l.title.as_str()).collect();
+        for &(i, ch) in &shape.channels {
+            found.push((i, 2, dropped(event, rule, ch, &names)));
+        }
+    }
+    found
+}
+
+fn refusal(event: &Event, rule: &Rule, e: &channels::ChannelError) -> Problem {
+    let hint = matches!(e, channels::ChannelError::Keyword { .. })
+        .then_some("add a keyword to the event title or the template");
+    let problem = Problem::new(
+        super::location(event),
+        format!("rule `{}` ({}): {e}", rule.name, rule.kind),
+    );
+    match hint {
+        Some(h) => problem.with_hint(h),
+        None => problem,
+    }
+}
+
+fn dropped(event: &Event, rule: &Rule, ch: &ChannelSpec, names: &[&str]) -> Problem {
+    Problem::warning(
+        super::location(event),
+        format!(
+            "rule `{}` ({}): channel `{}` ({}) cannot hold {} link(s): {}",
+            rule.name,
+            rule.kind,
+            ch.name,
+            ch.format,
+            names.len(),
+            names.join(", ")
+        ),
+    )
+    .with_hint("use format = \"markdown\" for a channel where every link must reach the group")
+}
+
+/// A render error, reported at the shape's first channel unless it was reported already.
+fn render_error(
+    ws: &Workspace,
+    seen: &mut renders::Seen,
+    rule: &Rule,
+    shape: &Shape,
+    e: &RenderError,
+) -> Option<(usize, u8, Problem)> {
+    let first = shape.channels.first().map_or(0, |(i, _)| *i);
+    renders::report(ws, seen, e, rule.kind, shape.platform, shape.format).map(|p| (first, 0, p))
+}
