@@ -4,7 +4,9 @@ use super::Checker;
 use super::MissingSecret;
 use super::raw::RawChannel;
 use super::secret::{Secrets, Unresolved, is_indirect, resolve_or_unavailable};
-use crate::model::{ChannelSpec, Format, Location, Mentions, Platform, Problem, ServerErrors};
+use crate::model::{
+    ChannelSpec, Format, Location, Mentions, Platform, Problem, QuietHours, ServerErrors,
+};
 use secrecy::ExposeSecret;
 use std::str::FromStr;
 
@@ -13,7 +15,7 @@ impl Checker<'_> {
         &mut self,
         raw: &RawChannel,
         zone: chrono_tz::Tz,
-        quiet: Option<crate::model::QuietHours>,
+        quiet: Option<QuietHours>,
     ) -> Option<ChannelSpec> {
         let name = raw.name.get_ref().clone();
         let platform = self.parsed(&raw.platform, "channels.platform", |s| {
@@ -71,12 +73,31 @@ impl Checker<'_> {
                 .per_second
                 .or((platform == Platform::Feishu).then_some(5)),
             server_errors,
-            quiet_hours: match &raw.quiet_hours {
-                Some(_) => {
-                    self.quiet_hours(raw.quiet_hours.as_ref(), "channels.quiet_hours", zone, None)
-                }
-                None => quiet,
-            },
+            quiet_hours: self.channel_quiet_hours(raw, zone, quiet)?,
+        })
+    }
+
+    /// The channel's quiet hours: its own `quiet_hours`, else `[herald]`'s; read in its own
+    /// `timezone` when it names one, else in the herald zone. `None`: a problem was reported.
+    fn channel_quiet_hours(
+        &mut self,
+        raw: &RawChannel,
+        zone: chrono_tz::Tz,
+        quiet: Option<QuietHours>,
+    ) -> Option<Option<QuietHours>> {
+        let zone = match &raw.timezone {
+            Some(z) => self.parsed(z, "channels.timezone", |s| {
+                s.parse::<chrono_tz::Tz>()
+                    .map_err(|_| format!("unknown zone `{s}`"))
+            })?,
+            None => zone,
+        };
+        Some(match &raw.quiet_hours {
+            Some(q) if q.get_ref().trim() != "off" => {
+                Some(self.parsed(q, "channels.quiet_hours", |s| QuietHours::parse(s, zone))?)
+            }
+            Some(_) => None,
+            None => quiet.map(|q| QuietHours { zone, ..q }),
         })
     }
 

@@ -280,3 +280,76 @@ secret = "file:no-such-secret"
         .is_err()
     );
 }
+
+#[test]
+fn a_field_of_a_form_not_obvious_gets_an_example_of_the_right_form() {
+    let text = r#"
+[herald]
+timezone = "Asia/Shangai"
+quiet_hours = "10pm-8am"
+settle = "10 min"
+site = "www.sofastack.tech"
+[send]
+request_timeout = "10 sec"
+[demo]
+start = "2026-11-25 09:00"
+speed = 60
+[[channels]]
+name = "c"
+platform = "console"
+timezone = "Berlin"
+[[rules]]
+name = "r"
+kind = "remind"
+offset = "a day before"
+deadline = "start+half an hour"
+anchor = "begin"
+"#;
+    let errs = parse_str(text).unwrap_err();
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    for (line, field, example) in [
+        (3, "herald.timezone", "timezone = \"Asia/Shanghai\""),
+        (4, "herald.quiet_hours", "quiet_hours = \"22:00-08:00\""),
+        (5, "herald.settle", "settle = \"10m\""),
+        (6, "herald.site", "site = \"https://www.sofastack.tech\""),
+        (8, "send.request_timeout", "request_timeout = \"10s\""),
+        (10, "demo.start", "start = \"2026-11-25T09:00:00+08:00\""),
+        (15, "channels.timezone", "timezone = \"Asia/Shanghai\""),
+        (19, "rules.offset", "offset = \"-7d\""),
+        (20, "rules.deadline", "deadline = \"start+30m\""),
+        (21, "rules.anchor", "anchor = \"start\""),
+    ] {
+        let at = format!("cfg/herald.toml:{line}:");
+        assert!(
+            shown.iter().any(|s| s.starts_with(&at)
+                && s.contains(&format!("field `{field}`"))
+                && s.contains(example)),
+            "no `{field}` at line {line} with `{example}` in {shown:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_channel_reads_quiet_hours_in_its_own_zone() {
+    let text = r#"
+[herald]
+quiet_hours = "21:00-07:00"
+[[channels]]
+name = "home"
+platform = "console"
+[[channels]]
+name = "berlin"
+platform = "console"
+timezone = "Europe/Berlin"
+[[channels]]
+name = "own"
+platform = "console"
+timezone = "America/New_York"
+quiet_hours = "23:00-06:00"
+"#;
+    let c = parse_str(text).unwrap();
+    let quiet = |name: &str| c.channel(name).unwrap().quiet_hours.unwrap().to_string();
+    assert_eq!(quiet("home"), "21:00-07:00 Asia/Shanghai");
+    assert_eq!(quiet("berlin"), "21:00-07:00 Europe/Berlin");
+    assert_eq!(quiet("own"), "23:00-06:00 America/New_York");
+}

@@ -7,8 +7,8 @@ use super::{Metrics, Store};
 use crate::channels::{self, Gate, Hub};
 use crate::ledger::{Claim, ClaimRequest, LedgerError, Row, State};
 use crate::model::{
-    ChannelSpec, Clock, DeliveryKey, Event, FieldChange, Format, Message, MessageKind, Outcome,
-    OutcomeClass, Platform,
+    ChannelSpec, Clock, DeliveryKey, Event, FieldChange, Format, LocalTime, Message, MessageKind,
+    Outcome, OutcomeClass, Platform,
 };
 use crate::render::{RenderRequest, Renderer};
 use chrono::{DateTime, Utc};
@@ -137,10 +137,13 @@ impl Engine {
         reports
     }
 
-    /// Once an announcement or change notice is out, its facts become the baseline that later
-    /// edits are compared with (see `notices`).
+    /// Once an announcement, change or resume notice is out, its facts become the baseline
+    /// that later edits are compared with (see `notices`).
     async fn remember_announced(&self, job: &Job, reports: &[ChannelReport]) {
-        let announced = matches!(job.kind, MessageKind::Announce | MessageKind::Change);
+        let announced = matches!(
+            job.kind,
+            MessageKind::Announce | MessageKind::Change | MessageKind::Resume
+        );
         if announced && reports.iter().any(|r| r.parts_sent > 0) {
             let snapshot = super::notices::Snapshot::of(&job.event).to_json();
             let id = job.event.id.clone();
@@ -293,7 +296,8 @@ impl Engine {
             let now = self.clock.now();
             let at = quiet.defer(now, job.deadline);
             if at > now {
-                info!(%key, until = %at.with_timezone(&quiet.zone), "quiet hours: waiting");
+                let until = LocalTime::new(at, quiet.zone);
+                info!(%key, %until, "quiet hours: waiting");
                 tokio::select! {
                     biased;
                     () = self.hub.stopped() => return Err(STOPPED.to_string()),
@@ -339,7 +343,8 @@ impl Engine {
                 return Err(format!("skipped: {why}"));
             }
             if !told {
-                info!(%key, deadline = %job.deadline, "held by an organizer; waiting for `herald release`");
+                let deadline = LocalTime::new(job.deadline, job.event.start.timezone());
+                info!(%key, %deadline, "held by an organizer; waiting for `herald release`");
                 told = true;
             }
             tokio::select! {

@@ -77,7 +77,7 @@ pub fn resolve(
 
 /// A message that does not fit the moment is refused: a reminder for an event that is over,
 /// a change notice when nothing changed since the groups were last told. For `change`, the
-/// changes to report.
+/// changes to report (and for `resume`, any since the groups were last told).
 fn refuse_out_of_moment(
     ledger: &Ledger,
     event: &Event,
@@ -95,6 +95,9 @@ fn refuse_out_of_moment(
                 Some(c) => Ok(c),
             }
         }
+        MessageKind::Resume => Ok(super::notices::changes_since_told(ledger, event)
+            .map_err(ledger_error)?
+            .unwrap_or_default()),
         _ => Ok(Vec::new()),
     }
 }
@@ -176,14 +179,14 @@ fn rule_key(
     now: DateTime<Utc>,
 ) -> Result<Result<String, String>, ManualError> {
     let kind = req.kind;
-    if req.force {
-        return Ok(Ok(format!("manual:{kind}:{}", now.timestamp_millis())));
-    }
     let key = |rule: &str| DeliveryKey {
         event: event.id.clone(),
         rule: rule.to_string(),
         channel: ch.name.clone(),
     };
+    if req.force {
+        return forced_key(ledger, kind, now, ws.config.zone, key).map(Ok);
+    }
     let manual = format!("manual:{kind}");
     if let Some(why) = decided(ledger, &key(&manual))? {
         return Ok(Err(why));
@@ -205,6 +208,32 @@ fn rule_key(
         None => Ok(manual),
         Some(why) => Err(why),
     })
+}
+
+/// A forced send's own ledger rule: `manual:KIND:` and the local time it was asked for, to the
+/// millisecond, in the herald zone (`manual:announce:2026-11-25T10:31:02.951+08:00`), a
+/// millisecond later while that key is taken. Older ledgers hold the same key with Unix
+/// milliseconds (`manual:announce:1795619855951`); nothing reads a key apart, so both work.
+fn forced_key(
+    ledger: &Ledger,
+    kind: MessageKind,
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+    key: impl Fn(&str) -> DeliveryKey,
+) -> Result<String, ManualError> {
+    let mut at = now;
+    loop {
+        let local = at.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%.3f%:z");
+        let rule = format!("manual:{kind}:{local}");
+        if ledger
+            .rows_for(&key(&rule))
+            .map_err(ledger_error)?
+            .is_empty()
+        {
+            return Ok(rule);
+        }
+        at += chrono::TimeDelta::milliseconds(1);
+    }
 }
 
 /// Why a delivery cannot be sent again, in words that fit what its rows say (sent, may have

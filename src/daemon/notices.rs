@@ -1,7 +1,8 @@
-//! Change and cancel notices: an announced event whose time, venue or live link changed gets
-//! a `change` message (old → new) on exactly the channels that got its announcement; a
-//! cancelled one gets `cancel`. The baseline is the snapshot stored when it was announced.
-//! The changes are typed values; `render` words them.
+//! Change, cancel and resume notices: an announced event whose time, venue or live link
+//! changed gets a `change` message (old → new) on exactly the channels that got its
+//! announcement; a cancelled one gets `cancel`; one un-cancelled after that went out gets
+//! `resume` (恢复举办) on exactly the channels that got the cancel. The baseline is the
+//! snapshot stored when it was announced. The changes are typed values; `render` words them.
 
 use super::queue::{Entry, Job, Notice};
 use super::workspace::Workspace;
@@ -98,8 +99,8 @@ pub fn changes_since_told(
         .map(|told| told.diff(&Snapshot::of(event), event)))
 }
 
-/// Notices due now for announced events that changed or were cancelled, skipping those
-/// already sent to every channel that got the announcement.
+/// Notices due now for announced events that changed, were cancelled or were un-cancelled,
+/// skipping those already sent to every channel they go to.
 pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry> {
     let mut out = Vec::new();
     for (index, event) in ws.events.iter().enumerate() {
@@ -109,41 +110,62 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
         let Ok(announced) = serde_json::from_str::<Snapshot>(&json) else {
             continue;
         };
-        let current = Snapshot::of(event);
-        let (kind, key, changes) = match event.status {
-            EventStatus::Cancelled => (MessageKind::Cancel, "cancel".to_string(), Vec::new()),
-            _ => {
-                let changes = announced.diff(&current, event);
-                if changes.is_empty() {
-                    continue;
-                }
-                (
-                    MessageKind::Change,
-                    format!("change:{}", short_hash(&current.to_json())),
-                    changes,
-                )
-            }
-        };
         let deadline = event.start.to_utc().max(announced.start);
-        let channels = ledger
-            .sent_channels(&event.id, MessageKind::Announce)
-            .unwrap_or_default();
-        if deadline <= now || all_sent(ledger, &event.id, &key, &channels) {
+        if deadline <= now {
             continue;
         }
-        out.push(Entry {
-            due: settled(event, now, ws.config.settle),
-            deadline,
-            job: Job::Notice(Box::new(Notice {
-                event: index,
-                kind,
-                key,
-                changes,
-                channels,
-            })),
-        });
+        let due = settled(event, now, ws.config.settle);
+        out.extend(
+            event_notice(ledger, event, &announced)
+                .filter(|n| !all_sent(ledger, &event.id, &n.key, &n.channels))
+                .map(|mut n| {
+                    n.event = index;
+                    Entry {
+                        due,
+                        deadline,
+                        job: Job::Notice(Box::new(n)),
+                    }
+                }),
+        );
     }
     out
+}
+
+/// The one notice `event` calls for against what its groups were told (`announced`): a
+/// cancel to the groups that got the announcement; for an event on again after a cancel
+/// notice went out, a resume (with any changes) to the groups that got the cancel; else a
+/// change when its facts changed. The `event` index is left for the caller.
+fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<Notice> {
+    let sent = |kind| ledger.sent_channels(&event.id, kind).unwrap_or_default();
+    if event.status == EventStatus::Cancelled {
+        return Some(Notice {
+            event: 0,
+            kind: MessageKind::Cancel,
+            key: "cancel".to_string(),
+            changes: Vec::new(),
+            channels: sent(MessageKind::Announce),
+        });
+    }
+    let current = Snapshot::of(event);
+    let changes = announced.diff(&current, event);
+    let cancelled_to = sent(MessageKind::Cancel);
+    let on_again = event.status == EventStatus::Scheduled && !cancelled_to.is_empty();
+    if on_again && !all_sent(ledger, &event.id, "resume", &cancelled_to) {
+        return Some(Notice {
+            event: 0,
+            kind: MessageKind::Resume,
+            key: "resume".to_string(),
+            changes,
+            channels: cancelled_to,
+        });
+    }
+    (!changes.is_empty()).then(|| Notice {
+        event: 0,
+        kind: MessageKind::Change,
+        key: format!("change:{}", short_hash(&current.to_json())),
+        changes,
+        channels: sent(MessageKind::Announce),
+    })
 }
 
 /// A change goes out once its record has been left alone for `settle`: edits saved within it

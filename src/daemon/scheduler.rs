@@ -9,7 +9,7 @@ use super::notices::notices;
 use super::queue::{Entry, Job, Notice, Queue};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, State};
-use crate::model::{ChannelSpec, DeliveryKey, Rule, When};
+use crate::model::{ChannelSpec, DeliveryKey, LocalTime, Rule, When};
 use crate::model::{ManualError, SendRequest, SendResult};
 use crate::plan;
 use chrono::{DateTime, Utc};
@@ -413,7 +413,9 @@ impl Scheduler {
                 match marked {
                     Ok(true) => {
                         metrics.missed.inc();
-                        warn!(%key, due = %entry.due, deadline = %entry.deadline, "missed: deadline passed while herald was down");
+                        let zone = job.event.start.timezone();
+                        let (due, deadline) = (LocalTime::new(entry.due, zone), LocalTime::new(entry.deadline, zone));
+                        warn!(%key, %due, %deadline, "missed: deadline passed while herald was down");
                     }
                     Ok(false) => {}
                     Err(e) => error!(%key, error = %e, "cannot record a missed delivery; the next start records it"),

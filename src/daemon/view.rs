@@ -1,6 +1,6 @@
 //! What will happen, joined with what did: every (event, rule, channel) the daemon's planner
 //! gives, in the state the ledger and the holds put it in — to come, late (and when it will
-//! go), held, skipped, sent, failed, ambiguous, missed — and the change and cancel notices
+//! go), held, skipped, sent, failed, ambiguous, missed — and the change, cancel and resume notices
 //! pending. `herald plan` and the console show this; it uses the scheduler's own functions.
 
 use super::notices::notices;
@@ -23,7 +23,7 @@ pub enum PlanState {
     Late,
     /// An organizer holds it (`herald release` lets it go before its deadline).
     Held,
-    /// A change or cancel notice waiting to go at `at`.
+    /// A change, cancel or resume notice waiting to go at `at`.
     Pending,
     /// Decided in the ledger: its row's state.
     Claimed,
@@ -238,7 +238,18 @@ fn digests(
         .collect()
 }
 
-/// Change and cancel notices the daemon would queue now, one row per channel.
+/// What a pending notice is, for a person reading the plan.
+fn notice_detail(kind: MessageKind, changes: usize) -> String {
+    match kind {
+        MessageKind::Cancel => "cancelled: goes to the groups that got the announcement".into(),
+        MessageKind::Resume => format!(
+            "on again: goes to the groups that got the cancel ({changes} change(s) since they were told)"
+        ),
+        _ => format!("{changes} change(s) since the groups were told"),
+    }
+}
+
+/// Change, cancel and resume notices the daemon would queue now, one row per channel.
 fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<PlanRow> {
     let mut out = Vec::new();
     for entry in notices(ws, ledger, now) {
@@ -257,10 +268,7 @@ fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<P
                 deadline: entry.deadline,
                 state: PlanState::Pending,
                 at: Some(quiet.map_or(entry.due, |q| q.defer(entry.due, entry.deadline))),
-                detail: Some(format!(
-                    "{} change(s) since the announcement",
-                    notice.changes.len()
-                )),
+                detail: Some(notice_detail(notice.kind, notice.changes.len())),
                 row: None,
             });
         }

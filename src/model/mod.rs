@@ -7,6 +7,7 @@ mod delivery;
 mod event;
 mod href;
 mod kind;
+mod local;
 mod manual;
 mod message;
 mod moment;
@@ -24,6 +25,7 @@ pub use event::{
 };
 pub use href::href;
 pub use kind::{FieldChange, MessageKind};
+pub use local::LocalTime;
 pub use manual::{ManualError, Refusal, SendLine, SendRequest, SendResult};
 pub use message::{Inline, Message, Part, PartBody};
 pub use moment::Moment;
