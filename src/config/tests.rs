@@ -353,3 +353,44 @@ quiet_hours = "23:00-06:00"
     assert_eq!(quiet("berlin"), "21:00-07:00 Europe/Berlin");
     assert_eq!(quiet("own"), "23:00-06:00 America/New_York");
 }
+
+#[test]
+fn every_problem_of_a_channel_is_reported_not_only_the_first() {
+    let text = r#"
+[[channels]]
+name = "c"
+platform = "dingtlak"
+webhook = "https://oapi.dingtalk.com/robot/send?access_token=inline"
+server_errors = "maybe"
+quiet_hours = "night"
+timezone = "Mars/Olympus"
+"#;
+    let errs = parse_str(text).unwrap_err();
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    for (line, wanted) in [
+        (4, "field `channels.platform`"),
+        (
+            5,
+            "field `webhook`: secrets must come from the environment or a file",
+        ),
+        (6, "field `channels.server_errors`"),
+        (8, "field `channels.timezone`: unknown zone `Mars/Olympus`"),
+    ] {
+        let at = format!("cfg/herald.toml:{line}:");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with(&at) && s.contains(wanted)),
+            "no `{wanted}` at line {line} in {shown:#?}"
+        );
+    }
+    // The span is read in the channel's zone, so a bad zone stops there; with a good one the
+    // span is checked too.
+    let errs = parse_str(&text.replace("Mars/Olympus", "Europe/Berlin")).unwrap_err();
+    assert!(
+        errs.iter().any(|p| p
+            .to_string()
+            .contains("field `channels.quiet_hours`: `night`")),
+        "{errs:#?}"
+    );
+}

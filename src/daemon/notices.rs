@@ -115,26 +115,53 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
             continue;
         }
         let due = settled(event, now, ws.config.settle);
-        out.extend(
-            event_notice(ledger, event, &announced)
-                .filter(|n| !all_sent(ledger, &event.id, &n.key, &n.channels))
-                .map(|mut n| {
-                    n.event = index;
-                    Entry {
-                        due,
-                        deadline,
-                        job: Job::Notice(Box::new(n)),
-                    }
-                }),
-        );
+        let Some(mut notice) = event_notice(ledger, event, &announced)
+            .filter(|n| !all_sent(ledger, &event.id, &n.key, &n.channels))
+        else {
+            continue;
+        };
+        notice.event = index;
+        notice.settled = due;
+        out.extend(after_quiet_hours(ws, notice, due, deadline));
     }
     out
+}
+
+/// One queue entry per span of quiet hours among the notice's channels, due when they end
+/// (deadline allowing): the wait is in the queue, which every reload rebuilds, so a notice
+/// made stale by a later edit (a cancel taken back at night) is dropped, never posted at 08:00.
+fn after_quiet_hours(
+    ws: &Workspace,
+    notice: Notice,
+    due: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> Vec<Entry> {
+    let mut groups: Vec<(DateTime<Utc>, Vec<String>)> = Vec::new();
+    for channel in &notice.channels {
+        let quiet = ws.config.channel(channel).and_then(|c| c.quiet_hours);
+        let at = quiet.map_or(due, |q| q.defer(due, deadline));
+        match groups.iter_mut().find(|(t, _)| *t == at) {
+            Some((_, names)) => names.push(channel.clone()),
+            None => groups.push((at, vec![channel.clone()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(at, channels)| Entry {
+            due: at,
+            deadline,
+            job: Job::Notice(Box::new(Notice {
+                channels,
+                ..notice.clone()
+            })),
+        })
+        .collect()
 }
 
 /// The one notice `event` calls for against what its groups were told (`announced`): a
 /// cancel to the groups that got the announcement; for an event on again after a cancel
 /// notice went out, a resume (with any changes) to the groups that got the cancel; else a
-/// change when its facts changed. The `event` index is left for the caller.
+/// change when its facts changed. The `event` index and settle time are left for the caller.
 fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<Notice> {
     let sent = |kind| ledger.sent_channels(&event.id, kind).unwrap_or_default();
     if event.status == EventStatus::Cancelled {
@@ -144,6 +171,7 @@ fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<
             key: "cancel".to_string(),
             changes: Vec::new(),
             channels: sent(MessageKind::Announce),
+            settled: DateTime::<Utc>::MIN_UTC,
         });
     }
     let current = Snapshot::of(event);
@@ -157,6 +185,7 @@ fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<
             key: "resume".to_string(),
             changes,
             channels: cancelled_to,
+            settled: DateTime::<Utc>::MIN_UTC,
         });
     }
     (!changes.is_empty()).then(|| Notice {
@@ -165,6 +194,7 @@ fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<
         key: format!("change:{}", short_hash(&current.to_json())),
         changes,
         channels: sent(MessageKind::Announce),
+        settled: DateTime::<Utc>::MIN_UTC,
     })
 }
 

@@ -23,11 +23,13 @@ pub enum Job {
 pub struct Notice {
     pub event: usize,
     pub kind: MessageKind,
-    /// The ledger rule key (`change:…`, `cancel`).
+    /// The ledger rule key (`change:…`, `cancel`, `resume`).
     pub key: String,
     pub changes: Vec<FieldChange>,
     /// The channels that got (or may have got) the announcement, when it was planned.
     pub channels: Vec<String>,
+    /// When the record settled (the entry is due then, or when quiet hours end).
+    pub settled: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -369,6 +369,7 @@ impl Scheduler {
                     key,
                     changes,
                     channels: sent,
+                    ..
                 } = &**notice;
                 let event = &ws.events[*event];
                 let channels = ws

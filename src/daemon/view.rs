@@ -257,17 +257,17 @@ fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<P
             continue;
         };
         let event = &ws.events[notice.event];
+        // Due when the record settled; it goes at the entry's time (after quiet hours).
         for channel in &notice.channels {
-            let quiet = ws.config.channel(channel).and_then(|c| c.quiet_hours);
             out.push(PlanRow {
                 event: event.id.clone(),
                 rule: notice.key.clone(),
                 kind: notice.kind,
                 channel: channel.clone(),
-                due: entry.due,
+                due: notice.settled,
                 deadline: entry.deadline,
                 state: PlanState::Pending,
-                at: Some(quiet.map_or(entry.due, |q| q.defer(entry.due, entry.deadline))),
+                at: Some(entry.due),
                 detail: Some(notice_detail(notice.kind, notice.changes.len())),
                 row: None,
             });

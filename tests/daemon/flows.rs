@@ -252,3 +252,23 @@ async fn a_resume_notice_waits_out_quiet_hours() {
     assert_eq!(resume.len(), 1, "{rows:#?}");
     assert_eq!(resume[0].finished_at, Some(at("2030-05-27T08:00:00+08:00")));
 }
+
+/// Cancelled at night (the notice waits for 08:00) and taken back before then: nothing goes
+/// out — neither the stale cancel at 08:00 nor a resume, since no group was told.
+#[tokio::test(start_paused = true)]
+async fn a_cancel_taken_back_during_quiet_hours_posts_nothing() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let daemon = start(&setup, ORIGIN).await;
+    daemon.run_until("2030-05-26T22:30:00+08:00").await;
+    setup.write_event("ch99", &format!("status = \"cancelled\"\n{EVENT}"));
+    daemon.reload().await;
+    daemon.run_until("2030-05-27T01:00:00+08:00").await;
+    setup.write_event("ch99", EVENT);
+    daemon.reload().await;
+    daemon.run_until("2030-05-27T12:00:00+08:00").await;
+    daemon.stop().await;
+    let rows = setup.rows();
+    let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(rules, ["announce"], "{rows:#?}");
+}
