@@ -1,6 +1,47 @@
 //! The right form of each config field whose form is not obvious, shown with its error:
 //! `field `send.request_timeout`: cannot read `10 sec`…` comes with `request_timeout = "10s"`.
 
+use crate::model::Problem;
+
+/// A value of the wrong type (`per_minute = "20"`): serde names neither the key nor the form,
+/// so the key is read from the problem's line and an example of its type is added.
+pub fn explain_type(mut problem: Problem, text: &str) -> Problem {
+    if !problem.message.starts_with("invalid type") || problem.location.line == 0 {
+        return problem;
+    }
+    let key = text
+        .lines()
+        .nth(problem.location.line - 1)
+        .and_then(|l| l.split_once('='))
+        .map(|(k, _)| k.trim().to_string());
+    if let Some(key) = key.filter(|k| !k.is_empty()) {
+        problem.message = format!("field `{key}`: {}", problem.message);
+        if problem.hint.is_none() {
+            problem.hint = typed_example(&key).map(str::to_string);
+        }
+    }
+    problem
+}
+
+/// An example of a typed (non-string) key, by its name.
+fn typed_example(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "per_minute" => "a whole number, unquoted: per_minute = 20",
+        "per_second" => "a whole number, unquoted: per_second = 5",
+        "concurrency" => "a whole number, unquoted: concurrency = 1024",
+        "idle_connections" => "a whole number, unquoted: idle_connections = 0",
+        "speed" => "a number, unquoted: speed = 14400",
+        "tags" => "a list: tags = [\"sofa\", \"chengdu\"]",
+        "keywords" => "a list: keywords = [\"SOFA\"]",
+        "targets" => "a list of channel names, `tag:NAME` or `*`: targets = [\"tag:sofa\"]",
+        "formats" => "a list: formats = [\"online\", \"hybrid\"]",
+        "mentions" => "a table: mentions = { mobiles = [\"13800000000\"], all = false }",
+        "mobiles" | "user_ids" => "a list of strings: mobiles = [\"13800000000\"]",
+        "all" => "true or false, unquoted: all = false",
+        _ => return None,
+    })
+}
+
 /// An example of `field` (as named in errors, `table.key`) written the right way.
 pub fn example(field: &str) -> Option<&'static str> {
     Some(match field {

@@ -179,6 +179,10 @@ pub fn parse_with(
     secrets: Secrets,
 ) -> Result<Config, Vec<Problem>> {
     let (raw, set_aside) = crate::source::read_all::<RawConfig>(path, text);
+    let set_aside: Vec<Problem> = set_aside
+        .into_iter()
+        .map(|p| examples::explain_type(p, text))
+        .collect();
     let raw = raw.ok_or_else(|| set_aside.clone())?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut checker = Checker {

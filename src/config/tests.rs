@@ -394,3 +394,35 @@ timezone = "Mars/Olympus"
         "{errs:#?}"
     );
 }
+
+#[test]
+fn a_value_of_the_wrong_type_names_its_field_and_the_right_form() {
+    let text = "[send]\nconcurrency = \"10\"\n[[channels]]\nname = \"c\"\nplatform = \"console\"\nper_minute = \"20\"\ntags = \"sofa\"\n";
+    let shown: Vec<String> = parse_str(text)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for (line, wanted) in [
+        (
+            2,
+            "field `concurrency`: invalid type: string \"10\", expected usize (a whole number, unquoted: concurrency = 1024)",
+        ),
+        (
+            6,
+            "field `per_minute`: invalid type: string \"20\", expected u32 (a whole number, unquoted: per_minute = 20)",
+        ),
+        (
+            7,
+            "field `tags`: invalid type: string \"sofa\", expected a sequence (a list: tags = [\"sofa\", \"chengdu\"])",
+        ),
+    ] {
+        let at = format!("cfg/herald.toml:{line}:");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with(&at) && s.contains(wanted)),
+            "no `{wanted}` at line {line} in {shown:#?}"
+        );
+    }
+}

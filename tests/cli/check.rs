@@ -279,6 +279,13 @@ name = "leap"
 kind = "remind"
 offset = "-1d"
 slot = "0 0 30 2 *"
+
+[[rules]]
+name = "typo"
+kind = "recap"
+anchor = "end"
+offset = "1d"
+targets = ["consle", "tag:sofaa"]
 "#;
 
 fn traps() -> tempfile::TempDir {
@@ -319,6 +326,8 @@ fn silent_traps_are_warnings_that_fail_only_a_strict_check() {
         "fold.toml:3: warning: field `start`: 2030-11-03 01:30 happens twice in America/New_York",
         "herald.toml:18: warning: rule `announce`: slot `0 10 * * * *` has 6 fields, so the first is seconds: it fires at 00:10:00, 01:10:00, 02:10:00, … on a day",
         "warning: rule `leap`: slot `0 0 30 2 *` never fires",
+        "warning: rule `typo`: target `consle` picks no channel: no channel `consle` (did you mean `console`?)",
+        "warning: rule `typo`: target `tag:sofaa` picks no channel: no channel tag `sofaa` (there are none)",
         "warning: channel `dt`: field `per_minute` is 0",
         "warning: channel `wc`: field `per_minute` = 40 is above wecom's limit of 20",
         "warning: channel `dt`: field `webhook`: environment variable `HERALD_TEST_NOT_SET` is not set",

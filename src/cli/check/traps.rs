@@ -1,6 +1,7 @@
 //! The silent traps `check` warns about: valid input that will not do what its writer meant —
 //! an event already over, a talk outside its event, a slot with seconds first, one that
-//! never fires or one inside a target channel's quiet hours, a robot budget of 0 (read as 1) or above the platform's limit, a local time that happens
+//! never fires or one inside a target channel's quiet hours, a rule target that picks no
+//! channel, a robot budget of 0 (read as 1) or above the platform's limit, a local time that happens
 //! twice (a daylight-saving fold). Warnings fail `check` only with `--strict`.
 
 use crate::daemon::Workspace;
@@ -18,6 +19,7 @@ pub fn problems(ws: &Workspace, now: DateTime<Utc>) -> Vec<Problem> {
     }
     for rule in &ws.config.rules {
         out.extend(slot_traps(ws, rule, now));
+        out.extend(targets_nothing(ws, rule));
     }
     out.extend(budgets(ws));
     out
@@ -253,6 +255,41 @@ fn slot_in_fold(ws: &Workspace, rule: &Rule, at: Location) -> Option<Problem> {
             rule.name, event.id, rule.zone
         ),
     ))
+}
+
+/// A rule target that picks no channel (a typo in a name or tag): that rule sends nothing there.
+fn targets_nothing(ws: &Workspace, rule: &Rule) -> Vec<Problem> {
+    let channels = &ws.config.channels;
+    rule.targets
+        .iter()
+        .filter(|t| !channels.iter().any(|c| c.matches(t)))
+        .map(|t| {
+            let what = match t.strip_prefix("tag:") {
+                Some(tag) => super::super::suggest::unknown(
+                    "channel tag",
+                    tag,
+                    channels
+                        .iter()
+                        .flat_map(|c| c.tags.iter().map(String::as_str)),
+                ),
+                None => super::super::suggest::unknown(
+                    "channel",
+                    t,
+                    channels.iter().map(|c| c.name.as_str()),
+                ),
+            };
+            Problem::warning(
+                rule_location(ws, rule),
+                format!(
+                    "rule `{}`: target `{t}` picks no channel: {what}",
+                    rule.name
+                ),
+            )
+            .with_hint(
+                "targets are channel names, `tag:NAME` or `*`, e.g. targets = [\"tag:sofa\"]",
+            )
+        })
+        .collect()
 }
 
 /// A budget of 0 (read as 1) crawls; one above the platform's limit gets the robot throttled.
