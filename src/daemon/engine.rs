@@ -66,6 +66,9 @@ pub struct Engine {
     pub by: &'static str,
     /// One lock per channel so a multi-part message goes out back to back.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The workspace the scheduler plans from now (none for `herald send`): a late catch-up
+    /// that waited out quiet hours checks it is still planned before it is claimed.
+    planned: Mutex<Option<Arc<super::Workspace>>>,
 }
 
 impl Engine {
@@ -83,7 +86,43 @@ impl Engine {
             metrics,
             by,
             locks: Mutex::default(),
+            planned: Mutex::default(),
         }
+    }
+
+    /// The scheduler's current workspace (at start and after each reload).
+    pub fn adopt(&self, ws: Arc<super::Workspace>) {
+        *self.planned.lock().expect("workspace lock poisoned") = Some(ws);
+    }
+
+    /// After a wait: is this rule's delivery still what the scheduler plans (the same record,
+    /// still scheduled, the same rule and due time)? An edit or a cancellation during the
+    /// wait replanned it, and the new plan has its own entry. Notices, digests and manual sends are
+    /// not rule deliveries of one event and are not looked at here.
+    fn still_planned(&self, job: &Job) -> bool {
+        let Some(ws) = self
+            .planned
+            .lock()
+            .expect("workspace lock poisoned")
+            .clone()
+        else {
+            return true;
+        };
+        let Some(rule) = ws.config.rules.iter().find(|r| r.name == job.rule) else {
+            // Not a rule of the config: a notice or manual key, or a rule removed meanwhile.
+            return job.rule.contains(':') || job.rule == "cancel" || job.rule == "resume";
+        };
+        if job.key_event != job.event.id {
+            return true; // a digest
+        }
+        // An edit of the record meanwhile (even one that keeps the due time) makes the
+        // rendered message stale: the replan's own entry renders and sends the new one.
+        ws.events
+            .iter()
+            .find(|e| e.id == job.event.id)
+            .filter(|e| **e == *job.event)
+            .and_then(|e| crate::plan::schedule(rule, e))
+            .is_some_and(|(due, _)| due == job.due)
     }
 
     /// Render the job for every (platform, format) among `channels`.
@@ -302,6 +341,10 @@ impl Engine {
                     biased;
                     () = self.hub.stopped() => return Err(STOPPED.to_string()),
                     () = tokio::time::sleep_until(self.clock.instant_at(at)) => {}
+                }
+                if !self.still_planned(job) {
+                    info!(%key, "not posted: its event or rule changed while it waited out quiet hours");
+                    return Err("not posted: replanned while it waited out quiet hours".to_string());
                 }
             }
         }

@@ -105,6 +105,7 @@ impl Scheduler {
     /// Entries past their deadline that fell due while herald was down are recorded as
     /// missed; late ones still before their deadline fire now.
     async fn replan(&mut self) {
+        self.engine.adopt(self.ws.clone());
         let (ws, now) = (self.ws.clone(), self.engine.clock.now());
         let planned = self
             .engine
