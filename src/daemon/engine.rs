@@ -97,8 +97,8 @@ impl Engine {
 
     /// After a wait: is this rule's delivery still what the scheduler plans (the same record,
     /// still scheduled, the same rule and due time)? An edit or a cancellation during the
-    /// wait replanned it, and the new plan has its own entry. Notices, digests and manual sends are
-    /// not rule deliveries of one event and are not looked at here.
+    /// wait replanned it, and the new plan has its own entry. A notice must still be called
+    /// for by the record as it is now; digests and manual sends are not looked at.
     fn still_planned(&self, job: &Job) -> bool {
         let Some(ws) = self
             .planned
@@ -108,18 +108,22 @@ impl Engine {
         else {
             return true;
         };
+        let current = ws.events.iter().find(|e| e.id == job.event.id);
         let Some(rule) = ws.config.rules.iter().find(|r| r.name == job.rule) else {
-            // Not a rule of the config: a notice or manual key, or a rule removed meanwhile.
-            return job.rule.contains(':') || job.rule == "cancel" || job.rule == "resume";
+            // Not a rule of the config: a manual key, a notice, or a rule removed meanwhile.
+            if job.rule.starts_with("manual:") {
+                return true;
+            }
+            let notice = job.rule.starts_with("change:")
+                || ["cancel", "resume"].contains(&job.rule.as_str());
+            return notice && current.is_some_and(|e| super::notices::still_wanted(e, &job.rule));
         };
         if job.key_event != job.event.id {
             return true; // a digest
         }
         // An edit of the record meanwhile (even one that keeps the due time) makes the
         // rendered message stale: the replan's own entry renders and sends the new one.
-        ws.events
-            .iter()
-            .find(|e| e.id == job.event.id)
+        current
             .filter(|e| **e == *job.event)
             .and_then(|e| crate::plan::schedule(rule, e))
             .is_some_and(|(due, _)| due == job.due)
@@ -364,6 +368,10 @@ impl Engine {
                 .await
                 .unwrap_or(false)
             {
+                if told && !self.still_planned(job) {
+                    info!(%key, "released, not posted: its event or rule changed while it was held");
+                    return Err("not posted: replanned while it was held".to_string());
+                }
                 return Ok(());
             }
             if self.clock.now() >= job.deadline {

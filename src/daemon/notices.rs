@@ -215,6 +215,23 @@ fn settled(event: &Event, now: DateTime<Utc>, settle: chrono::TimeDelta) -> Date
     }
 }
 
+/// Does `event` as it is now still call for the notice with ledger key `key`? A cancel only
+/// while it is cancelled, a resume only while it is scheduled, a change only for the facts
+/// it has now (a notice held or waiting while the record changed again is stale).
+pub fn still_wanted(event: &Event, key: &str) -> bool {
+    match key {
+        "cancel" => event.status == EventStatus::Cancelled,
+        "resume" => event.status == EventStatus::Scheduled,
+        _ => match key.strip_prefix("change:") {
+            Some(hash) => {
+                event.status != EventStatus::Cancelled
+                    && hash == short_hash(&Snapshot::of(event).to_json())
+            }
+            None => true,
+        },
+    }
+}
+
 fn all_sent(ledger: &Ledger, event: &str, rule: &str, channels: &[String]) -> bool {
     channels.iter().all(|ch| {
         let key = DeliveryKey {

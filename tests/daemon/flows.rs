@@ -272,3 +272,37 @@ async fn a_cancel_taken_back_during_quiet_hours_posts_nothing() {
     let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
     assert_eq!(rules, ["announce"], "{rows:#?}");
 }
+
+/// A cancel notice an organizer held, the event un-cancelled, then the hold released: the
+/// stale cancel is not posted (and no group was told, so no resume either).
+#[tokio::test(start_paused = true)]
+async fn a_held_cancel_released_after_the_event_is_on_again_posts_nothing() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let hold = herald::ledger::Hold {
+        event: "ch99".into(),
+        rule: "cancel".into(),
+        channel: "*".into(),
+        since: at(ORIGIN),
+    };
+    setup.ledger().hold(&hold, at(ORIGIN)).unwrap();
+    let daemon = start(&setup, ORIGIN).await;
+    daemon.run_until("2030-05-26T12:00:00+08:00").await;
+    setup.write_event("ch99", &format!("status = \"cancelled\"\n{EVENT}"));
+    daemon.reload().await;
+    daemon.run_until("2030-05-26T14:00:00+08:00").await;
+    setup.write_event("ch99", EVENT);
+    daemon.reload().await;
+    daemon.run_until("2030-05-26T15:00:00+08:00").await;
+    setup.ledger().unhold(&hold).unwrap();
+    daemon
+        .control
+        .send(herald::daemon::Control::HoldsChanged)
+        .await
+        .unwrap();
+    daemon.run_until("2030-05-27T12:00:00+08:00").await;
+    daemon.stop().await;
+    let rows = setup.rows();
+    let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(rules, ["announce"], "{rows:#?}");
+}
