@@ -114,8 +114,8 @@ impl Engine {
             if job.rule.starts_with("manual:") {
                 return true;
             }
-            let notice = job.rule.starts_with("change:")
-                || ["cancel", "resume"].contains(&job.rule.as_str());
+            let base = job.rule.split(':').next().unwrap_or_default();
+            let notice = ["change", "cancel", "resume"].contains(&base);
             return notice && current.is_some_and(|e| super::notices::still_wanted(e, &job.rule));
         };
         if job.key_event != job.event.id {

@@ -6,7 +6,7 @@
 
 use super::queue::{Entry, Job, Notice};
 use super::workspace::Workspace;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, State};
 use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -164,11 +164,12 @@ fn after_quiet_hours(
 /// change when its facts changed. The `event` index and settle time are left for the caller.
 fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<Notice> {
     let sent = |kind| ledger.sent_channels(&event.id, kind).unwrap_or_default();
+    let rounds = Rounds::of(ledger, &event.id);
     if event.status == EventStatus::Cancelled {
         return Some(Notice {
             event: 0,
             kind: MessageKind::Cancel,
-            key: "cancel".to_string(),
+            key: rounds.key("cancel"),
             changes: Vec::new(),
             channels: sent(MessageKind::Announce),
             settled: DateTime::<Utc>::MIN_UTC,
@@ -176,13 +177,14 @@ fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<
     }
     let current = Snapshot::of(event);
     let changes = announced.diff(&current, event);
-    let cancelled_to = sent(MessageKind::Cancel);
+    let resume = rounds.key("resume");
+    let cancelled_to = rounds.cancelled_to;
     let on_again = event.status == EventStatus::Scheduled && !cancelled_to.is_empty();
-    if on_again && !all_sent(ledger, &event.id, "resume", &cancelled_to) {
+    if on_again && !all_sent(ledger, &event.id, &resume, &cancelled_to) {
         return Some(Notice {
             event: 0,
             kind: MessageKind::Resume,
-            key: "resume".to_string(),
+            key: resume,
             changes,
             channels: cancelled_to,
             settled: DateTime::<Utc>::MIN_UTC,
@@ -196,6 +198,62 @@ fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<
         channels: sent(MessageKind::Announce),
         settled: DateTime::<Utc>::MIN_UTC,
     })
+}
+
+/// Cancel and resume notices come in rounds: an event cancelled, on again, cancelled again
+/// gets a second cancel (`cancel:2`) and a second resume (`resume:2`).
+struct Rounds {
+    /// Resume notices that went out (or may have).
+    resumed: usize,
+    /// Channels that got a cancel (by any key, also a manual one) since the last resume.
+    cancelled_to: Vec<String>,
+}
+
+impl Rounds {
+    /// Reads the event's rows only when it ever had a cancel (most events never do).
+    fn of(ledger: &Ledger, event: &str) -> Rounds {
+        let cancelled = ledger.sent_channels(event, MessageKind::Cancel);
+        if cancelled.is_ok_and(|c| c.is_empty()) {
+            return Rounds {
+                resumed: 0,
+                cancelled_to: Vec::new(),
+            };
+        }
+        let rows = ledger.history(Some(event)).unwrap_or_default();
+        let out = |r: &&crate::ledger::Row| {
+            r.part == 1 && matches!(r.state, State::Sent | State::Posting | State::Ambiguous)
+        };
+        let mut resumes: Vec<_> = rows
+            .iter()
+            .filter(out)
+            .filter(|r| r.kind == MessageKind::Resume.as_str())
+            .collect();
+        resumes.sort_by_key(|r| r.claimed_at);
+        let since = resumes.last().map(|r| r.claimed_at);
+        let mut keys: Vec<&str> = resumes.iter().map(|r| r.rule.as_str()).collect();
+        keys.dedup();
+        let mut cancelled_to: Vec<String> = rows
+            .iter()
+            .filter(out)
+            .filter(|r| r.kind == MessageKind::Cancel.as_str())
+            .filter(|r| since.is_none_or(|t| r.claimed_at > t))
+            .map(|r| r.channel.clone())
+            .collect();
+        cancelled_to.sort();
+        cancelled_to.dedup();
+        Rounds {
+            resumed: keys.len(),
+            cancelled_to,
+        }
+    }
+
+    /// This round's key: `cancel`/`resume` in the first, `cancel:2`/`resume:2` in the next…
+    fn key(&self, base: &str) -> String {
+        match self.resumed {
+            0 => base.to_string(),
+            n => format!("{base}:{}", n + 1),
+        }
+    }
 }
 
 /// A change goes out once its record has been left alone for `settle`: edits saved within it
@@ -219,7 +277,8 @@ fn settled(event: &Event, now: DateTime<Utc>, settle: chrono::TimeDelta) -> Date
 /// while it is cancelled, a resume only while it is scheduled, a change only for the facts
 /// it has now (a notice held or waiting while the record changed again is stale).
 pub fn still_wanted(event: &Event, key: &str) -> bool {
-    match key {
+    let base = key.split(':').next().unwrap_or(key);
+    match base {
         "cancel" => event.status == EventStatus::Cancelled,
         "resume" => event.status == EventStatus::Scheduled,
         _ => match key.strip_prefix("change:") {

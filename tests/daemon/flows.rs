@@ -306,3 +306,33 @@ async fn a_held_cancel_released_after_the_event_is_on_again_posts_nothing() {
     let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
     assert_eq!(rules, ["announce"], "{rows:#?}");
 }
+
+/// Cancelled, on again, cancelled again, on again: each round's notices go once
+/// (`cancel`, `resume`, `cancel:2`, `resume:2`).
+#[tokio::test(start_paused = true)]
+async fn cancel_and_resume_come_in_rounds() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let cancelled = format!("status = \"cancelled\"\n{EVENT}");
+    let daemon = start(&setup, ORIGIN).await;
+    for (text, until) in [
+        (cancelled.as_str(), "2030-05-26T12:00:00+08:00"),
+        (EVENT, "2030-05-27T12:00:00+08:00"),
+        (cancelled.as_str(), "2030-05-28T12:00:00+08:00"),
+        (EVENT, "2030-05-29T12:00:00+08:00"),
+    ] {
+        daemon.run_until(&until.replace("12:00", "11:00")).await;
+        setup.write_event("ch99", text);
+        daemon.reload().await;
+        daemon.run_until(until).await;
+    }
+    daemon.stop().await;
+    let rows = setup.rows();
+    let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["announce", "cancel", "resume", "cancel:2", "resume:2"],
+        "{rows:#?}"
+    );
+    assert!(rows.iter().all(|r| r.state == State::Sent), "{rows:#?}");
+}

@@ -260,9 +260,12 @@ fn slot_in_fold(ws: &Workspace, rule: &Rule, at: Location) -> Option<Problem> {
 /// A rule target that picks no channel (a typo in a name or tag): that rule sends nothing there.
 fn targets_nothing(ws: &Workspace, rule: &Rule) -> Vec<Problem> {
     let channels = &ws.config.channels;
+    if channels.is_empty() {
+        return Vec::new(); // nothing to pick from: not a typo in a target
+    }
     rule.targets
         .iter()
-        .filter(|t| !channels.iter().any(|c| c.matches(t)))
+        .filter(|t| *t != "*" && !channels.iter().any(|c| c.matches(t)))
         .map(|t| {
             let what = match t.strip_prefix("tag:") {
                 Some(tag) => super::super::suggest::unknown(
