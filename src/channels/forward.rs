@@ -1,19 +1,21 @@
 //! The CLI's side of the running daemon's `POST /send`: offer a manual send to the daemon on
 //! this machine so it shares the daemon's rate budgets; report when no daemon listens.
 
-use crate::model::{ManualError, SendRequest, SendResult};
+use crate::model::{ManualError, SendRequest};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// What became of a manual send offered to the running daemon.
+/// What became of a manual send offered to the running daemon; `R` is its answer (the
+/// daemon's `SendResult`, read here as whatever the caller expects).
 #[derive(Debug)]
-pub enum Forwarded {
+pub enum Forwarded<R> {
     /// Nothing listens on the address: no daemon is running; send in-process.
     NoDaemon,
     /// The daemon carried it out.
-    Done(SendResult),
+    Done(R),
     /// The daemon refused the request as asked.
     Refused(ManualError),
     /// The daemon answered, but not with a result (shutting down, forbidden, broken answer).
@@ -22,11 +24,11 @@ pub enum Forwarded {
 
 /// `herald send`: offer the request to the daemon listening on `addr`. Waits as long as a
 /// manual send may retry (its deadline) plus a margin.
-pub async fn forward_send(
+pub async fn forward_send<R: DeserializeOwned>(
     addr: SocketAddr,
     req: &SendRequest,
     token: Option<&SecretString>,
-) -> Forwarded {
+) -> Forwarded<R> {
     let client = match reqwest::Client::builder()
         .no_proxy()
         .connect_timeout(Duration::from_secs(2))
@@ -48,7 +50,7 @@ pub async fn forward_send(
     };
     let status = response.status();
     if status == StatusCode::OK {
-        return match response.json::<SendResult>().await {
+        return match response.json::<R>().await {
             Ok(result) => Forwarded::Done(result),
             Err(e) => Forwarded::Failed(format!("unreadable answer from {addr}: {e}")),
         };

@@ -87,21 +87,24 @@ impl Default for HubSettings {
 /// request may be on the wire. The engine moves the part to `posting` before a request goes
 /// out and back to `claimed` when it surely did not arrive and will be retried.
 pub trait Gate: Sync {
+    /// Why the bookkeeping failed (the ledger's error).
+    type Error: std::fmt::Display + Send;
     /// Right before a request goes out. An error means it must not go out (the ledger could
     /// not record it): the part waits and tries again, like a transient failure.
-    fn on_wire(&self) -> impl Future<Output = Result<(), String>> + Send;
+    fn on_wire(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
     /// The request surely did not reach the group and will be retried.
-    fn off_wire(&self) -> impl Future<Output = Result<(), String>> + Send;
+    fn off_wire(&self) -> impl Future<Output = Result<(), Self::Error>> + Send;
 }
 
 /// No bookkeeping around requests (the connectivity ping, which has no ledger row).
 pub struct NoGate;
 
 impl Gate for NoGate {
-    async fn on_wire(&self) -> Result<(), String> {
+    type Error = std::convert::Infallible;
+    async fn on_wire(&self) -> Result<(), Self::Error> {
         Ok(())
     }
-    async fn off_wire(&self) -> Result<(), String> {
+    async fn off_wire(&self) -> Result<(), Self::Error> {
         Ok(())
     }
 }
@@ -289,7 +292,7 @@ impl Hub {
                     debug!(channel = %robot.spec.name, attempt = attempts, outcome = %outcome, "posted");
                     (outcome, hint, true)
                 }
-                Err(why) => (held(&why), Hint::None, false),
+                Err(why) => (held(&why.to_string()), Hint::None, false),
             };
             // A connection the pool does not keep is closed by its own task: let that run
             // before the permit lets another request open a socket (sockets stay bounded).

@@ -33,15 +33,6 @@ fn text_of(body: &PartBody) -> String {
     body.plain()
 }
 
-/// First `max` bytes of `s`, cut at a character boundary.
-fn clip(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let cut = s.floor_char_boundary(max.saturating_sub(3));
-    format!("{}…", &s[..cut])
-}
-
 fn dingtalk(
     spec: &ChannelSpec,
     m: &Message,
@@ -100,15 +91,7 @@ fn dingtalk(
             let links: Vec<Value> = m
                 .buttons
                 .iter()
-                .enumerate()
-                .map(|(i, b)| {
-                    let title = if i == 0 {
-                        format!("{}（{}）", m.title, b.title)
-                    } else {
-                        b.title.clone()
-                    };
-                    json!({ "title": title, "messageURL": b.url, "picURL": pic })
-                })
+                .map(|b| json!({ "title": b.title, "messageURL": b.url, "picURL": pic }))
                 .collect();
             if links.is_empty() {
                 return Err(no_link(spec));
@@ -176,7 +159,7 @@ fn wecom(
                 .chain(
                     m.buttons[1..]
                         .iter()
-                        .map(|b| json!({ "title": clip(&b.title, 128), "url": b.url })),
+                        .map(|b| json!({ "title": b.title, "url": b.url })),
                 )
                 .collect();
             json!({ "msgtype": "news", "news": { "articles": articles } })
@@ -187,11 +170,11 @@ fn wecom(
             let jumps: Vec<Value> = m
                 .buttons
                 .iter()
-                .map(|b| json!({ "type": 1, "url": b.url, "title": clip(&b.title, 39) }))
+                .map(|b| json!({ "type": 1, "url": b.url, "title": b.title }))
                 .collect();
             let mut card = json!({
                 "card_type": "text_notice",
-                "main_title": { "title": m.field_title, "desc": clip(m.subtitle.as_deref().unwrap_or(&first.title), 90) },
+                "main_title": { "title": m.field_title, "desc": m.subtitle.as_deref().unwrap_or(&first.title) },
                 "sub_title_text": text,
                 "card_action": { "type": 1, "url": first.url },
             });
@@ -200,7 +183,7 @@ fn wecom(
             }
             // The source label: the community's name (`[herald].community`), if configured.
             if let Some(community) = &m.source {
-                card["source"] = json!({ "desc": clip(community, 39), "desc_color": 0 });
+                card["source"] = json!({ "desc": community, "desc_color": 0 });
             }
             json!({ "msgtype": "template_card", "template_card": card })
         }

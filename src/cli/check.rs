@@ -88,12 +88,12 @@ fn location(event: &Event) -> Location {
 fn titles_with_prefix(ws: &Workspace) -> Vec<Problem> {
     ws.events
         .iter()
-        .filter(|e| e.title.starts_with('【') && e.title.contains('】'))
-        .map(|e| {
+        .filter_map(|e| Some((e, crate::render::label_prefix(&e.title)?)))
+        .map(|(e, label)| {
             Problem::warning(
                 traps::field_location(e, "title"),
                 format!(
-                    "field `title`: already starts with a 【…】 label, and every message adds its own (`{}`)",
+                    "field `title`: already starts with the label `{label}`, and every message adds its own (`{}`)",
                     e.title
                 ),
             )
@@ -177,7 +177,7 @@ fn refused_messages(ws: &Workspace, seen: &mut renders::Seen) -> Vec<Problem> {
                                 ch.name,
                                 ch.format,
                                 names.len(),
-                                names.join("、")
+                                names.join(", ")
                             ),
                         )
                         .with_hint("use format = \"markdown\" for a channel where every link must reach the group"),

@@ -13,7 +13,7 @@ pub fn run(path: &Path, event: Option<&str>, unresolved: bool, json: bool) -> an
             ))
         })?;
     super::warn_missing_secrets(&config);
-    let ledger = Ledger::open(&config.active_ledger())?;
+    let ledger = Ledger::open_target(&config.ledger_target()?)?;
     let rows = if unresolved {
         let mut rows = ledger.unresolved()?;
         rows.retain(|r| event.is_none_or(|e| r.event == e));
@@ -26,10 +26,7 @@ pub fn run(path: &Path, event: Option<&str>, unresolved: bool, json: bool) -> an
         return Ok(());
     }
     if rows.is_empty() {
-        println!(
-            "no deliveries recorded in {}",
-            config.active_ledger().display()
-        );
+        println!("no deliveries recorded in {}", ledger.path().display());
     }
     for r in rows {
         let verdict = match (r.errcode, &r.errmsg) {

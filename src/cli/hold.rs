@@ -1,157 +1,63 @@
 //! `herald hold EVENT [--rule R] [--channel C]`, `herald release …`, `herald skip EVENT --rule R
-//! [--channel C]`: an organizer's hand on what goes out. Holds and skips are written to the
-//! ledger (so the next start honours them) and a running daemon is told at once
-//! (`POST /holds`), so a delivery it holds looks again. A hold still in place at a delivery's
-//! deadline ends as `skipped`; a skip is recorded at once.
+//! [--channel C]`: an organizer's hand on what goes out, through `daemon::organizer` (the
+//! same code path as the console's forms). Holds and skips are written to the ledger (so the
+//! next start honours them) and a running daemon is told at once (`POST /holds`), so a
+//! delivery it holds looks again.
 
 use super::Exit;
 use crate::daemon::Workspace;
-use crate::ledger::{Hold, Ledger, State};
-use crate::model::DeliveryKey;
+use crate::daemon::organizer::{self, OrganizerError, Outcome};
+use crate::ledger::Ledger;
 use chrono::Utc;
 use std::path::Path;
 
-pub struct Target {
-    pub event: String,
-    pub rule: Option<String>,
-    pub channel: Option<String>,
-}
+pub use organizer::Target;
 
 pub fn hold(path: &Path, t: Target) -> anyhow::Result<()> {
     let (ws, ledger) = open(path, &t)?;
-    let hold = as_hold(&t);
-    let new = ledger.hold(&hold, Utc::now())?;
-    println!(
-        "{} {}",
-        if new { "held" } else { "already held" },
-        describe(&hold)
-    );
-    tell_daemon(&ws)
+    report(&ws, organizer::hold(&ws, &ledger, &t, Utc::now()))
 }
 
 pub fn release(path: &Path, t: Target) -> anyhow::Result<()> {
     let (ws, ledger) = open(path, &t)?;
-    let hold = as_hold(&t);
-    let n = ledger.unhold(&hold)?;
-    if n == 0 {
-        return Err(Exit::bad_input(format!(
-            "nothing held for {} (see `herald plan`)",
-            describe(&hold)
-        )));
-    }
-    println!("released {n} hold(s) on {}", describe(&hold));
-    tell_daemon(&ws)
+    report(&ws, organizer::release(&ws, &ledger, &t))
 }
 
-/// Record `skipped` for every channel the rule sends this event to (or the one named), so
-/// neither the daemon nor a restart posts it. What was already decided stays as it is.
+/// Record `skipped` for every channel the rule sends this event to (or the one named).
 pub fn skip(path: &Path, t: Target) -> anyhow::Result<()> {
     let (ws, ledger) = open(path, &t)?;
-    let Some(rule_name) = &t.rule else {
-        return Err(Exit::bad_input(
-            "`herald skip` needs --rule (see `herald plan`)",
-        ));
-    };
-    let event = ws.event(&t.event).expect("checked by open");
-    let rule = ws
-        .config
-        .rules
-        .iter()
-        .find(|r| &r.name == rule_name)
-        .expect("checked by open");
-    let Some((due, deadline)) = crate::plan::schedule(rule, event) else {
-        return Err(Exit::bad_input(format!(
-            "rule `{rule_name}` sends nothing for `{}`",
-            t.event
-        )));
-    };
-    let mut skipped = 0;
-    for ch in crate::plan::targets(rule, event, &ws.config.channels) {
-        if t.channel.as_ref().is_some_and(|c| c != &ch.name) {
-            continue;
-        }
-        let key = DeliveryKey {
-            event: event.id.clone(),
-            rule: rule.name.clone(),
-            channel: ch.name.clone(),
-        };
-        let reason = "skipped by an organizer (herald skip)";
-        if ledger.mark(
-            &key,
-            1,
-            rule.kind,
-            State::Skipped,
-            reason,
-            due,
-            deadline,
-            Utc::now(),
-        )? {
-            println!("skipped {key}");
-            skipped += 1;
-        } else {
-            println!("{key}: already decided; left as it is (see `herald history`)");
-        }
+    report(&ws, organizer::skip(&ws, &ledger, &t, Utc::now()))
+}
+
+/// Print what happened and tell a running daemon; a wrong name or nothing to do is bad input.
+fn report(ws: &Workspace, outcome: Result<Outcome, OrganizerError>) -> anyhow::Result<()> {
+    let outcome = outcome.map_err(bad_input)?;
+    for line in &outcome.lines {
+        println!("{line}");
     }
-    if skipped > 0 {
-        tell_daemon(&ws)?;
+    if outcome.changed {
+        tell_daemon(ws)?;
     }
     Ok(())
 }
 
-fn as_hold(t: &Target) -> Hold {
-    Hold {
-        event: t.event.clone(),
-        rule: t.rule.clone().unwrap_or_else(|| "*".to_string()),
-        channel: t.channel.clone().unwrap_or_else(|| "*".to_string()),
-        since: Utc::now(),
+fn bad_input(e: OrganizerError) -> anyhow::Error {
+    match e {
+        OrganizerError::Unknown { what, name, known } => Exit::bad_input(super::suggest::unknown(
+            what,
+            &name,
+            known.iter().map(String::as_str),
+        )),
+        OrganizerError::Ledger(e) => e.into(),
+        other => Exit::bad_input(other.to_string()),
     }
-}
-
-fn describe(h: &Hold) -> String {
-    let any = |s: &str, what: &str| {
-        if s == "*" {
-            format!("every {what}")
-        } else {
-            format!("{what} `{s}`")
-        }
-    };
-    format!(
-        "event `{}`, {}, {}",
-        h.event,
-        any(&h.rule, "rule"),
-        any(&h.channel, "channel")
-    )
 }
 
 /// The workspace and ledger, once the names are known to be real ones.
 fn open(path: &Path, t: &Target) -> anyhow::Result<(Workspace, Ledger)> {
     let ws = super::load(path)?;
-    if ws.event(&t.event).is_none() {
-        return Err(Exit::bad_input(super::suggest::unknown(
-            "event",
-            &t.event,
-            ws.events.iter().map(|e| e.id.as_str()),
-        )));
-    }
-    if let Some(rule) = &t.rule
-        && !ws.config.rules.iter().any(|r| &r.name == rule)
-    {
-        return Err(Exit::bad_input(super::suggest::unknown(
-            "rule",
-            rule,
-            ws.config.rules.iter().map(|r| r.name.as_str()),
-        )));
-    }
-    if let Some(ch) = &t.channel
-        && ws.config.channel(ch).is_none()
-    {
-        return Err(Exit::bad_input(super::suggest::unknown(
-            "channel",
-            ch,
-            ws.config.channels.iter().map(|c| c.name.as_str()),
-        )));
-    }
-    let ledger = Ledger::open(&ws.config.active_ledger())?;
+    organizer::check(&ws, t).map_err(bad_input)?;
+    let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
     Ok((ws, ledger))
 }
 

@@ -5,6 +5,7 @@
 
 use crate::daemon::{PlanRow, PlanState, plan_view};
 use crate::ledger::Ledger;
+use crate::model::LedgerTarget;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::path::Path;
 
@@ -23,7 +24,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     // empty demo ledger: the plan shows that run.
     let (now, ledger) = match ws.config.demo {
         Some(demo) => (demo.start, Ledger::open_in_memory()?),
-        None => (Utc::now(), open_ledger(&ws.config.active_ledger())?),
+        None => (Utc::now(), open_ledger(&ws.config.ledger_target()?)?),
     };
     let from = args.from.unwrap_or(now);
     let until = from + TimeDelta::days(args.days);
@@ -31,10 +32,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     rows.retain(|r| {
         args.event.as_ref().is_none_or(|e| &r.event == e)
             && args.channel.as_ref().is_none_or(|c| &r.channel == c)
-            && args
-                .state
-                .as_ref()
-                .is_none_or(|s| state_name(&r.state) == s)
+            && args.state.as_ref().is_none_or(|s| r.state.as_str() == s)
     });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -55,7 +53,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         );
         println!(
             "{when}  {:<9} {:<8} {:<32} {:<20} → {}{}",
-            state_name(line.state),
+            line.state.as_str(),
             line.kind.as_str(),
             line.event,
             line.rule,
@@ -70,28 +68,11 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
 }
 
 /// A missing ledger is an empty one (nothing sent yet); never create it just to look.
-fn open_ledger(path: &Path) -> anyhow::Result<Ledger> {
-    Ok(if path.exists() {
-        Ledger::open(path)?
-    } else {
-        Ledger::open_in_memory()?
+fn open_ledger(target: &LedgerTarget) -> anyhow::Result<Ledger> {
+    Ok(match target {
+        LedgerTarget::Sqlite(path) if !path.exists() => Ledger::open_in_memory()?,
+        target => Ledger::open_target(target)?,
     })
-}
-
-pub fn state_name(s: &PlanState) -> &'static str {
-    match s {
-        PlanState::ToCome => "to_come",
-        PlanState::Late => "late",
-        PlanState::Held => "held",
-        PlanState::Pending => "pending",
-        PlanState::Claimed => "claimed",
-        PlanState::Posting => "posting",
-        PlanState::Sent => "sent",
-        PlanState::Failed => "failed",
-        PlanState::Ambiguous => "ambiguous",
-        PlanState::Missed => "missed",
-        PlanState::Skipped => "skipped",
-    }
 }
 
 /// Rows of one (event, rule, state, time) share a line, with all their channels.

@@ -8,9 +8,9 @@ use super::{Exit, exit};
 use crate::channels::Forwarded;
 use crate::channels::{ConsoleSink, Hub, HubSettings};
 use crate::daemon::manual;
-use crate::daemon::{Engine, Health, Metrics, Store, Workspace};
+use crate::daemon::{Engine, Health, Metrics, SendResult, Store, Workspace};
 use crate::ledger::Ledger;
-use crate::model::{ManualError, SendRequest, SendResult, SystemClock};
+use crate::model::{ManualError, SendRequest, SystemClock};
 use chrono::Utc;
 use std::path::Path;
 use std::sync::Arc;
@@ -46,10 +46,10 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         reopen_failed(&ws, &req)?;
     }
     if args.dry_run {
-        let ledger = Ledger::open(&ws.config.active_ledger())?;
+        let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
         let resolved = manual::resolve(&ws, &ledger, &req, Utc::now()).map_err(bad_request)?;
         for r in &resolved.refused {
-            eprintln!("{}: {}", r.channel, r.why);
+            eprintln!("{}: {r}", r.channel);
         }
         return dry_run(&ws, &resolved);
     }
@@ -80,7 +80,7 @@ async fn forward_saying_why(
     ws: &Workspace,
     addr: std::net::SocketAddr,
     req: &SendRequest,
-) -> Forwarded {
+) -> Forwarded<SendResult> {
     let token = crate::daemon::admin::client_token(&ws.config);
     let forward = crate::channels::forward_send(addr, req, token.as_ref());
     tokio::pin!(forward);
@@ -116,7 +116,7 @@ fn budget_wait_note(ws: &Workspace, addr: std::net::SocketAddr) -> String {
 /// `--retry`: reopen this event's failed rows of this kind (on the channels asked for), so the
 /// send that follows posts them once more. Ambiguous rows are left for `herald resolve`.
 fn reopen_failed(ws: &Workspace, req: &SendRequest) -> anyhow::Result<()> {
-    let ledger = Ledger::open(&ws.config.active_ledger())?;
+    let ledger = Ledger::open_target(&ws.config.ledger_target()?)?;
     let named = |ch: &str| {
         (req.channels.is_empty() && req.tags.is_empty())
             || req.channels.iter().any(|c| c == ch)
@@ -161,7 +161,7 @@ fn bad_request(e: ManualError) -> anyhow::Error {
 /// No daemon is running: send from this process, through the same ledger.
 async fn send_here(ws: Workspace, req: &SendRequest) -> anyhow::Result<SendResult> {
     require_secrets(&ws, req)?;
-    let ledger = Arc::new(Ledger::open(&ws.config.active_ledger())?);
+    let ledger = Arc::new(Ledger::open_target(&ws.config.ledger_target()?)?);
     let resolved = manual::resolve(&ws, &ledger, req, Utc::now()).map_err(bad_request)?;
     let hub = Hub::new(
         ws.config.channels.clone(),
@@ -196,22 +196,15 @@ fn require_secrets(ws: &Workspace, req: &SendRequest) -> anyhow::Result<()> {
 /// already sent.
 fn report(result: &SendResult) -> anyhow::Result<()> {
     for r in &result.refused {
-        eprintln!("{}: {}", r.channel, r.why);
+        eprintln!("{}: {r}", r.channel);
     }
     for line in &result.sent {
         println!(
-            "{}: {}/{} part(s) sent; {}{}",
-            line.channel,
-            line.parts_sent,
-            line.parts_total,
-            line.verdict.as_deref().unwrap_or("-"),
-            line.note
-                .as_deref()
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default()
+            "{}: {}/{} part(s) sent; {}",
+            line.channel, line.parts_sent, line.parts_total, line.outcome
         );
     }
-    let failed = result.sent.iter().filter(|l| !l.delivered).count();
+    let failed = result.sent.iter().filter(|l| !l.delivered()).count();
     match (failed, result.refused.len()) {
         (0, 0) => Ok(()),
         (0, n) => Err(Exit::bad_input(format!(
@@ -227,15 +220,15 @@ fn report(result: &SendResult) -> anyhow::Result<()> {
 
 fn dry_run(ws: &Workspace, resolved: &manual::Resolved) -> anyhow::Result<()> {
     let event = &resolved.event;
-    for (rule, channels) in &resolved.by_rule {
+    for (origin, channels) in &resolved.by_origin {
         for ch in channels {
             let req = crate::render::RenderRequest {
                 event,
-                kind: resolved.kind,
+                kind: resolved.subject.kind(),
                 platform: ch.platform,
                 format: ch.format,
                 now: Utc::now(),
-                changes: &resolved.changes,
+                changes: resolved.subject.changes(),
                 digest: std::slice::from_ref(event),
             };
             let message = ws.renderer.render(&req)?;
@@ -251,12 +244,10 @@ fn dry_run(ws: &Workspace, resolved: &manual::Resolved) -> anyhow::Result<()> {
                 )
             };
             println!(
-                "would send {} part(s) to {} as {}/{}/{} ({shape}; check: {verdict})",
+                "would send {} part(s) to {} as {} ({shape}; check: {verdict})",
                 message.parts.len(),
                 ch.name,
-                event.id,
-                rule,
-                ch.name
+                crate::model::DeliveryKey::new(&resolved.subject, origin, &ch.name),
             );
             for link in &message.dropped {
                 println!("  the card leaves out {} → {}", link.title, link.url);

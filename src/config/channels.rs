@@ -176,8 +176,13 @@ impl Checker<'_> {
                 let location = Location::at_offset(self.path, self.text, raw.span().start);
                 self.missing.push(MissingSecret {
                     channel: channel.map(str::to_string),
-                    problem: Problem::warning(location, message(why))
-                        .with_hint("needed only to post: run, send and ping of this channel"),
+                    problem: Problem::warning(location, message(why)).with_hint(
+                        if field == "herald.ledger" {
+                            "needed by the commands that read or write the ledger: run, send, plan, history, resolve"
+                        } else {
+                            "needed only to post: run, send and ping of this channel"
+                        },
+                    ),
                 });
                 Some(None)
             }

@@ -12,10 +12,11 @@ pub use duration::parse_duration;
 pub use rules::{default_rules, parse_deadline, parse_slot};
 pub use secret::{Env, Secrets};
 
-use crate::model::{ChannelSpec, Location, Problem, QuietHours, Rule};
+use crate::model::{ChannelSpec, Location, PgUrl, Problem, QuietHours, Rule};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use raw::RawConfig;
+use secrecy::ExposeSecret;
 use std::collections::HashSet;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -32,7 +33,12 @@ pub struct Config {
     pub zone: Tz,
     pub events_dir: PathBuf,
     pub templates_dir: PathBuf,
+    /// The SQLite ledger file; with a Postgres ledger, the folder of `admin.token`.
     pub ledger_path: PathBuf,
+    /// `ledger = "postgres://…"`: the shared Postgres ledger (replicas elect a leader).
+    pub ledger_url: Option<crate::model::PgUrl>,
+    /// The Postgres URL's secret part could not be read here (a command that only looks).
+    pub ledger_unreadable: bool,
     pub listen: Option<SocketAddr>,
     /// Bearer token for the daemon's state-changing endpoints (`POST /send`); without one
     /// the daemon writes a fresh token beside the ledger at each start.
@@ -119,15 +125,34 @@ impl Config {
         })
     }
 
-    /// The ledger in use: `ledger`, or in demo mode `demo.db` beside it (so a demo never
-    /// mixes with real history). The daemon, `herald send` and `herald history` all use this.
+    /// The SQLite file in use: `ledger`, or in demo mode `demo.db` beside it (so a demo never
+    /// mixes with real history). With a Postgres ledger, its folder holds `admin.token`.
     pub fn active_ledger(&self) -> PathBuf {
         match self.demo {
             Some(_) => self.ledger_path.with_file_name("demo.db"),
             None => self.ledger_path.clone(),
         }
     }
+
+    /// The ledger the daemon, `herald send`, `plan` and `history` all use: Postgres when
+    /// `ledger` is a `postgres://` URL (never in demo mode), else [`Config::active_ledger`].
+    /// Errs when the Postgres URL's secret could not be read on this machine.
+    pub fn ledger_target(&self) -> Result<crate::model::LedgerTarget, LedgerUnreadable> {
+        match (&self.ledger_url, self.demo) {
+            (_, Some(_)) => Ok(crate::model::LedgerTarget::Sqlite(self.active_ledger())),
+            (Some(url), None) => Ok(crate::model::LedgerTarget::Postgres(url.clone())),
+            (None, None) if self.ledger_unreadable => Err(LedgerUnreadable),
+            (None, None) => Ok(crate::model::LedgerTarget::Sqlite(self.active_ledger())),
+        }
+    }
 }
+
+/// `ledger` names a Postgres URL whose secret part is not readable on this machine.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the ledger's Postgres URL is not readable here (see `herald check`); this command needs the ledger"
+)]
+pub struct LedgerUnreadable;
 
 /// Why `listen` is not an address, with the form that works.
 fn listen_help(s: &str) -> String {
@@ -347,6 +372,7 @@ impl Checker<'_> {
         } else {
             self.rules(&raw, zone.unwrap_or(DEFAULT_ZONE))
         };
+        let (ledger_path, ledger_url, ledger_unreadable) = self.ledger(raw.herald.ledger.as_ref());
         let zone = zone?;
         let rel =
             |p: &Option<String>, default: &str| self.base.join(p.as_deref().unwrap_or(default));
@@ -355,7 +381,9 @@ impl Checker<'_> {
             zone,
             events_dir: rel(&raw.herald.events, "events"),
             templates_dir: rel(&raw.herald.templates, "templates"),
-            ledger_path: rel(&raw.herald.ledger, "../data/herald.db"),
+            ledger_path,
+            ledger_url,
+            ledger_unreadable,
             listen,
             admin_token,
             settle,
@@ -391,6 +419,50 @@ impl Checker<'_> {
             start,
             speed: raw.speed,
         })
+    }
+
+    /// `ledger`: a file path (default `../data/herald.db`) or a `postgres://` URL whose secret
+    /// parts come from `${ENV}` (or the whole URL from `file:`). Returns the file path (for a
+    /// Postgres ledger: the default one, the folder of `admin.token`) and the URL.
+    fn ledger(
+        &mut self,
+        raw: Option<&Spanned<String>>,
+    ) -> (PathBuf, Option<crate::model::PgUrl>, bool) {
+        let default = self.base.join("../data/herald.db");
+        let Some(raw) = raw else {
+            return (default, None, false);
+        };
+        let text = raw.get_ref();
+        let is_url = PgUrl::is_pg(text) || text.starts_with("file:") || text.starts_with("${");
+        if !is_url {
+            return (self.base.join(text), None, false);
+        }
+        if PgUrl::is_pg(text) && !secret::is_indirect(text) && inline_password(text) {
+            self.at(
+                raw.span().start,
+                "field `herald.ledger`: the Postgres password must come from the environment or a file".to_string(),
+                Some("write `postgres://herald:${HERALD_PG_PASSWORD}@db/herald` or `file:/run/secrets/ledger_url`; the value is not shown"),
+            );
+            return (default, None, false);
+        }
+        if !secret::is_indirect(text) {
+            return (default, Some(PgUrl::new(text.to_string().into())), false);
+        }
+        match self.secret(raw, "herald.ledger", None) {
+            Some(Some(url)) if PgUrl::is_pg(url.expose_secret()) => {
+                (default, Some(PgUrl::new(url)), false)
+            }
+            Some(None) => (default, None, true),
+            Some(Some(_)) => {
+                self.at(
+                    raw.span().start,
+                    "field `herald.ledger`: a ledger from `${…}` or `file:` must be a `postgres://` URL".to_string(),
+                    Some("a file ledger is a plain path: `ledger = \"../data/herald.db\"`"),
+                );
+                (default, None, false)
+            }
+            None => (default, None, false),
+        }
     }
 
     /// `quiet_hours`: a span like `22:00-08:00` in `zone`, or `off`; absent = `default`.
@@ -452,3 +524,11 @@ impl Checker<'_> {
 
 #[cfg(test)]
 mod tests;
+
+/// Does a `postgres://user:password@…` URL carry its password inline?
+fn inline_password(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let base = rest.split(['/', '?']).next().unwrap_or(rest);
+    base.rsplit_once('@')
+        .is_some_and(|(auth, _)| auth.split_once(':').is_some_and(|(_, pw)| !pw.is_empty()))
+}

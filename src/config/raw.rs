@@ -24,7 +24,7 @@ pub struct RawHerald {
     pub timezone: Option<Spanned<String>>,
     pub events: Option<String>,
     pub templates: Option<String>,
-    pub ledger: Option<String>,
+    pub ledger: Option<Spanned<String>>,
     pub listen: Option<Spanned<String>>,
     pub admin_token: Option<Spanned<String>>,
     pub quiet_hours: Option<Spanned<String>>,

@@ -396,6 +396,59 @@ timezone = "Mars/Olympus"
 }
 
 #[test]
+fn a_postgres_ledger_takes_its_password_from_the_environment_only() {
+    let env = |k: &str| (k == "PG_PW").then(|| "s3cret-pw".to_string());
+    let c = parse(
+        Path::new("h.toml"),
+        "[herald]\nledger = \"postgres://herald:${PG_PW}@db:5432/herald\"\n",
+        &env,
+    )
+    .unwrap();
+    match c.ledger_target().unwrap() {
+        crate::model::LedgerTarget::Postgres(url) => {
+            assert_eq!(url.shown(), "postgres://herald@db:5432/herald");
+            assert!(url.secret().expose_secret().contains("s3cret-pw"));
+        }
+        other => panic!("not Postgres: {other:?}"),
+    }
+    // A password written inline is refused, without showing it.
+    let errs =
+        parse_str("[herald]\nledger = \"postgres://herald:hunter2@db/herald\"\n").unwrap_err();
+    let shown = errs[0].to_string();
+    assert!(
+        shown.contains(
+            "field `herald.ledger`: the Postgres password must come from the environment"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("hunter2"), "{shown}");
+    // No password (trust or peer auth) is fine; a plain path is a SQLite file.
+    let trust = parse_str("[herald]\nledger = \"postgres://herald@db/herald\"\n").unwrap();
+    assert!(matches!(
+        trust.ledger_target().unwrap(),
+        crate::model::LedgerTarget::Postgres(_)
+    ));
+    let file = parse_str("[herald]\nledger = \"state/h.db\"\n").unwrap();
+    match file.ledger_target().unwrap() {
+        crate::model::LedgerTarget::Sqlite(p) => assert_eq!(p, Path::new("cfg/state/h.db")),
+        other => panic!("not SQLite: {other:?}"),
+    }
+    // From the environment, the whole value must be a Postgres URL.
+    let env = |k: &str| (k == "LEDGER").then(|| "/var/lib/h.db".to_string());
+    let errs = parse(
+        Path::new("h.toml"),
+        "[herald]\nledger = \"${LEDGER}\"\n",
+        &env,
+    )
+    .unwrap_err();
+    assert!(
+        errs[0].to_string().contains("must be a `postgres://` URL"),
+        "{}",
+        errs[0]
+    );
+}
+
+#[test]
 fn a_value_of_the_wrong_type_names_its_field_and_the_right_form() {
     let text = "[send]\nconcurrency = \"10\"\n[[channels]]\nname = \"c\"\nplatform = \"console\"\nper_minute = \"20\"\ntags = \"sofa\"\n";
     let shown: Vec<String> = parse_str(text)
@@ -425,4 +478,16 @@ fn a_value_of_the_wrong_type_names_its_field_and_the_right_form() {
             "no `{wanted}` at line {line} in {shown:#?}"
         );
     }
+}
+
+#[test]
+fn a_demo_never_writes_to_the_postgres_ledger() {
+    let c = parse_str(
+        "[herald]\nledger = \"postgres://herald@db/herald\"\n[demo]\nstart = \"2030-05-25T09:59:59+08:00\"\nspeed = 60\n",
+    )
+    .unwrap();
+    assert!(matches!(
+        c.ledger_target().unwrap(),
+        crate::model::LedgerTarget::Sqlite(_)
+    ));
 }

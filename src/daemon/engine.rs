@@ -1,14 +1,16 @@
-//! Delivers one message (an event + kind + ledger rule key) to a set of channels: renders once
+//! Delivers one message (a `Subject` sent by an `Origin`) to a set of channels: renders once
 //! per (platform, format), checks it, then per channel claims each part in the ledger, posts it
-//! and records the verdict — concurrently across channels, parts in order within a channel.
+//! and records the verdict — concurrently across channels, parts in order within a channel —
+//! and decides how each channel's delivery ended (`ChannelOutcome`).
 //! Used by the scheduler and by `herald send`, so both share the ledger's exactly-once rule.
 
+use super::outcome::{ChannelOutcome, ChannelReport, Decided, Interruption, Refused};
 use super::{Metrics, Store};
 use crate::channels::{self, Gate, Hub};
 use crate::ledger::{Claim, ClaimRequest, LedgerError, Row, State};
 use crate::model::{
-    ChannelSpec, Clock, DeliveryKey, Event, FieldChange, Format, LocalTime, Message, MessageKind,
-    Outcome, OutcomeClass, Platform,
+    ChannelSpec, Clock, DeliveryKey, Event, Format, LocalTime, Message, MessageKind, Origin,
+    Outcome, Platform, Subject,
 };
 use crate::render::{RenderRequest, Renderer};
 use chrono::{DateTime, Utc};
@@ -21,39 +23,28 @@ use tracing::{error, info, warn};
 /// What to send: everything but the channels.
 #[derive(Debug, Clone)]
 pub struct Job {
-    /// The event part of the ledger key: the event id, or `digest@YYYY-MM-DD`.
-    pub key_event: String,
+    /// What it is about; with `origin`, the ledger key (`DeliveryKey::new`).
+    pub subject: Subject,
+    pub origin: Origin,
+    /// The event rendered (a digest's first event).
     pub event: Arc<Event>,
-    pub kind: MessageKind,
-    /// The ledger's rule part of the key (rule name, `manual:…`, `change:…`, `cancel`).
-    pub rule: String,
     pub due: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
-    pub changes: Vec<FieldChange>,
+    /// A digest's events (empty: the event alone).
     pub digest: Vec<Event>,
-    /// Scheduled deliveries wait while an organizer holds them; a manual send is itself an
-    /// organizer's decision and does not.
-    pub honour_holds: bool,
     /// A late catch-up or a change notice: it waits out the channel's quiet hours when its
     /// deadline allows.
     pub deferrable: bool,
 }
 
-/// How one channel's delivery ended.
-#[derive(Debug, Clone)]
-pub struct ChannelReport {
-    pub channel: String,
-    pub parts_total: usize,
-    pub parts_sent: usize,
-    /// Posted now, or `None` if nothing was posted (already decided, refused, missed).
-    pub outcome: Option<Outcome>,
-    /// Why nothing (more) was posted: e.g. "already sent", "ambiguous row left by a crash".
-    pub note: Option<String>,
-}
+impl Job {
+    pub fn kind(&self) -> MessageKind {
+        self.subject.kind()
+    }
 
-impl ChannelReport {
-    pub fn delivered(&self) -> bool {
-        self.parts_sent == self.parts_total && self.parts_total > 0 && self.note.is_none()
+    /// The ledger key of this job on `channel`.
+    pub fn key(&self, channel: &str) -> DeliveryKey {
+        DeliveryKey::new(&self.subject, &self.origin, channel)
     }
 }
 
@@ -109,17 +100,19 @@ impl Engine {
             return true;
         };
         let current = ws.events.iter().find(|e| e.id == job.event.id);
-        let Some(rule) = ws.config.rules.iter().find(|r| r.name == job.rule) else {
-            // Not a rule of the config: a manual key, a notice, or a rule removed meanwhile.
-            if job.rule.starts_with("manual:") {
-                return true;
+        let name = match &job.origin {
+            Origin::Manual | Origin::Forced { .. } => return true,
+            Origin::Notice => {
+                return current.is_some_and(|e| super::notices::still_wanted(e, &job.subject));
             }
-            let base = job.rule.split(':').next().unwrap_or_default();
-            let notice = ["change", "cancel", "resume"].contains(&base);
-            return notice && current.is_some_and(|e| super::notices::still_wanted(e, &job.rule));
+            Origin::Rule(name) => name,
         };
-        if job.key_event != job.event.id {
-            return true; // a digest
+        // A rule removed meanwhile plans nothing.
+        let Some(rule) = ws.config.rules.iter().find(|r| r.name == *name) else {
+            return false;
+        };
+        if matches!(job.subject, Subject::Digest { .. }) {
+            return true;
         }
         // An edit of the record meanwhile (even one that keeps the due time) makes the
         // rendered message stale: the replan's own entry renders and sends the new one.
@@ -142,11 +135,11 @@ impl Engine {
             out.entry((ch.platform, ch.format)).or_insert_with(|| {
                 let req = RenderRequest {
                     event: &job.event,
-                    kind: job.kind,
+                    kind: job.kind(),
                     platform: ch.platform,
                     format: ch.format,
                     now,
-                    changes: &job.changes,
+                    changes: job.subject.changes(),
                     digest: &job.digest,
                 };
                 renderer
@@ -184,7 +177,7 @@ impl Engine {
     /// that later edits are compared with (see `notices`).
     async fn remember_announced(&self, job: &Job, reports: &[ChannelReport]) {
         let announced = matches!(
-            job.kind,
+            job.kind(),
             MessageKind::Announce | MessageKind::Change | MessageKind::Resume
         );
         if announced && reports.iter().any(|r| r.parts_sent > 0) {
@@ -221,40 +214,46 @@ impl Engine {
         ch: &ChannelSpec,
         message: Result<Arc<Message>, String>,
     ) -> ChannelReport {
-        let key = DeliveryKey {
-            event: job.key_event.clone(),
-            rule: job.rule.clone(),
-            channel: ch.name.clone(),
-        };
-        let mut report = ChannelReport {
-            channel: ch.name.clone(),
-            parts_total: 0,
-            parts_sent: 0,
-            outcome: None,
-            note: None,
-        };
+        let key = job.key(&ch.name);
         let message = match message.and_then(|m| {
             channels::check_message(ch, &m)
                 .map(|()| m)
                 .map_err(|e| e.to_string())
         }) {
             Ok(m) => m,
-            Err(why) => return self.refuse(job, ch, &key, report, why).await,
+            Err(why) => {
+                let outcome = self.refuse(job, ch, &key, why).await;
+                return report(ch, 0, 0, outcome);
+            }
         };
-        report.parts_total = message.parts.len();
-        if let Err(note) = self.wait_until_clear(job, ch, &key).await {
-            report.note = Some(note);
-            return report;
+        let total = message.parts.len();
+        if let Err(outcome) = self.wait_until_clear(job, ch, &key).await {
+            log_outcome(&key, &outcome);
+            return report(ch, total, 0, outcome);
         }
         let _turn = self.channel_turn(&ch.name).await;
-        let hash = content_hash(&message);
+        let (sent, outcome) = self.post_parts(job, ch, &key, &message).await;
+        log_outcome(&key, &outcome);
+        report(ch, total, sent, outcome)
+    }
+
+    /// Claim and post each part in order; how many are in the group, and how it ended.
+    async fn post_parts(
+        &self,
+        job: &Job,
+        ch: &ChannelSpec,
+        key: &DeliveryKey,
+        message: &Message,
+    ) -> (usize, ChannelOutcome) {
+        let hash = content_hash(message);
         let deadline = self.clock.instant_at(job.deadline);
+        let mut sent = 0;
         for part in 1..=message.parts.len() {
             let req = ClaimRequest {
                 key: key.clone(),
                 part: part as u32,
                 parts_total: message.parts.len() as u32,
-                kind: job.kind,
+                kind: job.kind(),
                 content_hash: hash.clone(),
                 due: job.due,
                 deadline: job.deadline,
@@ -264,21 +263,21 @@ impl Engine {
             let id = match self.claim(req, deadline).await {
                 Claimed::Won(id) => id,
                 Claimed::Taken(row) if row.state == State::Sent => {
-                    report.parts_sent += 1;
+                    sent += 1;
                     continue;
                 }
                 Claimed::Taken(row) => {
-                    report.note = Some(taken_note(&row));
-                    return report;
+                    return (sent, ChannelOutcome::AlreadyDecided(Decided::of(&row)));
                 }
                 Claimed::Stopped => {
-                    report.note = Some("not posted: herald stopped first".to_string());
-                    return report;
+                    return (sent, ChannelOutcome::Interrupted(Interruption::Shutdown));
                 }
                 Claimed::Missed(why) => {
-                    self.record_missed(job, &key, part as u32, &why).await;
-                    report.note = Some(format!("missed: {why}"));
-                    return report;
+                    self.record_missed(job, key, part as u32, &why).await;
+                    return (
+                        sent,
+                        ChannelOutcome::Interrupted(Interruption::Deadline(why)),
+                    );
                 }
             };
             let gate = LedgerGate {
@@ -287,7 +286,7 @@ impl Engine {
             };
             let posted = self
                 .hub
-                .post_part(&ch.name, &message, part - 1, deadline, &gate)
+                .post_part(&ch.name, message, part - 1, deadline, &gate)
                 .await;
             if posted.interrupted {
                 let released = self.store.call(move |l| l.release(id)).await;
@@ -295,32 +294,25 @@ impl Engine {
                     warn!(%key, part, error = %e, "could not release the claim; the next start releases it");
                 }
                 info!(%key, part, "not posted before shutdown; planned again at the next start");
-                report.note = Some("not posted: herald stopped first".to_string());
-                return report;
+                return (sent, ChannelOutcome::Interrupted(Interruption::Shutdown));
             }
             self.metrics.delivery(
                 ch.platform.as_str(),
-                job.kind.as_str(),
+                job.kind().as_str(),
                 posted.outcome.class.as_str(),
                 posted.outcome.errcode,
             );
-            self.record(id, &key, part, &posted.outcome, posted.attempts)
+            self.record(id, key, part, &posted.outcome, posted.attempts)
                 .await;
-            log_outcome(&key, part, &posted.outcome, posted.attempts);
-            let delivered = posted.outcome.class == OutcomeClass::Delivered;
-            let class = posted.outcome.class;
-            report.outcome = Some(posted.outcome);
-            if !delivered {
-                report.note = Some(if class == OutcomeClass::Ambiguous {
-                    MAY_HAVE_POSTED.to_string()
-                } else {
-                    "not delivered".to_string()
-                });
-                return report;
+            if let Some(ended) =
+                ChannelOutcome::of_post(part as u32, &posted.outcome, posted.attempts)
+            {
+                return (sent, ended);
             }
-            report.parts_sent += 1;
+            info!(%key, part, attempts = posted.attempts, "part delivered");
+            sent += 1;
         }
-        report
+        (sent, ChannelOutcome::Delivered)
     }
 
     /// Wait while the channel's quiet hours (late catch-ups and notices, deadline allowing)
@@ -331,8 +323,8 @@ impl Engine {
         job: &Job,
         ch: &ChannelSpec,
         key: &DeliveryKey,
-    ) -> Result<(), String> {
-        const STOPPED: &str = "not posted: herald stopped first";
+    ) -> Result<(), ChannelOutcome> {
+        const STOPPED: ChannelOutcome = ChannelOutcome::Interrupted(Interruption::Shutdown);
         if job.deferrable
             && let Some(quiet) = ch.quiet_hours
         {
@@ -343,16 +335,17 @@ impl Engine {
                 info!(%key, %until, "quiet hours: waiting");
                 tokio::select! {
                     biased;
-                    () = self.hub.stopped() => return Err(STOPPED.to_string()),
+                    () = self.hub.stopped() => return Err(STOPPED),
                     () = tokio::time::sleep_until(self.clock.instant_at(at)) => {}
                 }
                 if !self.still_planned(job) {
                     info!(%key, "not posted: its event or rule changed while it waited out quiet hours");
-                    return Err("not posted: replanned while it waited out quiet hours".to_string());
+                    let wait = "waited out quiet hours".to_string();
+                    return Err(ChannelOutcome::Refused(Refused::Replanned(wait)));
                 }
             }
         }
-        if !job.honour_holds {
+        if !job.origin.honours_holds() {
             return Ok(());
         }
         let mut told = false;
@@ -370,7 +363,8 @@ impl Engine {
             {
                 if told && !self.still_planned(job) {
                     info!(%key, "released, not posted: its event or rule changed while it was held");
-                    return Err("not posted: replanned while it was held".to_string());
+                    let wait = "was held".to_string();
+                    return Err(ChannelOutcome::Refused(Refused::Replanned(wait)));
                 }
                 return Ok(());
             }
@@ -378,7 +372,7 @@ impl Engine {
                 let why = "held until its deadline passed";
                 let (k, kind, due, deadline, now) = (
                     key.clone(),
-                    job.kind,
+                    job.kind(),
                     job.due,
                     job.deadline,
                     self.clock.now(),
@@ -390,8 +384,7 @@ impl Engine {
                 if let Err(e) = marked {
                     warn!(%key, error = %e, "cannot record the skip");
                 }
-                info!(%key, "skipped: {why}");
-                return Err(format!("skipped: {why}"));
+                return Err(ChannelOutcome::Refused(Refused::Held));
             }
             if !told {
                 let deadline = LocalTime::new(job.deadline, job.event.start.timezone());
@@ -400,7 +393,7 @@ impl Engine {
             }
             tokio::select! {
                 biased;
-                () = self.hub.stopped() => return Err(STOPPED.to_string()),
+                () = self.hub.stopped() => return Err(STOPPED),
                 () = &mut changed => {}
                 () = tokio::time::sleep_until(self.clock.instant_at(job.deadline)) => {}
             }
@@ -489,7 +482,7 @@ impl Engine {
     /// be written now (else the next start records it, as for any deadline passed while down).
     async fn record_missed(&self, job: &Job, key: &DeliveryKey, part: u32, why: &str) {
         self.metrics.missed.inc();
-        let (k, kind, why_owned) = (key.clone(), job.kind, why.to_string());
+        let (k, kind, why_owned) = (key.clone(), job.kind(), why.to_string());
         let (due, deadline, now) = (job.due, job.deadline, self.clock.now());
         let marked = self
             .store
@@ -521,13 +514,12 @@ impl Engine {
         job: &Job,
         ch: &ChannelSpec,
         key: &DeliveryKey,
-        mut report: ChannelReport,
         why: String,
-    ) -> ChannelReport {
+    ) -> ChannelOutcome {
         warn!(%key, channel = %ch.name, reason = %why, "refused before posting");
         self.metrics
-            .delivery(ch.platform.as_str(), job.kind.as_str(), "refused", None);
-        let (k, kind, reason) = (key.clone(), job.kind, why.clone());
+            .delivery(ch.platform.as_str(), job.kind().as_str(), "refused", None);
+        let (k, kind, reason) = (key.clone(), job.kind(), why.clone());
         let (due, deadline, now) = (job.due, job.deadline, self.clock.now());
         let marked = self
             .store
@@ -536,17 +528,12 @@ impl Engine {
         if let Err(e) = marked {
             error!(%key, error = %e, "cannot record the refusal");
         }
-        report.note = Some(why);
-        report
+        ChannelOutcome::Refused(Refused::Unsendable(why))
     }
 }
 
 /// The longest wait between two tries of a ledger write.
 const MAX_LEDGER_BACKOFF: Duration = Duration::from_secs(30);
-
-/// What herald says of a part that may have reached the group: only a person can tell.
-pub const MAY_HAVE_POSTED: &str =
-    "may have been posted — look in the group, then `herald resolve` it (--sent or --resend)";
 
 /// How a claim ended.
 enum Claimed {
@@ -554,26 +541,6 @@ enum Claimed {
     Taken(Box<Row>),
     Stopped,
     Missed(String),
-}
-
-/// Why a part is not posted again: what its row says, in words that fit the state.
-pub fn taken_note(row: &Row) -> String {
-    let part = row.part;
-    match row.state {
-        State::Sent => format!("part {part} was already sent"),
-        State::Ambiguous | State::Posting => format!("part {part} {MAY_HAVE_POSTED}"),
-        State::Claimed => format!(
-            "part {part} is being posted by {} right now",
-            row.claimed_by
-        ),
-        State::Failed => format!(
-            "part {part} failed earlier ({}); `herald resolve {} --resend` posts it again",
-            row.errmsg.as_deref().unwrap_or("no reason recorded"),
-            row.id
-        ),
-        State::Missed => format!("part {part} missed its deadline"),
-        State::Skipped => format!("part {part} was skipped"),
-    }
 }
 
 /// Moves the ledger row to `posting` before each request and back to `claimed` when the
@@ -584,20 +551,16 @@ struct LedgerGate<'a> {
 }
 
 impl Gate for LedgerGate<'_> {
-    async fn on_wire(&self) -> Result<(), String> {
+    type Error = LedgerError;
+
+    async fn on_wire(&self) -> Result<(), LedgerError> {
         let id = self.id;
-        self.store
-            .call(move |l| l.posting(id))
-            .await
-            .map_err(|e| e.to_string())
+        self.store.call(move |l| l.posting(id)).await
     }
 
-    async fn off_wire(&self) -> Result<(), String> {
+    async fn off_wire(&self) -> Result<(), LedgerError> {
         let id = self.id;
-        self.store
-            .call(move |l| l.unposted(id))
-            .await
-            .map_err(|e| e.to_string())
+        self.store.call(move |l| l.unposted(id)).await
     }
 }
 
@@ -621,10 +584,22 @@ impl Drop for ChannelTurn<'_> {
     }
 }
 
-fn log_outcome(key: &DeliveryKey, part: usize, outcome: &Outcome, attempts: u32) {
-    match outcome.class {
-        OutcomeClass::Delivered => info!(%key, part, attempts, "delivered"),
-        _ => warn!(%key, part, attempts, outcome = %outcome, "not delivered"),
+fn report(ch: &ChannelSpec, total: usize, sent: usize, outcome: ChannelOutcome) -> ChannelReport {
+    ChannelReport {
+        channel: ch.name.clone(),
+        parts_total: total,
+        parts_sent: sent,
+        outcome,
+    }
+}
+
+/// The daemon's log line for how a channel's delivery ended.
+fn log_outcome(key: &DeliveryKey, outcome: &ChannelOutcome) {
+    match outcome {
+        ChannelOutcome::Delivered => info!(%key, "delivered"),
+        ChannelOutcome::Interrupted(Interruption::Shutdown)
+        | ChannelOutcome::Refused(Refused::Held | Refused::Replanned(_)) => info!(%key, %outcome),
+        _ => warn!(%key, %outcome, "not delivered"),
     }
 }
 
@@ -673,15 +648,15 @@ mod tests {
         ));
         let now = Utc::now();
         let job = Job {
-            key_event: "e".into(),
+            subject: Subject::Event {
+                id: "e".into(),
+                kind: MessageKind::Announce,
+            },
+            origin: Origin::Rule("announce".into()),
             event: Arc::new(event),
-            kind: MessageKind::Announce,
-            rule: "announce".into(),
             due: now,
             deadline: now + chrono::TimeDelta::hours(1),
-            changes: Vec::new(),
             digest: Vec::new(),
-            honour_holds: true,
             deferrable: false,
         };
         let renderer = Renderer::new(None).unwrap();

@@ -4,7 +4,26 @@
 
 use crate::ledger::LedgerError;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+
+/// This process's part in posting: alone on an SQLite ledger, or one replica of several on
+/// Postgres — the leader (posts) or a standby (waits for the leader lock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Single,
+    Standby,
+    Leader,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Single => "single",
+            Role::Standby => "standby",
+            Role::Leader => "leader",
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct Health {
@@ -16,6 +35,8 @@ pub struct Health {
     reload_error: Mutex<Option<String>>,
     /// Rows that may have been posted (ambiguous), as last counted.
     ambiguous: AtomicI64,
+    /// [`Role`] as a number (0 single, 1 standby, 2 leader).
+    role: AtomicU8,
 }
 
 impl Health {
@@ -46,6 +67,18 @@ impl Health {
 
     pub fn reload_error(&self) -> Option<String> {
         self.reload_error.lock().expect("health lock").clone()
+    }
+
+    pub fn set_role(&self, role: Role) {
+        self.role.store(role as u8, Ordering::Relaxed);
+    }
+
+    pub fn role(&self) -> Role {
+        match self.role.load(Ordering::Relaxed) {
+            1 => Role::Standby,
+            2 => Role::Leader,
+            _ => Role::Single,
+        }
     }
 
     pub fn set_ambiguous(&self, n: i64) {

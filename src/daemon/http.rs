@@ -125,6 +125,7 @@ async fn healthz(State(s): State<Shared>) -> impl IntoResponse {
         "ambiguous_rows": health.ambiguous(),
         "next_due": next_due,
         "queue_depth": s.metrics.queue_depth.get(),
+        "role": health.role().as_str(),
     });
     (
         code,

@@ -3,12 +3,13 @@
 //! engine, so a manual send shares the daemon's per-robot rate budgets; without a daemon the CLI
 //! runs it in-process. Either way the ledger's unique key makes a second post impossible.
 
-use super::engine::{ChannelReport, Engine, Job};
+use super::engine::{Engine, Job};
+use super::outcome::{Decided, Refusal, SendResult};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, State};
 use crate::model::{
-    ChannelSpec, DeliveryKey, Event, FieldChange, ManualError, MessageKind, Moment, Refusal,
-    SendLine, SendRequest, SendResult,
+    ChannelSpec, DeliveryKey, Event, FieldChange, ManualError, MessageKind, Moment, Origin,
+    SendRequest, Subject,
 };
 use crate::plan;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -22,25 +23,14 @@ fn ledger_error(e: crate::ledger::LedgerError) -> ManualError {
     ManualError::Ledger(e.to_string())
 }
 
-fn line(r: &ChannelReport) -> SendLine {
-    SendLine {
-        channel: r.channel.clone(),
-        parts_sent: r.parts_sent,
-        parts_total: r.parts_total,
-        verdict: r.outcome.as_ref().map(ToString::to_string),
-        note: r.note.clone(),
-        delivered: r.delivered(),
-    }
-}
-
-/// A request resolved against the workspace and ledger: channels grouped by ledger rule.
+/// A request resolved against the workspace and ledger: what it is about, and its channels
+/// grouped by the origin (ledger rule) each is claimed under.
 #[derive(Debug)]
 pub struct Resolved {
     pub event: Event,
-    pub kind: MessageKind,
-    /// For `change`: what changed since the groups were last told.
-    pub changes: Vec<FieldChange>,
-    pub by_rule: BTreeMap<String, Vec<ChannelSpec>>,
+    /// What it is about; for `change`, with what changed since the groups were last told.
+    pub subject: Subject,
+    pub by_origin: BTreeMap<Origin, Vec<ChannelSpec>>,
     pub refused: Vec<Refusal>,
 }
 
@@ -56,20 +46,25 @@ pub fn resolve(
         .ok_or_else(|| ManualError::UnknownEvent(req.event.clone()))?
         .clone();
     let changes = refuse_out_of_moment(ledger, &event, req.kind, now)?;
+    let subject = match req.kind {
+        MessageKind::Change => super::notices::change(&event, changes),
+        MessageKind::Resume => Subject::Resume {
+            id: event.id.clone(),
+            changes,
+            round: 1,
+        },
+        kind => Subject::about(&event.id, kind),
+    };
     let mut resolved = Resolved {
-        kind: req.kind,
-        changes,
-        by_rule: BTreeMap::new(),
+        subject,
+        by_origin: BTreeMap::new(),
         refused: Vec::new(),
         event,
     };
     for ch in targets(ws, &resolved.event, req)? {
-        match rule_key(ws, ledger, &resolved.event, req, &ch, now)? {
-            Ok(rule) => resolved.by_rule.entry(rule).or_default().push(ch),
-            Err(why) => resolved.refused.push(Refusal {
-                channel: ch.name,
-                why,
-            }),
+        match origin(ws, ledger, &resolved, req, &ch, now)? {
+            Ok(origin) => resolved.by_origin.entry(origin).or_default().push(ch),
+            Err(refusal) => resolved.refused.push(refusal),
         }
     }
     Ok(resolved)
@@ -106,22 +101,19 @@ fn refuse_out_of_moment(
 pub async fn send(engine: Arc<Engine>, ws: Arc<Workspace>, resolved: Resolved) -> SendResult {
     let event = Arc::new(resolved.event);
     let mut sent = Vec::new();
-    for (rule, channels) in resolved.by_rule {
+    for (origin, channels) in resolved.by_origin {
         let now = engine.clock.now();
         let job = Job {
-            key_event: event.id.clone(),
+            subject: resolved.subject.clone(),
+            origin,
             event: event.clone(),
-            kind: resolved.kind,
-            rule,
             due: now,
             deadline: now + MANUAL_DEADLINE,
-            changes: resolved.changes.clone(),
             digest: Vec::new(),
-            honour_holds: false,
             deferrable: false,
         };
         let reports = engine.deliver(&ws.renderer, Arc::new(job), channels).await;
-        sent.extend(reports.iter().map(line));
+        sent.extend(reports);
     }
     SendResult {
         refused: resolved.refused,
@@ -167,29 +159,32 @@ fn targets(
         .collect())
 }
 
-/// The ledger rule for a manual send to `ch`: the first rule of this kind still pending for
-/// it (so the daemon will not post it again), or `manual:KIND` when no rule sends this kind.
-/// `Err` when it was already sent, unless `force`.
-fn rule_key(
+/// The origin a manual send to `ch` is claimed under: the first rule of this kind still
+/// pending for it (so the daemon will not post it again), or `Manual` when no rule sends this
+/// kind. `Err` when the ledger already decided it (sent, may have been posted, failed…),
+/// unless `force`.
+fn origin(
     ws: &Workspace,
     ledger: &Ledger,
-    event: &Event,
+    resolved: &Resolved,
     req: &SendRequest,
     ch: &ChannelSpec,
     now: DateTime<Utc>,
-) -> Result<Result<String, String>, ManualError> {
-    let kind = req.kind;
-    let key = |rule: &str| DeliveryKey {
-        event: event.id.clone(),
-        rule: rule.to_string(),
-        channel: ch.name.clone(),
-    };
+) -> Result<Result<Origin, Refusal>, ManualError> {
+    let (kind, event) = (req.kind, &resolved.event);
     if req.force {
-        return forced_key(ledger, kind, now, ws.config.zone, key).map(Ok);
+        return forced(ledger, &resolved.subject, &ch.name, now, ws.config.zone).map(Ok);
     }
-    let manual = format!("manual:{kind}");
-    if let Some(why) = decided(ledger, &key(&manual))? {
-        return Ok(Err(why));
+    let decided = |origin: &Origin| -> Result<Option<Refusal>, ManualError> {
+        let key = DeliveryKey::new(&resolved.subject, origin, &ch.name);
+        Ok(decided(ledger, &key)?.map(|decided| Refusal {
+            channel: ch.name.clone(),
+            rule: key.rule,
+            decided,
+        }))
+    };
+    if let Some(refusal) = decided(&Origin::Manual)? {
+        return Ok(Err(refusal));
     }
     let rules = ws.config.rules.iter().filter(|r| {
         r.kind == kind
@@ -199,46 +194,45 @@ fn rule_key(
     });
     let mut decided_as = None;
     for rule in rules {
-        match decided(ledger, &key(&rule.name))? {
-            None => return Ok(Ok(rule.name.clone())),
-            Some(why) => decided_as = decided_as.or(Some(why)),
+        let origin = Origin::Rule(rule.name.clone());
+        match decided(&origin)? {
+            None => return Ok(Ok(origin)),
+            Some(refusal) => decided_as = decided_as.or(Some(refusal)),
         }
     }
     Ok(match decided_as {
-        None => Ok(manual),
-        Some(why) => Err(why),
+        None => Ok(Origin::Manual),
+        Some(refusal) => Err(refusal),
     })
 }
 
-/// A forced send's own ledger rule: `manual:KIND:` and the local time it was asked for, to the
-/// millisecond, in the herald zone (`manual:announce:2026-11-25T10:31:02.951+08:00`), a
-/// millisecond later while that key is taken. Older ledgers hold the same key with Unix
-/// milliseconds (`manual:announce:1795619855951`); nothing reads a key apart, so both work.
-fn forced_key(
+/// A forced send's own origin: the local time it was asked for, to the millisecond, in the
+/// herald zone (ledger rule `manual:announce:2026-11-25T10:31:02.951+08:00`), a millisecond
+/// later while that key is taken. Older ledgers hold the same key with Unix milliseconds
+/// (`manual:announce:1795619855951`); nothing reads a key apart, so both work.
+fn forced(
     ledger: &Ledger,
-    kind: MessageKind,
+    subject: &Subject,
+    channel: &str,
     now: DateTime<Utc>,
     zone: chrono_tz::Tz,
-    key: impl Fn(&str) -> DeliveryKey,
-) -> Result<String, ManualError> {
+) -> Result<Origin, ManualError> {
     let mut at = now;
     loop {
-        let local = at.with_timezone(&zone).format("%Y-%m-%dT%H:%M:%S%.3f%:z");
-        let rule = format!("manual:{kind}:{local}");
-        if ledger
-            .rows_for(&key(&rule))
-            .map_err(ledger_error)?
-            .is_empty()
-        {
-            return Ok(rule);
+        let origin = Origin::Forced {
+            at: at.with_timezone(&zone).fixed_offset(),
+        };
+        let key = DeliveryKey::new(subject, &origin, channel);
+        if ledger.rows_for(&key).map_err(ledger_error)?.is_empty() {
+            return Ok(origin);
         }
-        at += chrono::TimeDelta::milliseconds(1);
+        at += TimeDelta::milliseconds(1);
     }
 }
 
-/// Why a delivery cannot be sent again, in words that fit what its rows say (sent, may have
-/// been posted, failed, missed), or `None` if it is still open.
-fn decided(ledger: &Ledger, key: &DeliveryKey) -> Result<Option<String>, ManualError> {
+/// The ledger row that decided a delivery (the one that matters most: one that may have been
+/// posted, else one not sent), or `None` if it is still open.
+fn decided(ledger: &Ledger, key: &DeliveryKey) -> Result<Option<Decided>, ManualError> {
     if !ledger.done(key).map_err(ledger_error)? {
         return Ok(None);
     }
@@ -251,12 +245,5 @@ fn decided(ledger: &Ledger, key: &DeliveryKey) -> Result<Option<String>, ManualE
     let Some(row) = worst else {
         return Ok(None);
     };
-    let note = super::engine::taken_note(row);
-    Ok(Some(match row.state {
-        State::Sent => format!(
-            "already sent (ledger: {}); use --force to send again",
-            key.rule
-        ),
-        _ => format!("{note} (ledger: {}, row {})", key.rule, row.id),
-    }))
+    Ok(Some(Decided::of(row)))
 }

@@ -34,6 +34,8 @@ pub struct Metrics {
     pub ledger_writable: Gauge,
     pub reload_refused: Gauge,
     pub ambiguous_rows: Gauge,
+    /// 1 while this process posts (the leader, or alone on SQLite), 0 as a standby.
+    pub leader: Gauge,
 }
 
 impl Default for Metrics {
@@ -106,7 +108,15 @@ impl Default for Metrics {
             "Ledger rows that may have been posted and wait for `herald resolve`",
             ambiguous_rows.clone(),
         );
+        let leader = Gauge::default();
+        leader.set(1);
+        registry.register(
+            "leader",
+            "1 while this process posts (the leader replica, or alone on SQLite), 0 as a standby",
+            leader.clone(),
+        );
         Metrics {
+            leader,
             registry,
             ledger_waiting,
             ledger_errors,

@@ -6,23 +6,31 @@ pub mod console;
 mod engine;
 mod health;
 mod http;
+mod leader;
 pub mod manual;
 mod memory;
 mod metrics;
 mod notices;
+pub mod organizer;
+mod outcome;
 mod queue;
 mod run;
 mod scheduler;
+pub mod settle;
 mod store;
 mod view;
 mod watch;
 mod workspace;
 
-pub use engine::{ChannelReport, Engine, Job, MAY_HAVE_POSTED, content_hash, taken_note};
-pub use health::Health;
+pub use engine::{Engine, Job, content_hash};
+pub use health::{Health, Role};
 pub use http::probe;
 pub use metrics::Metrics;
 pub use notices::Snapshot;
+pub use outcome::{
+    ChannelOutcome, ChannelReport, Decided, Interruption, MAY_HAVE_POSTED, Refusal, Refused,
+    SendResult,
+};
 pub use run::{DaemonError, RunOptions, run};
 pub use scheduler::{Control, Scheduler};
 pub use store::Store;

@@ -7,7 +7,7 @@
 use super::queue::{Entry, Job, Notice};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, LedgerError, State};
-use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind};
+use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind, Origin, Subject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -102,8 +102,22 @@ pub fn changes_since_told(
 /// Notices due now for announced events that changed, were cancelled or were un-cancelled,
 /// skipping those already sent to every channel they go to.
 pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry> {
+    notices_among(ws, ledger, now, |_| true)
+}
+
+/// [`notices`] for the events `maybe_told` lets through (the others are known to have no
+/// snapshot: nothing was announced to them), without asking the ledger about the rest.
+pub fn notices_among(
+    ws: &Workspace,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    maybe_told: impl Fn(&Event) -> bool,
+) -> Vec<Entry> {
     let mut out = Vec::new();
     for (index, event) in ws.events.iter().enumerate() {
+        if !maybe_told(event) {
+            continue;
+        }
         let Ok(Some(json)) = ledger.snapshot_get(&event.id) else {
             continue;
         };
@@ -116,7 +130,7 @@ pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry
         }
         let due = settled(event, now, ws.config.settle);
         let Some(mut notice) = event_notice(ledger, event, &announced)
-            .filter(|n| !all_sent(ledger, &event.id, &n.key, &n.channels))
+            .filter(|n| !all_sent(ledger, &n.subject, &n.channels))
         else {
             continue;
         };
@@ -165,39 +179,29 @@ fn after_quiet_hours(
 fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<Notice> {
     let sent = |kind| ledger.sent_channels(&event.id, kind).unwrap_or_default();
     let rounds = Rounds::of(ledger, &event.id);
+    let notice = |subject, channels| Notice {
+        event: 0,
+        subject,
+        channels,
+        settled: DateTime::<Utc>::MIN_UTC,
+    };
+    let (id, round) = (event.id.clone(), rounds.round());
     if event.status == EventStatus::Cancelled {
-        return Some(Notice {
-            event: 0,
-            kind: MessageKind::Cancel,
-            key: rounds.key("cancel"),
-            changes: Vec::new(),
-            channels: sent(MessageKind::Announce),
-            settled: DateTime::<Utc>::MIN_UTC,
-        });
+        let cancel = Subject::Cancel { id, round };
+        return Some(notice(cancel, sent(MessageKind::Announce)));
     }
-    let current = Snapshot::of(event);
-    let changes = announced.diff(&current, event);
-    let resume = rounds.key("resume");
+    let changes = announced.diff(&Snapshot::of(event), event);
     let cancelled_to = rounds.cancelled_to;
     let on_again = event.status == EventStatus::Scheduled && !cancelled_to.is_empty();
-    if on_again && !all_sent(ledger, &event.id, &resume, &cancelled_to) {
-        return Some(Notice {
-            event: 0,
-            kind: MessageKind::Resume,
-            key: resume,
-            changes,
-            channels: cancelled_to,
-            settled: DateTime::<Utc>::MIN_UTC,
-        });
+    let resume = Subject::Resume {
+        id,
+        changes: changes.clone(),
+        round,
+    };
+    if on_again && !all_sent(ledger, &resume, &cancelled_to) {
+        return Some(notice(resume, cancelled_to));
     }
-    (!changes.is_empty()).then(|| Notice {
-        event: 0,
-        kind: MessageKind::Change,
-        key: format!("change:{}", short_hash(&current.to_json())),
-        changes,
-        channels: sent(MessageKind::Announce),
-        settled: DateTime::<Utc>::MIN_UTC,
-    })
+    (!changes.is_empty()).then(|| notice(change(event, changes), sent(MessageKind::Announce)))
 }
 
 /// Cancel and resume notices come in rounds: an event cancelled, on again, cancelled again
@@ -247,12 +251,10 @@ impl Rounds {
         }
     }
 
-    /// This round's key: `cancel`/`resume` in the first, `cancel:2`/`resume:2` in the next…
-    fn key(&self, base: &str) -> String {
-        match self.resumed {
-            0 => base.to_string(),
-            n => format!("{base}:{}", n + 1),
-        }
+    /// This round: 1 (keys `cancel`/`resume`) in the first, 2 (`cancel:2`/`resume:2`) in the
+    /// next…
+    fn round(&self) -> u32 {
+        u32::try_from(self.resumed).map_or(u32::MAX, |n| n.saturating_add(1))
     }
 }
 
@@ -273,31 +275,34 @@ fn settled(event: &Event, now: DateTime<Utc>, settle: chrono::TimeDelta) -> Date
     }
 }
 
-/// Does `event` as it is now still call for the notice with ledger key `key`? A cancel only
-/// while it is cancelled, a resume only while it is scheduled, a change only for the facts
-/// it has now (a notice held or waiting while the record changed again is stale).
-pub fn still_wanted(event: &Event, key: &str) -> bool {
-    let base = key.split(':').next().unwrap_or(key);
-    match base {
-        "cancel" => event.status == EventStatus::Cancelled,
-        "resume" => event.status == EventStatus::Scheduled,
-        _ => match key.strip_prefix("change:") {
-            Some(hash) => {
-                event.status != EventStatus::Cancelled
-                    && hash == short_hash(&Snapshot::of(event).to_json())
-            }
-            None => true,
-        },
+/// Does `event` as it is now still call for the notice about `subject`? A cancel only while
+/// it is cancelled, a resume only while it is scheduled, a change only for the facts it has
+/// now (a notice held or waiting while the record changed again is stale).
+pub fn still_wanted(event: &Event, subject: &Subject) -> bool {
+    match subject {
+        Subject::Cancel { .. } => event.status == EventStatus::Cancelled,
+        Subject::Resume { .. } => event.status == EventStatus::Scheduled,
+        Subject::Change { facts, .. } => {
+            event.status != EventStatus::Cancelled
+                && *facts == short_hash(&Snapshot::of(event).to_json())
+        }
+        Subject::Event { .. } | Subject::Digest { .. } => true,
     }
 }
 
-fn all_sent(ledger: &Ledger, event: &str, rule: &str, channels: &[String]) -> bool {
+/// The change notice reporting `changes` to `event`: its facts (a hash of the event's facts
+/// now) make a later change a new notice.
+pub fn change(event: &Event, changes: Vec<FieldChange>) -> Subject {
+    Subject::Change {
+        id: event.id.clone(),
+        changes,
+        facts: short_hash(&Snapshot::of(event).to_json()),
+    }
+}
+
+fn all_sent(ledger: &Ledger, subject: &Subject, channels: &[String]) -> bool {
     channels.iter().all(|ch| {
-        let key = DeliveryKey {
-            event: event.to_string(),
-            rule: rule.to_string(),
-            channel: ch.clone(),
-        };
+        let key = DeliveryKey::new(subject, &Origin::Notice, ch);
         ledger.done(&key).unwrap_or(false)
     })
 }

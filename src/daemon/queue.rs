@@ -2,7 +2,7 @@
 //! workspace), one per (event, rule) — channels are expanded only when an entry fires — so
 //! 100,000 planned sends cost a few thousand entries, not 100,000 allocations.
 
-use crate::model::{FieldChange, MessageKind};
+use crate::model::Subject;
 use chrono::{DateTime, Utc};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -21,12 +21,13 @@ pub enum Job {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    /// Index of the event in the workspace.
     pub event: usize,
-    pub kind: MessageKind,
-    /// The ledger rule key (`change:…`, `cancel`, `resume`).
-    pub key: String,
-    pub changes: Vec<FieldChange>,
-    /// The channels that got (or may have got) the announcement, when it was planned.
+    /// A `Subject::Change` (with what changed), `Subject::Cancel` or `Subject::Resume`, each
+    /// with its round (the ledger rule `change:…`, `cancel`, `resume`, `cancel:2`…).
+    pub subject: Subject,
+    /// The channels it goes to, when it was planned: those that got (or may have got) the
+    /// announcement, or for a resume the cancel.
     pub channels: Vec<String>,
     /// When the record settled (the entry is due then, or when quiet hours end).
     pub settled: DateTime<Utc>,

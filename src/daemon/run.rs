@@ -7,7 +7,7 @@ use super::workspace::Workspace;
 use super::{Health, Metrics, Store, admin, console, http, watch};
 use crate::channels::{ConsoleSink, Hub, HubSettings};
 use crate::ledger::Ledger;
-use crate::model::{Clock, LocalTime, Problem, ScaledClock, SystemClock};
+use crate::model::{Clock, LedgerTarget, LocalTime, Problem, ScaledClock, SystemClock};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +20,11 @@ pub enum DaemonError {
     Invalid(Vec<Problem>),
     #[error("ledger: {0}")]
     Ledger(#[from] crate::ledger::LedgerError),
+    #[error(transparent)]
+    LedgerUnreadable(#[from] crate::config::LedgerUnreadable),
+    /// Another replica may lead now; this one stopped posting (restart it to stand by).
+    #[error("lost the leader lock, stopped so that only the new leader posts: {0}")]
+    LostLeadership(crate::ledger::LedgerError),
     #[error("channels: {0}")]
     Channels(#[from] crate::channels::ChannelError),
     #[error("cannot listen on {addr}: {source}")]
@@ -107,7 +112,8 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     let ws = Workspace::reload(&opts.config_path, None).map_err(DaemonError::Invalid)?;
     let clock = pick_clock(&ws, opts.clock);
     let ledger_file = ledger_path(&ws)?;
-    let ledger = Arc::new(Ledger::open(&ledger_file)?);
+    let target = ws.config.ledger_target()?;
+    let ledger = Arc::new(Ledger::open_target(&target)?);
     let hub = Hub::new(ws.config.channels.clone(), hub_settings(&ws), opts.console)?;
     let metrics = opts.metrics.clone();
     let store = Store::new(ledger.clone(), Arc::new(Health::default()));
@@ -155,6 +161,20 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         }
         loaded
     });
+    let mut shutdown = std::pin::pin!(shutdown);
+    let leadership = match &target {
+        LedgerTarget::Postgres(url) => tokio::select! {
+            l = super::leader::wait_to_lead(url, &store, &metrics) => Some(l),
+            () = &mut shutdown => {
+                if let Some(server) = server {
+                    server.abort();
+                }
+                info!("stopped (standby)");
+                return Ok(());
+            }
+        },
+        LedgerTarget::Sqlite(_) => None,
+    };
     let (events, channels, rules, zone) = (
         ws.events.len(),
         ws.config.channels.len(),
@@ -168,12 +188,28 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
     if opts.watch {
         tokio::spawn(watch::sighup(reload.clone()));
     }
-    scheduler.run(rx, reload, shutdown).await;
+    let lost = std::sync::Mutex::new(None);
+    let stop = async {
+        match leadership {
+            Some(mut leadership) => tokio::select! {
+                () = &mut shutdown => {}
+                e = leadership.lost() => {
+                    tracing::error!(error = %e, "lost the leader lock: stopping, another replica takes over");
+                    *lost.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+                }
+            },
+            None => shutdown.await,
+        }
+    };
+    scheduler.run(rx, reload, stop).await;
     if let Some(server) = server {
         server.abort();
     }
     info!("stopped");
-    Ok(())
+    match lost.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(DaemonError::LostLeadership(e)),
+        None => Ok(()),
+    }
 }
 
 fn start_watchers(

@@ -6,11 +6,12 @@ use super::Metrics;
 use super::engine::{Engine, Job as SendJob};
 use super::manual;
 use super::notices::notices;
+use super::outcome::SendResult;
 use super::queue::{Entry, Job, Notice, Queue};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, State};
-use crate::model::{ChannelSpec, DeliveryKey, LocalTime, Rule, When};
-use crate::model::{ManualError, SendRequest, SendResult};
+use crate::model::{ChannelSpec, DeliveryKey, LocalTime, Origin, Rule, Subject, When};
+use crate::model::{ManualError, SendRequest};
 use crate::plan;
 use chrono::{DateTime, Utc};
 use std::future::Future;
@@ -262,7 +263,7 @@ impl Scheduler {
             let answer = match resolved {
                 Err(e) => Err(e),
                 Ok(resolved) => {
-                    info!(event = %resolved.event.id, kind = %resolved.kind, "manual send");
+                    info!(event = %resolved.event.id, kind = %resolved.subject.kind(), "manual send");
                     Ok(manual::send(engine, ws, resolved).await)
                 }
             };
@@ -317,7 +318,7 @@ impl Scheduler {
             };
             let late = now - entry.due;
             if late > plan::LATE_AFTER {
-                info!(event = %job.event.id, rule = %job.rule, late_s = late.num_seconds(), "firing late (herald was down or busy)");
+                info!(event = %job.event.id, rule = %job.origin.ledger_rule(&job.subject), late_s = late.num_seconds(), "firing late (herald was down or busy)");
             }
             job.deferrable = late > plan::LATE_AFTER || matches!(entry.job, Job::Notice(_));
             let (engine, ws) = (self.engine.clone(), self.ws.clone());
@@ -337,10 +338,9 @@ impl Scheduler {
                     .into_iter()
                     .cloned()
                     .collect();
-                Some((
-                    job(event, rule.kind, &rule.name, entry, Vec::new(), Vec::new()),
-                    channels,
-                ))
+                let subject = Subject::about(&event.id, rule.kind);
+                let origin = Origin::Rule(rule.name.clone());
+                Some((job(event, subject, origin, entry, Vec::new()), channels))
             }
             Job::Digest { rule, slot } => {
                 let rule = &ws.config.rules[*rule];
@@ -352,8 +352,9 @@ impl Scheduler {
                     .cloned()
                     .collect();
                 let first = events.first()?.clone();
-                let mut job = job(&first, rule.kind, &rule.name, entry, Vec::new(), events);
-                job.key_event = plan::digest_key(*slot, rule.zone);
+                let subject = Subject::digest(*slot, rule.zone);
+                let origin = Origin::Rule(rule.name.clone());
+                let job = job(&first, subject, origin, entry, events);
                 let channels = ws
                     .config
                     .channels
@@ -366,9 +367,7 @@ impl Scheduler {
             Job::Notice(notice) => {
                 let Notice {
                     event,
-                    kind,
-                    key,
-                    changes,
+                    subject,
                     channels: sent,
                     ..
                 } = &**notice;
@@ -381,7 +380,7 @@ impl Scheduler {
                     .cloned()
                     .collect();
                 Some((
-                    job(event, *kind, key, entry, changes.clone(), Vec::new()),
+                    job(event, subject.clone(), Origin::Notice, entry, Vec::new()),
                     channels,
                 ))
             }
@@ -400,12 +399,8 @@ impl Scheduler {
         );
         self.in_flight.spawn(async move {
             for ch in channels {
-                let key = DeliveryKey {
-                    event: job.key_event.clone(),
-                    rule: job.rule.clone(),
-                    channel: ch.name.clone(),
-                };
-                let (k, kind) = (key.clone(), job.kind);
+                let key = job.key(&ch.name);
+                let (k, kind) = (key.clone(), job.kind());
                 let (due, deadline) = (entry.due, entry.deadline);
                 let marked = store
                     .call(move |l| {
@@ -476,11 +471,8 @@ fn all_done(ws: &Workspace, ledger: &Ledger, rule: &Rule, event: &crate::model::
     plan::targets(rule, event, &ws.config.channels)
         .iter()
         .all(|ch| {
-            let key = DeliveryKey {
-                event: event.id.clone(),
-                rule: rule.name.clone(),
-                channel: ch.name.clone(),
-            };
+            let subject = Subject::about(&event.id, rule.kind);
+            let key = DeliveryKey::new(&subject, &Origin::Rule(rule.name.clone()), &ch.name);
             ledger.done(&key).unwrap_or(false)
         })
 }
@@ -492,22 +484,18 @@ fn last_alive(ledger: &Ledger) -> Option<DateTime<Utc>> {
 
 fn job(
     event: &crate::model::Event,
-    kind: crate::model::MessageKind,
-    rule: &str,
+    subject: Subject,
+    origin: Origin,
     entry: &Entry,
-    changes: Vec<crate::model::FieldChange>,
     digest: Vec<crate::model::Event>,
 ) -> SendJob {
     SendJob {
-        key_event: event.id.clone(),
+        subject,
+        origin,
         event: Arc::new(event.clone()),
-        kind,
-        rule: rule.to_string(),
         due: entry.due,
         deadline: entry.deadline,
-        changes,
         digest,
-        honour_holds: true,
         deferrable: false,
     }
 }

@@ -3,19 +3,19 @@
 //! go), held, skipped, sent, failed, ambiguous, missed — and the change, cancel and resume notices
 //! pending. `herald plan` and the console show this; it uses the scheduler's own functions.
 
-use super::notices::notices;
+use super::notices::notices_among;
 use super::queue::Job;
 use super::workspace::Workspace;
 use crate::ledger::{Hold, Ledger, LedgerError, Row, State};
-use crate::model::{ChannelSpec, DeliveryKey, MessageKind, When};
+use crate::model::{ChannelSpec, DeliveryKey, MessageKind, Origin, Subject, When};
 use crate::plan;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-/// One delivery's place in the plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+/// One delivery's place in the plan: a plan-only state, or its ledger state. `herald plan
+/// --json` shows it as one snake_case word (`to_come`, `late`, …, `sent`, `failed`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PlanState {
     /// Due in the future.
     ToCome,
@@ -25,14 +25,44 @@ pub enum PlanState {
     Held,
     /// A change, cancel or resume notice waiting to go at `at`.
     Pending,
-    /// Decided in the ledger: its row's state.
-    Claimed,
-    Posting,
-    Sent,
-    Failed,
-    Ambiguous,
-    Missed,
-    Skipped,
+    /// Decided in the ledger: its row's state. Also what the ledger will record of a
+    /// delivery without a row whose deadline passed (missed; skipped when held).
+    Decided(State),
+}
+
+impl PlanState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanState::ToCome => "to_come",
+            PlanState::Late => "late",
+            PlanState::Held => "held",
+            PlanState::Pending => "pending",
+            PlanState::Decided(s) => s.as_str(),
+        }
+    }
+}
+
+impl Serialize for PlanState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl PlanState {
+    /// Every state, in the order a page lists them.
+    pub const ALL: [PlanState; 11] = [
+        PlanState::ToCome,
+        PlanState::Late,
+        PlanState::Held,
+        PlanState::Pending,
+        PlanState::Decided(State::Claimed),
+        PlanState::Decided(State::Posting),
+        PlanState::Decided(State::Sent),
+        PlanState::Decided(State::Failed),
+        PlanState::Decided(State::Ambiguous),
+        PlanState::Decided(State::Missed),
+        PlanState::Decided(State::Skipped),
+    ];
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -61,7 +91,18 @@ pub fn plan_view(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<PlanRow>, LedgerError> {
-    let rows = index(ledger.history(None)?);
+    let history = ledger.history(None)?;
+    // Only an event whose announcement (or change notice) was sent has a snapshot to compare.
+    let told: HashSet<String> = history
+        .iter()
+        .filter(|r| {
+            r.state == State::Sent
+                && (r.kind == MessageKind::Announce.as_str()
+                    || r.kind == MessageKind::Change.as_str())
+        })
+        .map(|r| r.event.clone())
+        .collect();
+    let rows = index(history);
     let holds = ledger.holds()?;
     let mut out = Vec::new();
     for rule in &ws.config.rules {
@@ -76,12 +117,10 @@ pub fn plan_view(
             if !(from..until).contains(&due) && !open_late {
                 continue;
             }
+            let subject = Subject::about(&event.id, rule.kind);
+            let origin = Origin::Rule(rule.name.clone());
             for ch in plan::targets(rule, event, &ws.config.channels) {
-                let key = DeliveryKey {
-                    event: event.id.clone(),
-                    rule: rule.name.clone(),
-                    channel: ch.name.clone(),
-                };
+                let key = DeliveryKey::new(&subject, &origin, &ch.name);
                 let row = PlanRow {
                     event: event.id.clone(),
                     rule: rule.name.clone(),
@@ -99,7 +138,7 @@ pub fn plan_view(
         }
     }
     out.extend(digests(ws, &rows, from, until));
-    out.extend(pending_notices(ws, ledger, now));
+    out.extend(pending_notices(ws, ledger, now, &told));
     out.sort_by(|a, b| {
         (a.at.unwrap_or(a.due), &a.event, &a.rule, &a.channel).cmp(&(
             b.at.unwrap_or(b.due),
@@ -144,7 +183,7 @@ fn place(
         if let Some(r) = worst {
             let missing_parts = r.state == State::Sent && (rows.len() as u32) < r.parts_total;
             if !missing_parts {
-                row.state = decided_state(r.state);
+                row.state = PlanState::Decided(r.state);
                 row.at = r.finished_at.or(Some(r.claimed_at));
                 row.detail = verdict(r);
                 row.row = Some(r.id);
@@ -154,7 +193,7 @@ fn place(
     }
     if holds.iter().any(|h| h.matches(key)) {
         row.state = if row.deadline <= now {
-            PlanState::Skipped
+            PlanState::Decided(State::Skipped)
         } else {
             PlanState::Held
         };
@@ -163,7 +202,7 @@ fn place(
         return row;
     }
     if row.deadline <= now {
-        row.state = PlanState::Missed;
+        row.state = PlanState::Decided(State::Missed);
         row.at = None;
         row.detail = Some("its deadline passed before it could be sent".to_string());
     } else if row.due <= now {
@@ -175,18 +214,6 @@ fn place(
         });
     }
     row
-}
-
-fn decided_state(s: State) -> PlanState {
-    match s {
-        State::Claimed => PlanState::Claimed,
-        State::Posting => PlanState::Posting,
-        State::Sent => PlanState::Sent,
-        State::Failed => PlanState::Failed,
-        State::Ambiguous => PlanState::Ambiguous,
-        State::Missed => PlanState::Missed,
-        State::Skipped => PlanState::Skipped,
-    }
 }
 
 fn verdict(r: &Row) -> Option<String> {
@@ -228,7 +255,7 @@ fn digests(
                 row: None,
             };
             if let Some(r) = rows.get(&d.key).and_then(|rs| rs.first()) {
-                row.state = decided_state(r.state);
+                row.state = PlanState::Decided(r.state);
                 row.at = r.finished_at.or(Some(r.claimed_at));
                 row.detail = verdict(r);
                 row.row = Some(r.id);
@@ -250,25 +277,34 @@ fn notice_detail(kind: MessageKind, changes: usize) -> String {
 }
 
 /// Change, cancel and resume notices the daemon would queue now, one row per channel.
-fn pending_notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<PlanRow> {
+fn pending_notices(
+    ws: &Workspace,
+    ledger: &Ledger,
+    now: DateTime<Utc>,
+    told: &HashSet<String>,
+) -> Vec<PlanRow> {
     let mut out = Vec::new();
-    for entry in notices(ws, ledger, now) {
+    for entry in notices_among(ws, ledger, now, |e| told.contains(&e.id)) {
         let Job::Notice(notice) = entry.job else {
             continue;
         };
         let event = &ws.events[notice.event];
+        let rule = Origin::Notice.ledger_rule(&notice.subject);
         // Due when the record settled; it goes at the entry's time (after quiet hours).
         for channel in &notice.channels {
             out.push(PlanRow {
                 event: event.id.clone(),
-                rule: notice.key.clone(),
-                kind: notice.kind,
+                rule: rule.clone(),
+                kind: notice.subject.kind(),
                 channel: channel.clone(),
                 due: notice.settled,
                 deadline: entry.deadline,
                 state: PlanState::Pending,
                 at: Some(entry.due),
-                detail: Some(notice_detail(notice.kind, notice.changes.len())),
+                detail: Some(notice_detail(
+                    notice.subject.kind(),
+                    notice.subject.changes().len(),
+                )),
                 row: None,
             });
         }

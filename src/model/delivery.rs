@@ -3,7 +3,7 @@
 
 use super::MessageKind;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Identifies a delivery. With a part number it is the ledger's unique key: a second claim of
@@ -34,7 +34,7 @@ pub struct Delivery {
 }
 
 /// How a post ended, in the four classes every platform reply is mapped to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutcomeClass {
     /// The platform said ok (errcode/code 0).
@@ -59,7 +59,7 @@ impl OutcomeClass {
 }
 
 /// The platform's verdict on one request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     pub class: OutcomeClass,
     pub http_status: Option<u16>,

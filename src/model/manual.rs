@@ -41,29 +41,3 @@ pub enum ManualError {
     #[error("ledger: {0}")]
     Ledger(String),
 }
-
-/// A channel the ledger says already has this message.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Refusal {
-    pub channel: String,
-    pub why: String,
-}
-
-/// How one channel's manual delivery ended.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SendLine {
-    pub channel: String,
-    pub parts_sent: usize,
-    pub parts_total: usize,
-    /// The platform's verdict on the last post, if anything was posted.
-    pub verdict: Option<String>,
-    pub note: Option<String>,
-    pub delivered: bool,
-}
-
-/// The whole answer to a manual send.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
-pub struct SendResult {
-    pub refused: Vec<Refusal>,
-    pub sent: Vec<SendLine>,
-}

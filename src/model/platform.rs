@@ -188,6 +188,50 @@ pub struct Limits {
     /// What the platform measures, and its limit on that.
     pub measured: Measured,
     pub max_bytes: usize,
+    /// What a card's short fields hold.
+    pub fields: FieldLimits,
+}
+
+/// Byte limits of a card's short fields; `None` where the format has no such limit. Render
+/// clips the fields to them, so the payload builder clips nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct FieldLimits {
+    /// Each link's title: a WeCom news article title (128 bytes [W10]), a template_card
+    /// jump title (39 bytes).
+    pub link_title: Option<usize>,
+    /// The line under a template_card's title (`main_title.desc`, 90 bytes).
+    pub subtitle: Option<usize>,
+    /// A template_card's source label (39 bytes).
+    pub source: Option<usize>,
+}
+
+impl FieldLimits {
+    fn of(platform: Platform, format: Format) -> FieldLimits {
+        match (platform, format) {
+            (Platform::Wecom, Format::News) => FieldLimits {
+                link_title: Some(128),
+                ..FieldLimits::default()
+            },
+            // [W13] gives character counts; as bytes they also hold for CJK text.
+            (Platform::Wecom, Format::TemplateCard) => FieldLimits {
+                link_title: Some(39),
+                subtitle: Some(90),
+                source: Some(39),
+            },
+            _ => FieldLimits::default(),
+        }
+    }
+}
+
+/// `text` within `max` bytes (when there is a limit): cut at a character boundary with `…`.
+pub fn clip_bytes(text: &str, max: Option<usize>) -> String {
+    match max {
+        Some(max) if text.len() > max => {
+            let cut = text.floor_char_boundary(max.saturating_sub(3));
+            format!("{}…", &text[..cut])
+        }
+        _ => text.to_string(),
+    }
 }
 
 impl Limits {
@@ -219,6 +263,7 @@ impl Limits {
             content_bytes,
             measured,
             max_bytes,
+            fields: FieldLimits::of(platform, format),
         }
     }
 }

@@ -2,8 +2,8 @@
 //! deadlines. `herald plan` and the daemon use the same functions; nothing here does I/O.
 
 use crate::model::{
-    Anchor, ChannelSpec, Deadline, DeadlineAnchor, Delivery, DeliveryKey, Event, EventStatus, Rule,
-    Slot, When,
+    Anchor, ChannelSpec, Deadline, DeadlineAnchor, Delivery, DeliveryKey, Event, EventStatus,
+    Origin, Rule, Slot, Subject, When,
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -28,8 +28,9 @@ pub fn plan(
                     if due < from || due >= until {
                         continue;
                     }
+                    let subject = Subject::about(&event.id, rule.kind);
                     for ch in targets(rule, event, channels) {
-                        out.push(delivery(&event.id, rule, &ch.name, due, deadline));
+                        out.push(delivery(&subject, rule, &ch.name, due, deadline));
                     }
                 }
             }
@@ -39,12 +40,12 @@ pub fn plan(
                         continue;
                     }
                     let deadline = deadline_for(rule, due, due, due);
-                    let id = digest_key(due, rule.zone);
+                    let subject = Subject::digest(due, rule.zone);
                     for ch in channels
                         .iter()
                         .filter(|c| rule.targets.iter().any(|t| c.matches(t)))
                     {
-                        out.push(delivery(&id, rule, &ch.name, due, deadline));
+                        out.push(delivery(&subject, rule, &ch.name, due, deadline));
                     }
                 }
             }
@@ -55,18 +56,14 @@ pub fn plan(
 }
 
 fn delivery(
-    event: &str,
+    subject: &Subject,
     rule: &Rule,
     channel: &str,
     due: DateTime<Utc>,
     deadline: DateTime<Utc>,
 ) -> Delivery {
     Delivery {
-        key: DeliveryKey {
-            event: event.to_string(),
-            rule: rule.name.clone(),
-            channel: channel.to_string(),
-        },
+        key: DeliveryKey::new(subject, &Origin::Rule(rule.name.clone()), channel),
         kind: rule.kind,
         due,
         deadline,
@@ -180,9 +177,4 @@ pub fn digest_events(events: &[Event], at: DateTime<Utc>, window: TimeDelta) -> 
         .collect();
     out.sort_by_key(|e| e.start);
     out
-}
-
-/// The ledger's event part for a digest: `digest@YYYY-MM-DD` (the slot's date in `zone`).
-pub fn digest_key(at: DateTime<Utc>, zone: Tz) -> String {
-    format!("digest@{}", at.with_timezone(&zone).format("%Y-%m-%d"))
 }

@@ -15,7 +15,7 @@ pub use write::Dialect;
 
 use crate::model::{
     CardLink, Event, FieldChange, Format, Link, LinkRole, Location, Message, MessageKind, Part,
-    Platform, Problem, Shape,
+    Platform, Problem, Shape, clip_bytes,
 };
 use chrono::{DateTime, FixedOffset, Utc};
 use minijinja::value::Value;
@@ -177,6 +177,17 @@ impl Renderer {
             split::split(sections, dialect, limit, &title, in_body)
         };
         let total = bodies.len();
+        let fields = shape.limits.fields;
+        let buttons = buttons(&shape, &title);
+        let when = (req.kind != MessageKind::Digest).then(|| {
+            let e = req.event;
+            zh_time::when(&e.start, &e.end, e.all_day, e.open_end)
+        });
+        // A card's line under its title: when, or (a digest) what its first link opens.
+        let subtitle = match fields.subtitle {
+            Some(_) => when.or_else(|| buttons.first().map(|b| b.title.clone())),
+            None => when,
+        };
         Ok(Message {
             kind: req.kind,
             platform: req.platform,
@@ -194,13 +205,16 @@ impl Renderer {
                 })
                 .collect(),
             url: shape.main_url().map(str::to_string),
-            buttons: shape.links.iter().map(button).collect(),
+            buttons: buttons
+                .into_iter()
+                .map(|b| Link {
+                    title: clip_bytes(&b.title, fields.link_title),
+                    url: b.url,
+                })
+                .collect(),
             dropped: shape.dropped.iter().map(button).collect(),
-            subtitle: (req.kind != MessageKind::Digest).then(|| {
-                let e = req.event;
-                zh_time::when(&e.start, &e.end, e.all_day, e.open_end)
-            }),
-            source: self.site.community.clone(),
+            subtitle: subtitle.map(|s| clip_bytes(&s, fields.subtitle)),
+            source: (self.site.community.as_deref()).map(|c| clip_bytes(c, fields.source)),
             cover: self.site.cover(req.event.cover.as_deref()),
         })
     }
@@ -213,6 +227,19 @@ impl Renderer {
             kind.to_string()
         }
     }
+}
+
+/// The card's links as its items show them. A DingTalk feed_card has no title of its own: its
+/// first item carries the message's title, `标题（立即报名）`.
+fn buttons(shape: &Shape, title: &str) -> Vec<Link> {
+    let mut out: Vec<Link> = shape.links.iter().map(button).collect();
+    if shape.platform == Platform::Dingtalk
+        && shape.format == Format::FeedCard
+        && let Some(first) = out.first_mut()
+    {
+        first.title = format!("{title}（{}）", first.title);
+    }
+    out
 }
 
 /// A card link as readers see it: `立即报名`, `观看直播：B 站直播`, `回放：…`, `资料：…`.
@@ -228,6 +255,14 @@ fn button(l: &CardLink) -> Link {
         title,
         url: l.url.clone(),
     }
+}
+
+/// The `【…】` label a title already starts with (pasted from its page, e.g. `【活动回顾】`),
+/// which would read twice behind the label every message adds.
+pub fn label_prefix(title: &str) -> Option<&str> {
+    let rest = title.strip_prefix('【')?;
+    let end = rest.find('】')?;
+    Some(&title[..'【'.len_utf8() + end + '】'.len_utf8()])
 }
 
 /// `herald ping`'s test message: one text part, carrying the robot's first keyword (if it

@@ -128,6 +128,40 @@ fn check_refuses_messages_a_keyword_robot_would_drop() {
     assert!(!stderr.contains("fake-token-123"));
 }
 
+/// `herald send` meets the same trap as a typed outcome: refused before posting (nothing goes
+/// on the wire), printed with its reason, exit 3, and a failed row in the ledger.
+#[test]
+fn send_reports_a_message_a_keyword_robot_would_drop_as_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events");
+    fs::create_dir(&events).unwrap();
+    let config = "[herald]\nledger = \"h.db\"\n[[channels]]\nname = \"dt\"\nplatform = \"dingtalk\"\nwebhook = \"http://127.0.0.1:9/robot/send?access_token=${HERALD_TEST_TOKEN}\"\nkeywords = [\"SOFA\"]\n";
+    fs::write(dir.path().join("herald.toml"), config).unwrap();
+    fs::write(
+        events.join("no-keyword.toml"),
+        "title = \"云原生之夜\"\nstart = 2030-01-01T10:00:00\nend = 2030-01-01T12:00:00\n",
+    )
+    .unwrap();
+    let config = dir.path().join("herald.toml");
+    herald(&config)
+        .env("HERALD_TEST_TOKEN", "fake-token-123")
+        .args(["send", "no-keyword", "--kind", "announce"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains(
+            "dt: 0/0 part(s) sent; refused before posting: channel `dt`: part 1 contains none of the robot's keywords (SOFA)",
+        ));
+    let out = herald(&config)
+        .env("HERALD_TEST_TOKEN", "fake-token-123")
+        .args(["history", "--json"])
+        .output()
+        .unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!(rows[0]["state"], "failed");
+    assert_eq!(rows[0]["attempts"], 0);
+}
+
 #[test]
 fn template_syntax_errors_are_reported_with_their_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -188,12 +222,12 @@ fn check_warns_about_lost_links_pasted_labels_and_relative_covers() {
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr
-            .contains("channel `dt-link` (link) cannot hold 2 link(s): 资料：议题 1、资料：议题 2"),
+            .contains("channel `dt-link` (link) cannot hold 2 link(s): 资料：议题 1, 资料：议题 2"),
         "{stderr}"
     );
     assert!(stderr.contains("format = \"markdown\""), "{stderr}");
     assert!(
-        stderr.contains("field `title`: already starts with a 【…】 label"),
+        stderr.contains("field `title`: already starts with the label `【活动回顾】`"),
         "{stderr}"
     );
     assert!(stderr.contains("field `cover`: is relative"), "{stderr}");

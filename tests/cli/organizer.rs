@@ -178,3 +178,30 @@ fn plan_shows_a_pending_resume_notice_for_an_uncancelled_event() {
             )),
         );
 }
+
+#[test]
+fn plan_lists_a_pending_change_notice_once_the_announced_event_changes() {
+    let (dir, config) = workspace();
+    herald(&config)
+        .args(["send", "ch99", "--kind", "announce"])
+        .assert()
+        .success();
+    let pending = |rows: &[serde_json::Value]| {
+        rows.iter()
+            .filter(|r| r["state"] == "pending")
+            .map(|r| {
+                (
+                    r["kind"].as_str().unwrap().to_string(),
+                    r["channel"].clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pending(&plan(&config)), vec![]);
+    let moved = EVENT.replace("2030-06-01T14:00:00", "2030-06-01T15:00:00");
+    std::fs::write(dir.path().join("events/ch99.toml"), moved).unwrap();
+    assert_eq!(
+        pending(&plan(&config)),
+        vec![("change".to_string(), serde_json::json!("console"))]
+    );
+}

@@ -71,6 +71,16 @@ impl Daemon {
 
     /// Like [`Daemon::start`], after `prepare` has had the temp dir (to add events).
     fn start_with(prepare: impl FnOnce(&Path)) -> Daemon {
+        Daemon::launch(true, prepare)
+    }
+
+    /// On the real clock (no `[demo]`: its own ledger, which `herald plan` reads too), after
+    /// `prepare` has had the temp dir.
+    fn start_real(prepare: impl FnOnce(&Path)) -> Daemon {
+        Daemon::launch(false, prepare)
+    }
+
+    fn launch(demo: bool, prepare: impl FnOnce(&Path)) -> Daemon {
         let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shipped");
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&shipped.join("events"), &dir.path().join("events"));
@@ -93,6 +103,13 @@ impl Daemon {
             "start = \"2021-09-01T00:00:00+08:00\"",
         );
         text = replaced(text, "speed = 14400", "speed = 1");
+        if !demo {
+            text = replaced(
+                text,
+                "[demo]\nstart = \"2021-09-01T00:00:00+08:00\"\nspeed = 1\n",
+                "",
+            );
+        }
         std::fs::write(dir.path().join("herald.toml"), text).unwrap();
         std::fs::write(dir.path().join("admin.secret"), TOKEN).unwrap();
         prepare(dir.path());
@@ -126,14 +143,47 @@ impl Daemon {
     }
 }
 
-/// (event, rule, due, channel) of every delivery `herald plan --json` lists.
-fn planned(plan: &Value) -> BTreeSet<(String, String, String, String)> {
+type Planned = (String, String, String, String, String);
+
+/// (event, rule, due, channel, state) of every delivery `herald plan --json` lists.
+fn planned(plan: &Value) -> BTreeSet<Planned> {
     let s = |r: &Value, k: &str| r[k].as_str().unwrap().to_string();
     plan.as_array()
         .unwrap()
         .iter()
-        .map(|r| (s(r, "event"), s(r, "rule"), s(r, "due"), s(r, "channel")))
+        .map(|r| {
+            let state = s(r, "state");
+            (
+                s(r, "event"),
+                s(r, "rule"),
+                s(r, "due"),
+                s(r, "channel"),
+                state,
+            )
+        })
         .collect()
+}
+
+/// The same five of every delivery the timeline page in `client` shows.
+async fn shown(client: &fantoccini::Client) -> BTreeSet<Planned> {
+    let mut shown = BTreeSet::new();
+    for item in client.find_all(Locator::Css(".item")).await.unwrap() {
+        let (event, rule, due) = (
+            attr(&item, "data-event").await,
+            attr(&item, "data-rule").await,
+            attr(&item, "data-due").await,
+        );
+        for d in item.find_all(Locator::Css(".delivery")).await.unwrap() {
+            shown.insert((
+                event.clone(),
+                rule.clone(),
+                due.clone(),
+                attr(&d, "data-channel").await,
+                attr(&d, "data-state").await,
+            ));
+        }
+    }
+    shown
 }
 
 async fn attr(e: &fantoccini::elements::Element, name: &str) -> String {
@@ -149,28 +199,12 @@ async fn the_timeline_shows_what_herald_plan_lists() {
     let d = Daemon::start();
     let plan = planned(&d.herald_json(&["plan"]));
     assert!(plan.len() >= 4, "the sample plans its messages: {plan:?}");
+    assert!(plan.iter().all(|p| p.4 == "to_come"), "{plan:?}");
     b.client.goto(&d.url("/")).await.unwrap();
-    let mut shown = BTreeSet::new();
-    for item in b.client.find_all(Locator::Css(".item")).await.unwrap() {
-        let (event, rule, due) = (
-            attr(&item, "data-event").await,
-            attr(&item, "data-rule").await,
-            attr(&item, "data-due").await,
-        );
-        for d in item.find_all(Locator::Css(".delivery")).await.unwrap() {
-            assert_eq!(attr(&d, "data-state").await, "to come", "{event}/{rule}");
-            shown.insert((
-                event.clone(),
-                rule.clone(),
-                due.clone(),
-                attr(&d, "data-channel").await,
-            ));
-        }
-    }
-    assert_eq!(shown, plan);
+    assert_eq!(shown(&b.client).await, plan);
     let count = b
         .client
-        .find(Locator::Css("#counts [data-state='to come']"))
+        .find(Locator::Css("#counts [data-state='to_come']"))
         .await
         .unwrap();
     assert_eq!(attr(&count, "data-count").await, plan.len().to_string());
@@ -241,10 +275,30 @@ async fn the_recap_preview_links_every_slide_on_every_platform_served_and_offlin
     };
     let d = Daemon::start();
     b.client
-        .goto(&d.url(&format!("/events/{M8}")))
+        .goto(&d.url(&format!("/events/{M8}?kind=recap")))
         .await
         .unwrap();
     recap_links_every_slide(&b.client).await;
+    // The page draws the kind asked for; its first kind by default.
+    for (query, kinds) in [
+        ("", vec!["announce"]),
+        ("?kind=all", vec!["announce", "remind", "recap"]),
+    ] {
+        b.client
+            .goto(&d.url(&format!("/events/{M8}{query}")))
+            .await
+            .unwrap();
+        let mut shown = Vec::new();
+        for k in b
+            .client
+            .find_all(Locator::Css("section.kind"))
+            .await
+            .unwrap()
+        {
+            shown.push(attr(&k, "data-kind").await);
+        }
+        assert_eq!(shown, kinds, "{query}");
+    }
     let file = d.dir.path().join("m8.html");
     Cli::cargo_bin("herald")
         .unwrap()
@@ -311,21 +365,7 @@ async fn actions_need_the_admin_token_and_land_in_the_ledger() {
     }
     assert_eq!(d.herald_json(&["history"]), serde_json::json!([]));
     // Log in with the token, then send the announcement from the event page.
-    b.client.goto(&d.url("/login")).await.unwrap();
-    b.client
-        .find(Locator::Id("token"))
-        .await
-        .unwrap()
-        .send_keys(TOKEN)
-        .await
-        .unwrap();
-    b.client
-        .find(Locator::Id("login-button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in(&b.client, &d).await;
     b.client
         .goto(&d.url(&format!("/events/{M8}")))
         .await
@@ -379,6 +419,166 @@ async fn actions_need_the_admin_token_and_land_in_the_ledger() {
         "the timeline does not show the manual send as sent"
     );
     b.client.clone().close().await.unwrap();
+}
+
+/// Log in with the admin token through the login form.
+async fn log_in(client: &fantoccini::Client, d: &Daemon) {
+    client.goto(&d.url("/login")).await.unwrap();
+    client
+        .find(Locator::Id("token"))
+        .await
+        .unwrap()
+        .send_keys(TOKEN)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("login-button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Click the button of the form posting to `action` on the timeline item of `rule`, and
+/// return the outcome the answer page shows.
+async fn act_on(client: &fantoccini::Client, rule: &str, action: &str) -> String {
+    let css = format!(".item[data-rule='{rule}'] form[action='{action}'] button");
+    client
+        .find(Locator::Css(&css))
+        .await
+        .unwrap_or_else(|e| panic!("no {action} form for {rule}: {e}"))
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("outcome"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// The states `herald plan` gives `rule`'s deliveries of `event`.
+fn plan_states(d: &Daemon, event: &str, rule: &str) -> BTreeSet<String> {
+    planned(&d.herald_json(&["plan", "--days", "60", "--event", event]))
+        .into_iter()
+        .filter(|p| p.1 == rule)
+        .map(|p| p.4)
+        .collect()
+}
+
+fn states(names: &[&str]) -> BTreeSet<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn holding_a_rule_in_the_page_changes_herald_plan() {
+    let Some(b) = browser::open("holding_a_rule_in_the_page_changes_herald_plan", 1280, 800).await
+    else {
+        return;
+    };
+    // The sample meetup a month from now, on the real clock, so `herald plan` reads the
+    // ledger the daemon writes.
+    const FUTURE: &str = "meetup-next-month";
+    let d = Daemon::start_real(|dir| {
+        let sample = std::fs::read_to_string(dir.join(format!("events/{M8}.toml"))).unwrap();
+        let start = (chrono::Utc::now() + chrono::TimeDelta::days(30)).date_naive();
+        let text = sample
+            .replace("2021-09-11T13:30:00", &format!("{start}T13:30:00"))
+            .replace("2021-09-11T17:00:00", &format!("{start}T17:00:00"));
+        std::fs::write(dir.join(format!("events/{FUTURE}.toml")), text).unwrap();
+    });
+    let page = d.url(&format!("/?event={FUTURE}&days=60"));
+    let to_come = states(&["to_come"]);
+    assert_eq!(plan_states(&d, FUTURE, "remind-day-before"), to_come);
+    // Without the token: no hold, release or skip form, and a forged POST is refused.
+    b.client.goto(&page).await.unwrap();
+    assert_eq!(shown(&b.client).await.len(), {
+        let plan = d.herald_json(&["plan", "--days", "60", "--event", FUTURE]);
+        plan.as_array().unwrap().len()
+    });
+    let forms = b
+        .client
+        .find_all(Locator::Css("form[action^='/actions']"))
+        .await
+        .unwrap();
+    assert!(forms.is_empty(), "an action form without a login");
+    let body = format!("csrf=x&event={FUTURE}&rule=remind-day-before");
+    for cookie in [None, Some("herald_session=guessed".to_string())] {
+        let status = forged_post(d.port, "/actions/hold", cookie.as_deref(), &body);
+        assert!(status.contains(" 403 "), "{cookie:?}: {status}");
+    }
+    // With the token: the page holds the rule, and `herald plan` says so.
+    log_in(&b.client, &d).await;
+    // The browser's own session cookie with a made-up CSRF token is refused too.
+    let session = b
+        .client
+        .get_named_cookie("herald_session")
+        .await
+        .unwrap()
+        .value()
+        .to_string();
+    let status = forged_post(
+        d.port,
+        "/actions/hold",
+        Some(&format!("herald_session={session}")),
+        &body,
+    );
+    assert!(status.contains(" 403 "), "{status}");
+    assert_eq!(plan_states(&d, FUTURE, "remind-day-before"), to_come);
+    b.client.goto(&page).await.unwrap();
+    let outcome = act_on(&b.client, "remind-day-before", "/actions/hold").await;
+    assert!(outcome.starts_with("held"), "{outcome}");
+    assert_eq!(
+        plan_states(&d, FUTURE, "remind-day-before"),
+        states(&["held"])
+    );
+    assert_eq!(plan_states(&d, FUTURE, "remind-hour-before"), to_come);
+    // The timeline shows what `herald plan` shows, and offers the release.
+    b.client.goto(&page).await.unwrap();
+    let plan = planned(&d.herald_json(&["plan", "--days", "60", "--event", FUTURE]));
+    assert_eq!(shown(&b.client).await, plan);
+    browser::screenshot(&b.client, "timeline-held-desktop").await;
+    let outcome = act_on(&b.client, "remind-day-before", "/actions/release").await;
+    assert!(outcome.starts_with("released 1 hold(s)"), "{outcome}");
+    assert_eq!(plan_states(&d, FUTURE, "remind-day-before"), to_come);
+    // A skip is recorded in the ledger at once.
+    b.client.goto(&page).await.unwrap();
+    let outcome = act_on(&b.client, "remind-hour-before", "/actions/skip").await;
+    assert!(outcome.starts_with("skipped"), "{outcome}");
+    assert_eq!(
+        plan_states(&d, FUTURE, "remind-hour-before"),
+        states(&["skipped"])
+    );
+    let history = d.herald_json(&["history"]);
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["event"] == FUTURE
+                && r["rule"] == "remind-hour-before"
+                && r["state"] == "skipped"),
+        "{history}"
+    );
+    b.client.clone().close().await.unwrap();
+}
+
+/// GET `path` over a raw socket and read its JSON body.
+fn get_json(port: u16, path: &str) -> Value {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nhost: 127.0.0.1:{port}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    serde_json::from_slice(&answer[split + 4..]).unwrap()
 }
 
 /// GET `path` over a raw socket; returns (status line, body bytes, time to the full answer).
@@ -435,6 +635,36 @@ fn every_page_answers_quickly_for_a_thousand_events() {
     });
     let api = d.herald_json(&["list"]);
     assert_eq!(api.as_array().unwrap().len(), 1002);
+    // The timeline comes a page of items at a time; the pages hold every delivery counted.
+    let first = get_json(d.port, "/api/plan");
+    let pages = first["pages"].as_u64().unwrap();
+    assert!(pages > 1, "1,000 events fill more than one page");
+    let counted: u64 = first["counts"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    let (mut items, mut deliveries) = (0, 0);
+    for page in 1..=pages {
+        let t = get_json(d.port, &format!("/api/plan?page={page}"));
+        assert_eq!(t["counts"], first["counts"], "page {page}");
+        let on_page: Vec<&Value> = t["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|d| d["items"].as_array().unwrap())
+            .collect();
+        let expected = if page < pages { 200 } else { on_page.len() };
+        assert_eq!(on_page.len(), expected, "page {page}");
+        items += on_page.len();
+        deliveries += on_page
+            .iter()
+            .map(|i| i["channels"].as_array().unwrap().len())
+            .sum::<usize>();
+    }
+    assert_eq!(items as u64, first["items_total"].as_u64().unwrap());
+    assert_eq!(deliveries as u64, counted);
     for path in ["/", "/history", "/events/load-0500", "/api/plan"] {
         // The first answer warms the templates; the second is measured.
         let _ = timed_get(d.port, path);

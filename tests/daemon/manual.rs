@@ -3,10 +3,11 @@
 //! refused when the request is wrong.
 
 use super::{EVENT, Setup, at, sent, start};
-use crate::util::fake::{Fake, Spec};
-use herald::daemon::Control;
+use crate::util::fake::{Fake, Fault, Spec};
+use herald::daemon::{ChannelOutcome, Control, SendResult};
+use herald::ledger::State;
 use herald::model::{
-    Clock, ManualError, MessageKind, Platform, ScaledClock, SendRequest, SendResult,
+    Clock, ManualError, MessageKind, OutcomeClass, Platform, ScaledClock, SendRequest,
 };
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -62,7 +63,7 @@ async fn a_manual_send_in_a_busy_minute_shares_the_daemons_budget() {
     for result in manuals.join_all().await {
         let result = result.unwrap();
         assert!(result.refused.is_empty(), "{result:?}");
-        assert!(result.sent.iter().all(|l| l.delivered), "{result:?}");
+        assert!(result.sent.iter().all(|l| l.delivered()), "{result:?}");
     }
     daemon.run_until("2030-05-25T10:05:00+08:00").await;
     daemon.stop().await;
@@ -87,7 +88,13 @@ async fn the_daemon_refuses_a_duplicate_or_a_wrong_request() {
     let again = manual(&daemon.control, recap("ev00")).await.unwrap();
     assert!(again.sent.is_empty());
     assert_eq!(again.refused.len(), 1);
-    assert!(again.refused[0].why.contains("already sent"), "{again:?}");
+    let refusal = &again.refused[0];
+    assert_eq!(
+        (refusal.rule.as_str(), refusal.decided.state),
+        ("recap", State::Sent),
+        "{again:?}"
+    );
+    assert!(refusal.to_string().contains("already sent"), "{again:?}");
     let unknown = manual(&daemon.control, recap("nope")).await;
     assert!(matches!(unknown, Err(ManualError::UnknownEvent(e)) if e == "nope"));
     let mut wrong_channel = recap("ev00");
@@ -172,4 +179,41 @@ async fn reminders_and_change_notices_fit_the_moment() {
         ),
         "{change}"
     );
+}
+
+/// Each channel's send ends in one typed outcome: a message the platform refuses is not
+/// delivered, with the platform's verdict (errcode and errmsg) and the part it stopped at; the
+/// ledger keeps the same verdict.
+#[tokio::test(start_paused = true)]
+async fn a_refused_post_reports_the_platforms_verdict() {
+    let (setup, fake) = with_robot(1).await;
+    let daemon = start(&setup, ORIGIN).await;
+    fake.fault(Fault::Code(310000, "keywords not in content"));
+    let result = manual(&daemon.control, recap("ev00")).await.unwrap();
+    daemon.stop().await;
+    let line = &result.sent[0];
+    assert!(!line.delivered(), "{result:?}");
+    let ChannelOutcome::NotDelivered { part, verdict } = &line.outcome else {
+        panic!("{result:?}");
+    };
+    assert_eq!(
+        (
+            *part,
+            verdict.class,
+            verdict.errcode,
+            verdict.errmsg.as_deref()
+        ),
+        (
+            1,
+            OutcomeClass::Permanent,
+            Some(310000),
+            Some("keywords not in content")
+        )
+    );
+    assert_eq!(line.parts_sent, 0);
+    let shown = line.outcome.to_string();
+    assert!(shown.contains("errcode=310000"), "{shown}");
+    let rows = setup.rows();
+    let recap = rows.iter().find(|r| r.kind == "recap").unwrap();
+    assert_eq!((recap.state, recap.errcode), (State::Failed, Some(310000)));
 }

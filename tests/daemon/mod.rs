@@ -1,6 +1,7 @@
 //! Integration tests: the daemon end to end with paused tokio time, a console channel whose
 //! output is captured, and a real SQLite ledger in a temp dir.
 
+mod failover;
 mod faults;
 mod flows;
 mod manual;

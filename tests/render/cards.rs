@@ -164,3 +164,63 @@ fn a_card_with_nothing_to_link_to_is_the_platforms_markdown() {
         assert_eq!(b["msgtype"], "markdown");
     }
 }
+
+/// A card's short fields hold what the platform documents, clipped by render (the payload
+/// builder clips nothing): WeCom template_card jump titles and source label 39 bytes, its
+/// line under the title 90; news article titles 128.
+#[test]
+fn card_fields_are_clipped_to_their_documented_bytes() {
+    let mut e = event("sofa-meetup-8-chengdu");
+    e.registration = Some("https://example.com/register".into());
+    let long = "很长的议题标题".repeat(30);
+    for talk in &mut e.talks {
+        talk.title = format!("{}{long}", talk.title);
+    }
+    for deck in &mut e.slides {
+        deck.title = format!("{}{long}", deck.title);
+    }
+    let community = "SOFAStack 开源社区与金融级分布式架构的朋友们".to_string();
+    let renderer = Renderer::new(None).unwrap().with_site(Site {
+        community: Some(community.clone()),
+        base: None,
+    });
+    let render = |kind, format| {
+        renderer
+            .render(&RenderRequest {
+                event: &e,
+                kind,
+                platform: Platform::Wecom,
+                format,
+                now: e.start.to_utc() + chrono::TimeDelta::days(2),
+                changes: &[],
+                digest: &[],
+            })
+            .unwrap()
+    };
+    let bytes = |v: &Value| v.as_str().unwrap().len();
+    for kind in [MessageKind::Announce, MessageKind::Recap] {
+        let card = body(&render(kind, Format::TemplateCard));
+        let card = &card["template_card"];
+        let jumps = card["jump_list"].as_array().unwrap();
+        assert!(!jumps.is_empty());
+        for jump in jumps {
+            assert!(bytes(&jump["title"]) <= 39, "{kind}: {jump}");
+        }
+        assert!(bytes(&card["main_title"]["desc"]) <= 90, "{kind}: {card}");
+        assert!(bytes(&card["source"]["desc"]) <= 39, "{card}");
+        assert!(community.len() > 39);
+        assert!(card["source"]["desc"].as_str().unwrap().ends_with('…'));
+    }
+    let news = body(&render(MessageKind::Recap, Format::News));
+    let articles = news["news"]["articles"].as_array().unwrap();
+    assert!(articles.len() > 1);
+    for article in &articles[1..] {
+        assert!(bytes(&article["title"]) <= 128, "{article}");
+    }
+    assert!(
+        articles[1..]
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().ends_with('…')),
+        "the long deck titles are clipped: {articles:?}"
+    );
+}

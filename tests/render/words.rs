@@ -197,3 +197,39 @@ fn all_day_open_ended_notes_and_project_links() {
     );
     assert!(!announce.contains("19:00-"), "{announce}");
 }
+
+/// Each platform's Markdown as its client renders it, for every fixture and kind: Feishu's
+/// lark_md (interactive cards) has no list or quote syntax, so no line starts with `- ` or
+/// `> ` (lists are `•` lines); DingTalk's markdown runs single line breaks together, so text
+/// lines are always separated by a blank line.
+#[test]
+fn markdown_is_written_as_each_client_renders_it() {
+    for e in fixtures() {
+        for kind in MessageKind::ALL {
+            let card = render_as(&e, kind, Platform::Feishu, Format::Interactive);
+            assert_eq!(card.format, Format::Interactive, "{} {kind}", e.id);
+            for part in &card.parts {
+                let text = part.body.plain();
+                for line in text.lines() {
+                    assert!(
+                        !line.starts_with("- ") && !line.starts_with("> "),
+                        "{} {kind} lark_md: {line}",
+                        e.id
+                    );
+                }
+            }
+            let md = render_as(&e, kind, Platform::Dingtalk, Format::Markdown);
+            for part in &md.parts {
+                let text = part.body.plain();
+                let single = text
+                    .match_indices('\n')
+                    .find(|(i, _)| !text[..*i].ends_with('\n') && !text[i + 1..].starts_with('\n'));
+                assert!(
+                    single.is_none(),
+                    "{} {kind} dingtalk: a single line break in {text}",
+                    e.id
+                );
+            }
+        }
+    }
+}

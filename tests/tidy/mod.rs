@@ -37,13 +37,26 @@ fn module(path: &Path) -> String {
     first.trim_end_matches(".rs").to_string()
 }
 
-/// Code lines (not comments), with `#[cfg(test)]` modules cut off at their start.
+/// Code lines (not comments), with a `#[cfg(test)]` module (the file's tests, at its end)
+/// cut off at its start; a `#[cfg(test)]` item elsewhere is still code.
 fn code(path: &Path) -> Vec<String> {
-    let text = fs::read_to_string(path).unwrap();
-    text.lines()
-        .take_while(|l| !l.trim_start().starts_with("#[cfg(test)]"))
+    code_of(&fs::read_to_string(path).unwrap())
+}
+
+fn code_of(text: &str) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let tests_start = lines
+        .windows(2)
+        .position(|w| {
+            let next = w[1].trim_start();
+            w[0].trim_start().starts_with("#[cfg(test)]")
+                && (next.starts_with("mod ") || next.starts_with("pub mod "))
+        })
+        .unwrap_or(lines.len());
+    lines[..tests_start]
+        .iter()
         .filter(|l| !l.trim_start().starts_with("//"))
-        .map(str::to_string)
+        .map(|l| l.to_string())
         .collect()
 }
 
@@ -80,7 +93,9 @@ fn only_channels_makes_http_requests() {
 
 #[test]
 fn only_ledger_speaks_sql() {
-    only_in("rusqlite", &["ledger"]);
+    for needle in ["rusqlite", "postgres::", "tokio_postgres"] {
+        only_in(needle, &["ledger"]);
+    }
 }
 
 #[test]
@@ -98,10 +113,35 @@ fn only_cli_prints() {
 
 #[test]
 fn only_daemon_spawns_tasks() {
-    for needle in ["tokio::spawn", ".spawn(", "std::thread::spawn"] {
-        only_in(needle, &["daemon"]);
+    for needle in [
+        "tokio::spawn",
+        ".spawn(",
+        "spawn_blocking",
+        "std::thread::spawn",
+    ] {
+        let offenders: Vec<PathBuf> = rust_files(&src())
+            .into_iter()
+            .filter(|p| module(p) != "daemon" && !p.ends_with(POSTGRES_CONNECTION))
+            .filter(|p| code(p).iter().any(|l| l.contains(needle)))
+            .collect();
+        assert!(
+            offenders.is_empty(),
+            "`{needle}` may only be used in daemon, found in {offenders:?}"
+        );
     }
+    // The one exception spawns exactly one thread: its connection's.
+    let spawns = code(&src().join(POSTGRES_CONNECTION))
+        .iter()
+        .filter(|l| l.contains(".spawn("))
+        .count();
+    assert_eq!(
+        spawns, 1,
+        "{POSTGRES_CONNECTION} spawns only its connection's thread"
+    );
 }
+
+/// The Postgres ledger owns the thread its blocking connection lives on (ARCHITECTURE.md).
+const POSTGRES_CONNECTION: &str = "ledger/postgres.rs";
 
 #[test]
 fn anyhow_only_at_the_cli_edge() {
@@ -110,7 +150,14 @@ fn anyhow_only_at_the_cli_edge() {
 
 #[test]
 fn model_does_no_io() {
-    for needle in ["std::fs", "tokio::net", "std::net", "std::env"] {
+    for needle in [
+        "std::fs",
+        "tokio::fs",
+        "tokio::net",
+        "std::net",
+        "std::env",
+        "std::process",
+    ] {
         let offenders: Vec<PathBuf> = rust_files(&src().join("model"))
             .into_iter()
             .filter(|p| code(p).iter().any(|l| l.contains(needle)))
@@ -122,60 +169,77 @@ fn model_does_no_io() {
     }
 }
 
-/// The top-level modules a file's code names through `crate::`: `crate::a::x`,
-/// `use crate::{a, b::c}` (over several lines too), `crate::a` inside expressions.
+/// How deep a file's module sits below the crate root (`src/daemon/engine.rs` → 2,
+/// `src/daemon/mod.rs` → 1, `src/lib.rs` → 0): that many `super::` reach the root.
+fn depth(path: &Path) -> usize {
+    let rel = path.strip_prefix(src()).unwrap();
+    let parts = rel.components().count();
+    let stem = rel.file_stem().unwrap_or_default();
+    if stem == "mod" || parts == 1 && (stem == "lib" || stem == "main") {
+        parts - 1
+    } else {
+        parts
+    }
+}
+
+/// The top-level modules a file's code names: `crate::a::x`, `use crate::{a, b::c}` (over
+/// several lines too), `crate::a` inside expressions, and `super::` chains that climb to the
+/// crate root (`super::super::a` from `src/x/y.rs`).
 fn crate_modules(path: &Path) -> Vec<String> {
-    let text = code(path).join("\n");
+    named_modules(&code(path).join("\n"), depth(path))
+}
+
+/// The top-level modules `text` (code of a file `depth` modules below the root) names.
+fn named_modules(text: &str, depth: usize) -> Vec<String> {
     let mut out = Vec::new();
     for (i, _) in text.match_indices("crate::") {
-        let rest = &text[i + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let mut depth = 1;
-            let end = group
-                .char_indices()
-                .find(|(_, c)| {
-                    match c {
-                        '{' => depth += 1,
-                        '}' => depth -= 1,
-                        _ => {}
-                    }
-                    depth == 0
-                })
-                .map_or(group.len(), |(j, _)| j);
-            let mut depth = 0;
-            let mut item = String::new();
-            for c in group[..end].chars().chain([',']) {
-                match c {
-                    '{' => depth += 1,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => {
-                        let first = item
-                            .trim()
-                            .split("::")
-                            .next()
-                            .unwrap_or("")
-                            .trim()
-                            .to_string();
-                        if !first.is_empty() {
-                            out.push(first);
-                        }
-                        item.clear();
-                        continue;
-                    }
-                    _ => {}
-                }
-                item.push(c);
-            }
-        } else {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            out.push(name);
+        out.extend(first_segments(&text[i + "crate::".len()..]));
+    }
+    let root = "super::".repeat(depth.max(1));
+    for (i, _) in text.match_indices(&root) {
+        let before = text[..i].chars().next_back();
+        if depth == 0 || before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue;
         }
+        out.extend(first_segments(&text[i + root.len()..]));
     }
     out.sort();
     out.dedup();
+    out
+}
+
+/// The first path segment of each path starting at `rest`: one for `a::…`, one per item for
+/// a group `{a, b::{c}}`.
+fn first_segments(rest: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.trim()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let named = |s: String| (!s.is_empty() && s != "super" && s != "self").then_some(s);
+    let Some(group) = rest.strip_prefix('{') else {
+        return named(ident(rest)).into_iter().collect();
+    };
+    let mut out = Vec::new();
+    let mut depth = 1;
+    let mut item = String::new();
+    for c in group.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        if depth == 0 || c == ',' && depth == 1 {
+            out.extend(named(ident(&item)));
+            item.clear();
+            if depth == 0 {
+                break;
+            }
+            continue;
+        }
+        item.push(c);
+    }
     out
 }
 
@@ -212,16 +276,76 @@ fn dependencies_point_one_way_in_every_import_form() {
     }
 }
 
+/// The modules `text`, as code of `module` at `depth`, names but may not use.
+fn forbidden(module: &str, depth: usize, text: &str) -> Vec<String> {
+    named_modules(&code_of(text).join("\n"), depth)
+        .into_iter()
+        .filter(|m| m != module && !allowed(module).contains(&m.as_str()))
+        .collect()
+}
+
+/// The checker catches a forbidden import in each form it claims to read, and nothing in
+/// comments or in a module's own relative paths.
 #[test]
-fn the_import_scanner_sees_grouped_and_nested_forms() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("x.rs");
-    fs::write(
-        &file,
-        "use crate::{\n    a::{B, C},\n    d,\n};\nfn f() { crate::e::g(); }\n// crate::h\n",
-    )
-    .unwrap();
-    assert_eq!(crate_modules(&file), ["a", "d", "e"]);
+fn the_import_checker_catches_every_form() {
+    let cases: [(&str, usize, &str, &[&str]); 11] = [
+        ("render", 2, "use crate::ledger::Ledger;\n", &["ledger"]),
+        (
+            "render",
+            2,
+            "use crate::{model::Event, channels};\n",
+            &["channels"],
+        ),
+        (
+            "render",
+            2,
+            "use crate::{\n    model::{Event, Format},\n    daemon::{\n        Engine,\n    },\n};\n",
+            &["daemon"],
+        ),
+        ("render", 2, "fn f() { crate::cli::run(); }\n", &["cli"]),
+        (
+            "render",
+            2,
+            "let x = super::super::plan::schedule(r, e);\n",
+            &["plan"],
+        ),
+        (
+            "render",
+            1,
+            "use super::{ledger::Row, model::Event};\n",
+            &["ledger"],
+        ),
+        ("render", 2, "use super::markup::parse;\n", &[]),
+        ("render", 2, "// crate::ledger is not named in code\n", &[]),
+        (
+            "daemon",
+            2,
+            "use crate::{ledger::State, render::Renderer};\n",
+            &[],
+        ),
+        (
+            "render",
+            2,
+            "#[cfg(test)]\nfn helper() {}\nuse crate::ledger::Row;\n",
+            &["ledger"],
+        ),
+        (
+            "render",
+            2,
+            "fn f() {}\n#[cfg(test)]\nmod tests {\n    use crate::ledger::Row;\n}\n",
+            &[],
+        ),
+    ];
+    for (module, depth, text, expected) in cases {
+        assert_eq!(forbidden(module, depth, text), expected, "{text}");
+    }
+    assert_eq!(
+        named_modules(
+            "use crate::{\n    a::{B, C},\n    d,\n};\nfn f() { crate::e::g(); }",
+            1
+        ),
+        ["a", "d", "e"]
+    );
 }
 
 /// Every Chinese sentence herald writes lives in templates or `render`: no CJK text in code
@@ -229,7 +353,14 @@ fn the_import_scanner_sees_grouped_and_nested_forms() {
 /// and the website page reader (`source/page/`) matches the words the pages are written in.
 #[test]
 fn chinese_words_live_in_templates_or_render() {
-    let cjk = |l: &str| l.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    // Han ideographs, CJK punctuation (`【】「」、。`) and full-width forms (`，：（）`).
+    let cjk = |l: &str| {
+        l.chars().any(|c| {
+            ('\u{4e00}'..='\u{9fff}').contains(&c)
+                || ('\u{3000}'..='\u{303f}').contains(&c)
+                || ('\u{ff00}'..='\u{ffef}').contains(&c)
+        })
+    };
     for path in rust_files(&src()) {
         let reads_pages = path.starts_with(src().join("source/page"));
         if module(&path) == "render" || reads_pages {

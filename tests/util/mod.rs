@@ -3,4 +3,5 @@
 pub mod disk;
 pub mod fake;
 pub mod logs;
+pub mod pg;
 pub mod sqlite;

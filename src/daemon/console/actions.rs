@@ -1,17 +1,23 @@
 //! The console's actions, each a POST form that needs a session (the admin token) and its
 //! CSRF token: send now (the `POST /send` path: `Control::Send` to the scheduler, like
-//! `herald send`), and settle a row (`herald resolve ROW --sent`, or `--resend`, which also
-//! retries a failed row: reopen it, then send that message to that channel once more).
-//! Every one lands in the ledger.
+//! `herald send`); settle a row (`herald resolve ROW --sent`, or `--resend`, which also
+//! retries a failed row: reopen it, then send that message to that channel once more); and
+//! hold, release or skip (`herald hold/release/skip`). Each uses its CLI command's code in
+//! `daemon` and lands in the ledger.
 
 use super::pages::{self, render};
 use super::{Console, session};
+use crate::daemon::SendResult;
+use crate::daemon::Workspace;
+use crate::daemon::organizer::{self, OrganizerError, Outcome, Target};
 use crate::daemon::scheduler::Control;
-use crate::ledger::State as RowState;
-use crate::model::{MessageKind, SendRequest, SendResult};
+use crate::daemon::settle::{self, How, SettleError, Settled};
+use crate::ledger::Ledger;
+use crate::model::{MessageKind, SendRequest};
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use minijinja::context;
 use serde::Deserialize;
 use tokio::sync::oneshot;
@@ -86,7 +92,8 @@ pub struct ResolveForm {
     how: String,
 }
 
-/// `POST /actions/resolve`: settle an ambiguous row as sent, or post a row once more.
+/// `POST /actions/resolve`: settle an ambiguous row as sent, or post a row once more — the
+/// decision of `herald resolve` (`daemon::settle`).
 pub async fn resolve(
     State(c): State<Console>,
     headers: HeaderMap,
@@ -95,65 +102,115 @@ pub async fn resolve(
     if let Some(refused) = session::refuse(&c, &headers, &f.csrf) {
         return refused;
     }
-    let id = f.row;
-    let row = match c.store.call(move |l| l.row_by_id(id)).await {
-        Ok(Some(row)) => row,
-        Ok(None) => return done("", Err(format!("no row {id} in the ledger"))),
-        Err(e) => return done("", Err(e.to_string())),
-    };
-    let label = format!(
-        "{}/{}/{} part {}",
-        row.event, row.rule, row.channel, row.part
-    );
-    let outcome = match (f.how.as_str(), row.state) {
-        ("sent", RowState::Ambiguous) => {
-            let now = c.clock.now();
-            c.store
-                .call(move |l| l.resolve_sent(id, now))
-                .await
-                .map(|()| format!("row {id} ({label}) recorded as sent"))
-                .map_err(|e| e.to_string())
+    let how = match f.how.as_str() {
+        "sent" => How::Sent,
+        "resend" => How::Resend,
+        other => {
+            return done(
+                "",
+                Err(format!("no way to resolve `{other}` (sent or resend)")),
+            );
         }
-        ("sent", state) => Err(format!(
-            "row {id} ({label}) is {}, not ambiguous: nothing to settle",
-            state.as_str()
-        )),
-        ("resend", RowState::Ambiguous | RowState::Failed) => resend(&c, row.clone()).await,
-        ("resend", state) => Err(format!(
-            "row {id} ({label}) is {}; only ambiguous or failed rows are posted again",
-            state.as_str()
-        )),
-        (other, _) => Err(format!("no way to resolve `{other}` (sent or resend)")),
     };
-    done(&row.event, outcome)
+    let (ws, id, now) = (c.live.get(), f.row, c.clock.now());
+    let settled = c
+        .store
+        .call(move |l| match settle::settle(&ws, l, id, how, now) {
+            Err(SettleError::Ledger(e)) => Err(e),
+            other => Ok(other),
+        })
+        .await;
+    match settled {
+        Ok(Ok(Settled::Sent(line))) => done("", Ok(line)),
+        Ok(Ok(Settled::Reopened { line, send })) => {
+            let event = send.event.clone();
+            let outcome = deliver(&c, send).await.map(|s| format!("{line}; {s}"));
+            done(&event, outcome)
+        }
+        Ok(Err(e)) => done("", Err(e.to_string())),
+        Err(e) => done("", Err(e.to_string())),
+    }
 }
 
-/// Reopen the row, then send its message to its channel once more (the ledger's claim still
-/// guards it), as `herald resolve ROW --resend` does.
-async fn resend(c: &Console, row: crate::ledger::Row) -> Result<String, String> {
-    let kind: MessageKind = row
-        .kind
-        .parse()
-        .map_err(|e: String| format!("row {}: {e}", row.id))?;
-    if c.live.get().event(&row.event).is_none() {
-        return Err(format!(
-            "row {} belongs to `{}`, which is not an event record; send it again with `herald send`",
-            row.id, row.event
-        ));
+#[derive(Deserialize)]
+pub struct OrganizerForm {
+    csrf: String,
+    event: String,
+    /// Empty: every rule.
+    #[serde(default)]
+    rule: String,
+    /// Empty: every channel.
+    #[serde(default)]
+    channel: String,
+}
+
+impl OrganizerForm {
+    fn target(&self) -> Target {
+        let named = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        Target {
+            event: self.event.clone(),
+            rule: named(&self.rule),
+            channel: named(&self.channel),
+        }
     }
-    let id = row.id;
-    c.store
-        .call(move |l| l.reopen(id))
-        .await
-        .map_err(|e| e.to_string())?;
-    let req = SendRequest {
-        event: row.event,
-        kind,
-        channels: vec![row.channel],
-        tags: Vec::new(),
-        force: false,
+}
+
+/// `POST /actions/hold`: `herald hold EVENT [--rule R] [--channel C]`.
+pub async fn hold(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(f): Form<OrganizerForm>,
+) -> Response {
+    organize(c, headers, f, |ws, l, t, now| {
+        organizer::hold(ws, l, t, now)
+    })
+    .await
+}
+
+/// `POST /actions/release`: `herald release EVENT [--rule R] [--channel C]`.
+pub async fn release(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(f): Form<OrganizerForm>,
+) -> Response {
+    organize(c, headers, f, |ws, l, t, _| organizer::release(ws, l, t)).await
+}
+
+/// `POST /actions/skip`: `herald skip EVENT --rule R [--channel C]`.
+pub async fn skip(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(f): Form<OrganizerForm>,
+) -> Response {
+    organize(c, headers, f, |ws, l, t, now| {
+        organizer::skip(ws, l, t, now)
+    })
+    .await
+}
+
+type Organize = fn(&Workspace, &Ledger, &Target, DateTime<Utc>) -> Result<Outcome, OrganizerError>;
+
+/// Check the session, change holds or skips in the ledger through `daemon::organizer` (the
+/// CLI's code path), and tell the running engine, as `POST /holds` does.
+async fn organize(c: Console, headers: HeaderMap, f: OrganizerForm, act: Organize) -> Response {
+    if let Some(refused) = session::refuse(&c, &headers, &f.csrf) {
+        return refused;
+    }
+    let (ws, target, now) = (c.live.get(), f.target(), c.clock.now());
+    let outcome = c
+        .store
+        .call(move |l| match act(&ws, l, &target, now) {
+            Err(OrganizerError::Ledger(e)) => Err(e),
+            other => Ok(other),
+        })
+        .await;
+    let outcome = match outcome {
+        Ok(Ok(o)) => o,
+        Ok(Err(e)) => return done(&f.event, Err(e.to_string())),
+        Err(e) => return done(&f.event, Err(e.to_string())),
     };
-    deliver(c, req)
-        .await
-        .map(|s| format!("row {id} reopened; {s}"))
+    if outcome.changed {
+        c.store.holds_changed().notify_waiters();
+    }
+    done(&f.event, Ok(outcome.lines.join("; ")))
 }

@@ -3,7 +3,7 @@
 //! (`/api/preview/{id}`). Read-only, like the pages without a login.
 
 use super::Console;
-use super::pages::{self, HistoryFilter};
+use super::pages::{self, HistoryFilter, KindQuery};
 use super::timeline::{self, Filter};
 use axum::extract::{Json, Path, Query, State};
 use axum::http::StatusCode;
@@ -17,11 +17,11 @@ fn unavailable(why: String) -> Response {
         .into_response()
 }
 
-/// `GET /api/plan?event=&channel=&state=&days=`: the timeline's data.
+/// `GET /api/plan?event=&channel=&state=&days=`: the timeline's data (`herald plan`'s rows,
+/// grouped by day).
 pub async fn plan(State(c): State<Console>, Query(filter): Query<Filter>) -> Response {
-    let ws = c.live.get();
-    match pages::rows(&c, None).await {
-        Ok(rows) => Json(timeline::build(&ws, &rows, c.clock.now(), &filter)).into_response(),
+    match timeline::load(&c, &filter).await {
+        Ok(t) => Json(t).into_response(),
         Err(why) => unavailable(why),
     }
 }
@@ -34,11 +34,23 @@ pub async fn history(State(c): State<Console>, Query(f): Query<HistoryFilter>) -
     }
 }
 
-/// `GET /api/preview/{id}`: every kind × platform × format, with request bodies and bytes.
-pub async fn preview(State(c): State<Console>, Path(id): Path<String>) -> Response {
+/// `GET /api/preview/{id}?kind=`: every kind (or one) × platform × format, with request
+/// bodies and bytes.
+pub async fn preview(
+    State(c): State<Console>,
+    Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
+) -> Response {
     let ws = c.live.get();
     match ws.event(&id) {
-        Some(event) => Json(pages::previews(&ws, event)).into_response(),
+        Some(event) => match q.pick(event, true) {
+            Ok(only) => Json(c.previews.of(&ws, event, only).as_slice()).into_response(),
+            Err(why) => (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": why })),
+            )
+                .into_response(),
+        },
         None => (
             StatusCode::NOT_FOUND,
             Json(serde_json::json!({ "error": format!("no event `{id}`") })),

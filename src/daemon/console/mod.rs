@@ -50,6 +50,8 @@ pub struct Console {
     /// The port the daemon listens on: a form's `Host` must name it.
     pub port: u16,
     sessions: Arc<session::Sessions>,
+    /// Event previews drawn for this workspace, kept for a second look.
+    previews: Arc<pages::Previews>,
 }
 
 impl Console {
@@ -69,6 +71,7 @@ impl Console {
             admin,
             port,
             sessions: Arc::default(),
+            previews: Arc::default(),
         }
     }
 }
@@ -82,6 +85,9 @@ pub fn router(console: Console) -> axum::Router {
         .route("/logout", post(session::logout))
         .route("/actions/send", post(actions::send))
         .route("/actions/resolve", post(actions::resolve))
+        .route("/actions/hold", post(actions::hold))
+        .route("/actions/release", post(actions::release))
+        .route("/actions/skip", post(actions::skip))
         .route("/api/plan", get(api::plan))
         .route("/api/history", get(api::history))
         .route("/api/preview/{id}", get(api::preview))

@@ -2,7 +2,7 @@
 //! the binary (HTML auto-escaping on); the event page's previews are built from the exact
 //! request bodies `channels::request_body` gives, drawn by `phone`.
 
-use super::timeline::{self, Filter, STATES};
+use super::timeline::{self, Filter};
 use super::{Console, phone, session};
 use crate::channels;
 use crate::daemon::Workspace;
@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, TimeDelta, Utc};
 use minijinja::{Environment, context};
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 /// A page that cannot be made.
 #[derive(Debug, thiserror::Error)]
@@ -70,9 +70,26 @@ pub fn html(page: Result<String, PageError>) -> Response {
     }
 }
 
-/// The banners every page shows: a refused reload, ledger trouble, rows that need a person.
-async fn banners(c: &Console) -> Vec<String> {
-    c.store.health().reasons()
+/// The banners every page shows: a refused reload, ledger trouble, rows that need a person
+/// (counted again for each page, so the banner is current).
+pub async fn banners(c: &Console) -> Vec<String> {
+    let counted = c.store.call_quietly(|l| l.counts()).await;
+    let health = c.store.health();
+    let unreadable = match counted {
+        Ok(counts) => {
+            let ambiguous = counts
+                .iter()
+                .filter(|(state, _)| *state == crate::ledger::State::Ambiguous)
+                .map(|(_, n)| *n as i64)
+                .sum();
+            health.set_ambiguous(ambiguous);
+            None
+        }
+        Err(e) => Some(format!("the ledger cannot be read: {e}")),
+    };
+    let mut reasons = health.reasons();
+    reasons.extend(unreadable);
+    reasons
 }
 
 /// The ledger's rows, or the reason they cannot be read (shown as a banner).
@@ -90,7 +107,7 @@ fn names(ws: &Workspace) -> (Vec<String>, Vec<String>) {
     )
 }
 
-/// `GET /`: the timeline.
+/// `GET /`: the timeline, from the plan `herald plan` shows.
 pub async fn timeline(
     State(c): State<Console>,
     Query(filter): Query<Filter>,
@@ -98,11 +115,10 @@ pub async fn timeline(
 ) -> Response {
     let ws = c.live.get();
     let mut banners = banners(&c).await;
-    let rows = rows(&c, None).await.unwrap_or_else(|e| {
+    let t = timeline::load(&c, &filter).await.unwrap_or_else(|e| {
         banners.push(e);
-        Vec::new()
+        timeline::build(&ws, Vec::new(), c.clock.now(), &filter)
     });
-    let t = timeline::build(&ws, &rows, c.clock.now(), &filter);
     let (events, channels) = names(&ws);
     let notices: Vec<String> = ws
         .events
@@ -119,7 +135,7 @@ pub async fn timeline(
     html(render(
         "timeline.html",
         context! {
-            t, filter, events, channels, states => STATES, banners, notices,
+            t, filter, events, channels, states => timeline::states(), banners, notices,
             csrf => session::csrf_of(&c, &headers),
         },
     ))
@@ -202,34 +218,141 @@ impl HistoryRow {
     }
 }
 
-/// `GET /events/{id}`: the record's facts and every preview.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct KindQuery {
+    /// One kind the event page draws (`announce`, …), or `all`; the page's default is the
+    /// event's first kind, the API's every kind.
+    pub kind: String,
+}
+
+impl KindQuery {
+    /// The kinds asked for, or why they cannot be drawn for `event`.
+    pub fn pick(&self, event: &Event, default_all: bool) -> Result<Option<MessageKind>, String> {
+        match self.kind.as_str() {
+            "all" => Ok(None),
+            "" if default_all => Ok(None),
+            "" => Ok(kinds(event).first().copied()),
+            name => match name.parse::<MessageKind>() {
+                Ok(kind) if kinds(event).contains(&kind) => Ok(Some(kind)),
+                _ => Err(format!(
+                    "no `{name}` preview for `{}` (one of: {}, all)",
+                    event.id,
+                    kinds(event)
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            },
+        }
+    }
+}
+
+/// `GET /events/{id}?kind=`: the record's facts and one kind's previews (`kind=all`: every
+/// kind's), drawn when asked for, so a first look draws 13 messages, not 39.
 pub async fn event(
     State(c): State<Console>,
     Path(id): Path<String>,
+    Query(q): Query<KindQuery>,
     headers: HeaderMap,
 ) -> Response {
     let ws = c.live.get();
     let csrf = session::csrf_of(&c, &headers);
-    html(event_html(&ws, &id, csrf))
+    let banners = banners(&c).await;
+    let Some(event) = ws.event(&id) else {
+        return html(Err(PageError::UnknownEvent(id)));
+    };
+    let only = match q.pick(event, false) {
+        Ok(only) => only,
+        Err(why) => return (StatusCode::BAD_REQUEST, why).into_response(),
+    };
+    let previews = c.previews.of(&ws, event, only);
+    html(event_html(event, &previews, only, csrf, banners, false))
 }
 
-/// The event page offline (`herald preview EVENT --html FILE`): no forms, same previews.
+/// The event page offline (`herald preview EVENT --html FILE`): no forms, every kind.
 pub fn event_page(ws: &Workspace, id: &str) -> Result<String, PageError> {
-    event_html(ws, id, None)
-}
-
-fn event_html(ws: &Workspace, id: &str, csrf: Option<String>) -> Result<String, PageError> {
     let event = ws
         .event(id)
         .ok_or_else(|| PageError::UnknownEvent(id.to_string()))?;
-    let previews = previews(ws, event);
-    let kinds: Vec<String> = previews.iter().map(|p| p.kind.clone()).collect();
+    event_html(
+        event,
+        &previews(ws, event, None),
+        None,
+        None,
+        Vec::new(),
+        true,
+    )
+}
+
+/// The previews of the last few events viewed, for the workspace they were drawn from: an
+/// event page draws 39 messages, so a second look at the same event (same config, events
+/// and templates) reuses them. A reload publishes a new workspace, which misses.
+#[derive(Default)]
+pub struct Previews(Mutex<Vec<Drawn>>);
+
+struct Drawn {
+    ws: Weak<Workspace>,
+    event: String,
+    only: Option<MessageKind>,
+    previews: Arc<Vec<KindPreview>>,
+}
+
+/// Events whose previews are kept (each a few hundred kB).
+const DRAWN_KEPT: usize = 4;
+
+impl Previews {
+    pub fn of(
+        &self,
+        ws: &Arc<Workspace>,
+        event: &Event,
+        only: Option<MessageKind>,
+    ) -> Arc<Vec<KindPreview>> {
+        let same = |d: &Drawn| {
+            d.event == event.id && d.only == only && std::ptr::eq(d.ws.as_ptr(), Arc::as_ptr(ws))
+        };
+        if let Some(d) = self
+            .0
+            .lock()
+            .expect("previews lock")
+            .iter()
+            .find(|d| same(d))
+        {
+            return d.previews.clone();
+        }
+        let previews = Arc::new(previews(ws, event, only));
+        let mut kept = self.0.lock().expect("previews lock");
+        kept.retain(|d| d.ws.strong_count() > 0 && !same(d));
+        if kept.len() >= DRAWN_KEPT {
+            kept.remove(0);
+        }
+        kept.push(Drawn {
+            ws: Arc::downgrade(ws),
+            event: event.id.clone(),
+            only,
+            previews: previews.clone(),
+        });
+        previews
+    }
+}
+
+fn event_html(
+    event: &Event,
+    previews: &[KindPreview],
+    only: Option<MessageKind>,
+    csrf: Option<String>,
+    banners: Vec<String>,
+    offline: bool,
+) -> Result<String, PageError> {
+    let kinds: Vec<&str> = kinds(event).iter().map(|k| k.as_str()).collect();
     render(
         "event.html",
         context! {
-            event, previews, kinds, csrf,
+            event, previews, kinds, csrf, banners,
+            shown => only.map_or("all", MessageKind::as_str),
+            offline,
             when => when(event),
-            banners => Vec::<String>::new(),
         },
     )
 }
@@ -304,10 +427,12 @@ pub fn preview_now(event: &Event, kind: MessageKind) -> DateTime<Utc> {
     }
 }
 
-/// Every kind × platform × format of `event`, part by part, from the exact request bodies.
-pub fn previews(ws: &Workspace, event: &Event) -> Vec<KindPreview> {
+/// Every kind (or `only` one) × platform × format of `event`, part by part, from the exact
+/// request bodies.
+pub fn previews(ws: &Workspace, event: &Event, only: Option<MessageKind>) -> Vec<KindPreview> {
     kinds(event)
         .into_iter()
+        .filter(|k| only.is_none_or(|o| o == *k))
         .map(|kind| {
             let now = preview_now(event, kind);
             let platforms = [Platform::Dingtalk, Platform::Wecom, Platform::Feishu]
@@ -391,4 +516,43 @@ pub async fn login_form() -> Response {
         "login.html",
         context! { banners => Vec::<String>::new() },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shipped() -> Arc<Workspace> {
+        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/herald.toml");
+        let ws = Workspace::load_with(&config, crate::config::Secrets::Optional).workspace;
+        Arc::new(ws.expect("the shipped config loads"))
+    }
+
+    #[test]
+    fn previews_are_drawn_once_per_workspace_and_event() {
+        let cache = Previews::default();
+        let ws = shipped();
+        let event = ws.events[0].clone();
+        let first = cache.of(&ws, &event, None);
+        assert!(Arc::ptr_eq(&first, &cache.of(&ws, &event, None)));
+        let recap = cache.of(&ws, &event, Some(MessageKind::Recap));
+        assert_eq!(recap.len(), 1);
+        assert_eq!(recap[0].kind, "recap");
+        // A reload publishes another workspace: drawn again, from it.
+        let reloaded = Arc::new((*ws).clone());
+        let again = cache.of(&reloaded, &event, None);
+        assert!(!Arc::ptr_eq(&first, &again));
+        assert_eq!(
+            serde_json::to_value(&*first).unwrap(),
+            serde_json::to_value(&*again).unwrap()
+        );
+        // Only the last few events are kept.
+        for e in ws.events.iter().cycle().take(2 * DRAWN_KEPT) {
+            let mut other = e.clone();
+            other.id = format!("{}-{}", e.id, rand::random::<u32>());
+            cache.of(&ws, &other, None);
+        }
+        assert!(cache.0.lock().unwrap().len() <= DRAWN_KEPT);
+        assert!(!Arc::ptr_eq(&again, &cache.of(&reloaded, &event, None)));
+    }
 }

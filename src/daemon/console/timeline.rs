@@ -1,14 +1,16 @@
-//! The timeline's data, behind one function: the planner's deliveries (the same `plan::plan`
-//! the scheduler and `herald plan` use) joined with the ledger's rows, grouped by day in the
-//! community's zone, each due time shown in its event's zone, filtered by event, channel and
-//! state. New states (held, skipped by a person) slot in here.
+//! The timeline's data, behind one function: `daemon::plan_view` (what `herald plan` shows:
+//! the scheduler's own planner joined with the ledger and the holds, plus pending change and
+//! cancel notices and late catch-ups), grouped by day in the community's zone, each due time
+//! shown in its event's zone, filtered by event, channel and state.
 
-use crate::daemon::Workspace;
-use crate::ledger::{Row, State};
-use crate::model::Delivery;
+use super::Console;
+use crate::daemon::{PlanRow, PlanState, Workspace, plan_view};
+use crate::model::Event;
+use chrono::format::{Item as Strftime, StrftimeItems};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
 
 /// What the page or API asked for; empty strings mean "all".
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -16,35 +18,38 @@ use std::collections::{BTreeMap, HashMap};
 pub struct Filter {
     pub event: String,
     pub channel: String,
+    /// A state as `herald plan --state` names it (`to_come`, `held`, …).
     pub state: String,
     /// Days ahead of now (default 14, as `herald plan`).
     pub days: Option<i64>,
+    /// Which page of [`PER_PAGE`] items (from 1).
+    pub page: Option<usize>,
 }
 
+/// Items (event, rule, due) per page: a dense window (hundreds of events) is read a page at
+/// a time, so each page stays small and quick; counts and the next due time cover them all.
+pub const PER_PAGE: usize = 200;
+
 impl Filter {
-    fn keeps(&self, event: &str, channel: &str, state: &str) -> bool {
-        (self.event.is_empty() || self.event == event)
-            && (self.channel.is_empty() || self.channel == channel)
-            && (self.state.is_empty() || self.state == state)
+    fn keeps(&self, r: &PlanRow) -> bool {
+        (self.event.is_empty() || self.event == r.event)
+            && (self.channel.is_empty() || self.channel == r.channel)
+            && (self.state.is_empty() || self.state == r.state.as_str())
     }
 
     pub fn days(&self) -> i64 {
         self.days.unwrap_or(14).clamp(1, 3660)
     }
+
+    pub fn page(&self) -> usize {
+        self.page.unwrap_or(1).max(1)
+    }
 }
 
 /// Every state a delivery can be in, in the order the page lists them.
-pub const STATES: [&str; 9] = [
-    "to come",
-    "late",
-    "sending",
-    "sent",
-    "failed",
-    "ambiguous",
-    "missed",
-    "skipped",
-    "held",
-];
+pub fn states() -> Vec<&'static str> {
+    PlanState::ALL.into_iter().map(PlanState::as_str).collect()
+}
 
 #[derive(Debug, Serialize)]
 pub struct Timeline {
@@ -52,12 +57,16 @@ pub struct Timeline {
     pub now_local: String,
     pub from: DateTime<Utc>,
     pub until: DateTime<Utc>,
-    /// The earliest due instant still to come (what the scheduler sleeps until).
+    /// The earliest instant something still goes out (to come, late, pending).
     pub next_due: Option<DateTime<Utc>>,
     pub next_due_local: Option<String>,
     pub days: Vec<Day>,
-    /// Deliveries per state (after filtering).
+    /// Deliveries per state (after filtering, on every page), named as `herald plan` names them.
     pub counts: BTreeMap<&'static str, usize>,
+    /// This page (from 1), how many there are, and the items on all of them.
+    pub page: usize,
+    pub pages: usize,
+    pub items_total: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -66,17 +75,23 @@ pub struct Day {
     pub items: Vec<Item>,
 }
 
-/// One (event, rule, due) with its channels, like a row of `herald plan --json`.
+/// One (event, rule, due) with its channels, like a line of `herald plan`.
 #[derive(Debug, Serialize)]
 pub struct Item {
     pub due: DateTime<Utc>,
     pub deadline: DateTime<Utc>,
-    /// The due time in the event's zone (a digest's: its rule's zone).
+    /// The due time in the event's zone (a digest's: the community's).
     pub due_local: String,
     pub event: String,
     pub title: String,
     pub kind: String,
     pub rule: String,
+    /// A rule of the config (not a change or cancel notice): it can be held or skipped.
+    pub ruled: bool,
+    /// Some channel still waits to go (to come or late): it can be held or skipped.
+    pub open: bool,
+    /// Some channel is held: it can be released.
+    pub held: bool,
     pub channels: Vec<ChannelState>,
 }
 
@@ -84,57 +99,76 @@ pub struct Item {
 pub struct ChannelState {
     pub channel: String,
     pub state: &'static str,
-    pub errcode: Option<i64>,
-    pub errmsg: Option<String>,
-    /// Ledger rows of this delivery (one per part).
-    pub rows: Vec<i64>,
+    /// When it goes (to come, late, pending) or went, in the event's zone.
+    pub at_local: Option<String>,
+    /// The platform's verdict or the reason recorded.
+    pub detail: Option<String>,
+    /// The ledger row, when there is one.
+    pub row: Option<i64>,
 }
 
-/// The timeline around `now`: deliveries due from a week back to `filter.days()` ahead.
-pub fn build(ws: &Workspace, rows: &[Row], now: DateTime<Utc>, filter: &Filter) -> Timeline {
-    let from = now - TimeDelta::days(7);
-    let until = now + TimeDelta::days(filter.days());
-    let deliveries = crate::plan::plan(
-        &ws.events,
-        &ws.config.rules,
-        &ws.config.channels,
-        from,
-        until,
-    );
-    let mut by_key: HashMap<(&str, &str, &str), Vec<&Row>> = HashMap::new();
-    for r in rows {
-        by_key
-            .entry((&r.event, &r.rule, &r.channel))
-            .or_default()
-            .push(r);
-    }
-    let next_due = deliveries
+/// The window the timeline shows: a week back to `filter.days()` ahead.
+fn window(now: DateTime<Utc>, filter: &Filter) -> (DateTime<Utc>, DateTime<Utc>) {
+    (
+        now - TimeDelta::days(7),
+        now + TimeDelta::days(filter.days()),
+    )
+}
+
+/// The timeline of the workspace the scheduler acts on, from its ledger, as of the clock.
+pub async fn load(c: &Console, filter: &Filter) -> Result<Timeline, String> {
+    let ws = c.live.get();
+    let now = c.clock.now();
+    let (from, until) = window(now, filter);
+    let view = ws.clone();
+    let rows = c
+        .store
+        .call_quietly(move |l| plan_view(&view, l, now, from, until))
+        .await
+        .map_err(|e| format!("the ledger cannot be read: {e}"))?;
+    Ok(build(&ws, rows, now, filter))
+}
+
+/// Group the plan's rows (as `plan_view` gives them at `now`) into days and items.
+pub fn build(
+    ws: &Workspace,
+    mut rows: Vec<PlanRow>,
+    now: DateTime<Utc>,
+    filter: &Filter,
+) -> Timeline {
+    let (from, until) = window(now, filter);
+    let next_due = rows
         .iter()
-        .filter(|d| d.due >= now && no_rows(&by_key, d))
-        .map(|d| d.due)
+        .filter(|r| goes(&r.state))
+        .filter_map(|r| r.at)
         .min();
+    rows.retain(|r| filter.keeps(r));
+    rows.sort_by(|a, b| (a.due, &a.event, &a.rule).cmp(&(b.due, &b.event, &b.rule)));
     let mut counts = BTreeMap::new();
-    let mut items: Vec<Item> = Vec::new();
-    for d in &deliveries {
-        let found = by_key
-            .get(&(
-                d.key.event.as_str(),
-                d.key.rule.as_str(),
-                d.key.channel.as_str(),
-            ))
-            .map_or(&[][..], Vec::as_slice);
-        let state = channel_state(d, found, now);
-        if !filter.keeps(&d.key.event, &d.key.channel, state.state) {
-            continue;
-        }
-        *counts.entry(state.state).or_insert(0) += 1;
-        match items.last_mut() {
-            Some(i) if i.event == d.key.event && i.rule == d.key.rule && i.due == d.due => {
-                i.channels.push(state)
+    let mut groups: Vec<Vec<PlanRow>> = Vec::new();
+    for r in rows {
+        *counts.entry(r.state.as_str()).or_insert(0) += 1;
+        match groups.last_mut() {
+            Some(g) if g[0].event == r.event && g[0].rule == r.rule && g[0].due == r.due => {
+                g.push(r)
             }
-            _ => items.push(item(ws, d, state)),
+            _ => groups.push(vec![r]),
         }
     }
+    let items_total = groups.len();
+    let pages = items_total.div_ceil(PER_PAGE).max(1);
+    let page = filter.page().min(pages);
+    // Only this page's items are drawn (times in their zones, titles).
+    let events: HashMap<&str, &Event> = ws.events.iter().map(|e| (e.id.as_str(), e)).collect();
+    let items = groups
+        .into_iter()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|g| {
+            let event = events.get(g[0].event.as_str()).copied();
+            item(ws, event, g)
+        })
+        .collect();
     Timeline {
         now,
         now_local: local(ws, None, now),
@@ -144,36 +178,73 @@ pub fn build(ws: &Workspace, rows: &[Row], now: DateTime<Utc>, filter: &Filter) 
         next_due_local: next_due.map(|t| local(ws, None, t)),
         days: by_day(ws, items),
         counts,
+        page,
+        pages,
+        items_total,
     }
 }
 
-fn no_rows(by_key: &HashMap<(&str, &str, &str), Vec<&Row>>, d: &Delivery) -> bool {
-    !by_key.contains_key(&(
-        d.key.event.as_str(),
-        d.key.rule.as_str(),
-        d.key.channel.as_str(),
-    ))
+/// Still to go out (what the scheduler sleeps until).
+fn goes(s: &PlanState) -> bool {
+    matches!(s, PlanState::ToCome | PlanState::Late | PlanState::Pending)
 }
 
-fn item(ws: &Workspace, d: &Delivery, state: ChannelState) -> Item {
-    let event = ws.event(&d.key.event);
+/// Not yet decided nor held: a person can still hold or skip it.
+fn open(s: &PlanState) -> bool {
+    matches!(s, PlanState::ToCome | PlanState::Late)
+}
+
+/// One (event, rule, due) from its rows, one per channel.
+fn item(ws: &Workspace, event: Option<&Event>, rows: Vec<PlanRow>) -> Item {
+    let r = &rows[0];
+    let due_local = local(ws, event, r.due);
     Item {
-        due: d.due,
-        deadline: d.deadline,
-        due_local: local(ws, event, d.due),
-        event: d.key.event.clone(),
-        title: event.map_or_else(|| d.key.event.clone(), |e| e.title.clone()),
-        kind: d.kind.to_string(),
-        rule: d.key.rule.clone(),
-        channels: vec![state],
+        due: r.due,
+        deadline: r.deadline,
+        title: event.map_or_else(|| r.event.clone(), |e| e.title.clone()),
+        kind: r.kind.to_string(),
+        ruled: ws.config.rules.iter().any(|rule| rule.name == r.rule),
+        open: rows.iter().any(|r| open(&r.state)),
+        held: rows.iter().any(|r| r.state == PlanState::Held),
+        channels: rows
+            .iter()
+            .map(|r| channel_state(ws, event, &due_local, r))
+            .collect(),
+        due_local,
+        event: r.event.clone(),
+        rule: r.rule.clone(),
+    }
+}
+
+fn channel_state(
+    ws: &Workspace,
+    event: Option<&Event>,
+    due_local: &str,
+    r: &PlanRow,
+) -> ChannelState {
+    ChannelState {
+        channel: r.channel.clone(),
+        state: r.state.as_str(),
+        at_local: r.at.map(|t| {
+            if t == r.due {
+                due_local.to_string()
+            } else {
+                local(ws, event, t)
+            }
+        }),
+        detail: r.detail.clone(),
+        row: r.row,
     }
 }
 
 /// `t` in the event's zone (else the community's), with the zone's abbreviation.
-fn local(ws: &Workspace, event: Option<&crate::model::Event>, t: DateTime<Utc>) -> String {
+fn local(ws: &Workspace, event: Option<&Event>, t: DateTime<Utc>) -> String {
+    // Parsed once: thousands of rows per page.
+    static FORMAT: LazyLock<Vec<Strftime<'static>>> =
+        LazyLock::new(|| StrftimeItems::new("%Y-%m-%d %H:%M %Z").collect());
     let zone = event.map_or(ws.config.zone, |e| e.start.timezone());
     t.with_timezone(&zone)
-        .format("%Y-%m-%d %H:%M %Z")
+        .format_with_items(FORMAT.iter())
         .to_string()
 }
 
@@ -194,45 +265,4 @@ fn by_day(ws: &Workspace, items: Vec<Item>) -> Vec<Day> {
         }
     }
     days
-}
-
-/// A delivery's state from its ledger rows (one per part) or, without rows, from the clock.
-fn channel_state(d: &Delivery, rows: &[&Row], now: DateTime<Utc>) -> ChannelState {
-    let failed = rows.iter().find(|r| r.state == State::Failed);
-    let state = if rows.is_empty() {
-        if d.due > now {
-            "to come"
-        } else if d.deadline > now {
-            "late"
-        } else {
-            "missed"
-        }
-    } else {
-        worst(rows)
-    };
-    ChannelState {
-        channel: d.key.channel.clone(),
-        state,
-        errcode: failed.and_then(|r| r.errcode),
-        errmsg: failed.and_then(|r| r.errmsg.clone()),
-        rows: rows.iter().map(|r| r.id).collect(),
-    }
-}
-
-/// The state a person must see first among a delivery's parts.
-fn worst(rows: &[&Row]) -> &'static str {
-    let has = |s: State| rows.iter().any(|r| r.state == s);
-    if has(State::Ambiguous) {
-        "ambiguous"
-    } else if has(State::Failed) {
-        "failed"
-    } else if has(State::Missed) {
-        "missed"
-    } else if has(State::Claimed) || has(State::Posting) {
-        "sending"
-    } else if has(State::Skipped) {
-        "skipped"
-    } else {
-        "sent"
-    }
 }

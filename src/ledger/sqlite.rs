@@ -1,0 +1,598 @@
+//! The embedded SQLite ledger (the default): one file in WAL mode; a claim is its own
+//! IMMEDIATE transaction; the file's identity is checked before every write, so a ledger
+//! removed or replaced while open records (and lets herald post) nothing more.
+
+use super::{Backend, COLUMNS, Claim, ClaimRequest, Hold, LedgerError, Row, State, schema};
+use crate::model::{DeliveryKey, MessageKind, Outcome};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+pub(super) struct Sqlite {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    /// The file's identity when opened (device, inode): checked before every claim and post.
+    identity: Option<(u64, u64)>,
+}
+
+/// How long one statement waits for another process's lock before it fails (the daemon then
+/// retries with backoff; a CLI command reports it).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Sqlite {
+    /// Open (creating the file and its folder) and migrate.
+    pub(super) fn open(path: &Path) -> Result<Sqlite, LedgerError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| LedgerError::Dir {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        }
+        writable(path)?;
+        let conn = Connection::open(path).map_err(|source| LedgerError::Sql {
+            path: path.to_path_buf(),
+            op: "open",
+            source,
+        })?;
+        let mut ledger = Sqlite::init(conn, path.to_path_buf(), true)?;
+        ledger.identity = file_identity(path);
+        Ok(ledger)
+    }
+
+    pub(super) fn open_in_memory() -> Result<Sqlite, LedgerError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| LedgerError::Sql {
+            path: path.clone(),
+            op: "open",
+            source,
+        })?;
+        Sqlite::init(conn, path, false)
+    }
+
+    fn init(conn: Connection, path: PathBuf, wal: bool) -> Result<Sqlite, LedgerError> {
+        let ledger = Sqlite {
+            conn: Mutex::new(conn),
+            path,
+            identity: None,
+        };
+        {
+            let conn = ledger.conn();
+            conn.busy_timeout(BUSY_TIMEOUT)
+                .map_err(|e| ledger.err("set busy timeout", e))?;
+            if wal {
+                enable_wal(&conn).map_err(|e| ledger.err("enable WAL", e))?;
+                conn.pragma_update(None, "synchronous", "NORMAL")
+                    .map_err(|e| ledger.err("set synchronous", e))?;
+            }
+        }
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn err(&self, op: &'static str, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Sql {
+            path: self.path.clone(),
+            op,
+            source,
+        }
+    }
+
+    fn migrate(&self) -> Result<(), LedgerError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err("begin migration", e))?;
+        let version: usize = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(|e| self.err("read schema version", e))?;
+        for (i, sql) in schema::SQLITE.iter().enumerate().skip(version) {
+            tx.execute_batch(sql).map_err(|e| self.err("migrate", e))?;
+            tx.pragma_update(None, "user_version", i + 1)
+                .map_err(|e| self.err("write schema version", e))?;
+        }
+        tx.commit().map_err(|e| self.err("commit migration", e))
+    }
+
+    /// The file on disk is still the one opened (not deleted or replaced).
+    fn still_there(&self) -> Result<(), LedgerError> {
+        match self.identity {
+            Some(id) if file_identity(&self.path) != Some(id) => Err(LedgerError::Vanished {
+                path: self.path.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Run a write that must change exactly one row.
+    fn write_one(
+        &self,
+        op: &'static str,
+        id: i64,
+        expected: &'static str,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<(), LedgerError> {
+        self.still_there()?;
+        let n = self
+            .conn()
+            .execute(sql, params)
+            .map_err(|e| self.err(op, e))?;
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(LedgerError::NoRow {
+                path: self.path.clone(),
+                op,
+                id,
+                expected,
+            })
+        }
+    }
+
+    fn row(&self, key: &DeliveryKey, part: u32) -> Result<Option<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3 AND part = ?4"
+        );
+        self.query(
+            &sql,
+            params![key.event, key.rule, key.channel, part],
+            "read a row",
+        )
+        .map(|mut rows| rows.pop())
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        op: &'static str,
+    ) -> Result<Vec<Row>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(sql).map_err(|e| self.err(op, e))?;
+        let raw = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get::<_, String>(7)?,
+                    Row {
+                        id: r.get(0)?,
+                        event: r.get(1)?,
+                        rule: r.get(2)?,
+                        channel: r.get(3)?,
+                        part: r.get(4)?,
+                        parts_total: r.get(5)?,
+                        kind: r.get(6)?,
+                        state: State::Claimed,
+                        attempts: r.get(8)?,
+                        errcode: r.get(9)?,
+                        errmsg: r.get(10)?,
+                        content_hash: r.get(11)?,
+                        due: r.get(12)?,
+                        deadline: r.get(13)?,
+                        claimed_at: r.get(14)?,
+                        finished_at: r.get(15)?,
+                        claimed_by: r.get(16)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(op, e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(op, e))?;
+        raw.into_iter()
+            .map(|(state, mut row)| {
+                row.state = State::parse(&state).ok_or_else(|| LedgerError::BadState {
+                    path: self.path.clone(),
+                    id: row.id,
+                    state,
+                })?;
+                Ok(row)
+            })
+            .collect()
+    }
+}
+
+impl Backend for Sqlite {
+    fn fence(&self, _leader: Option<i32>) {}
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Give back the page cache a burst of writes filled (it refills from disk on demand).
+    fn release_memory(&self) {
+        let _ = self.conn().release_memory();
+    }
+
+    /// Atomically claim (event, rule, channel, part): `Claimed` if this call inserted the row
+    /// and its commit succeeded, `Taken` with the existing row otherwise. Safe across
+    /// connections and processes. Any error (disk full, lock held, file gone) means no claim.
+    fn claim(&self, req: &ClaimRequest) -> Result<Claim, LedgerError> {
+        self.still_there()?;
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err("begin a claim", e))?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO deliveries (event, rule, channel, part, parts_total, kind, state, content_hash, due, deadline, claimed_at, claimed_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'claimed', ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (event, rule, channel, part) DO NOTHING",
+                params![req.key.event, req.key.rule, req.key.channel, req.part, req.parts_total, req.kind.as_str(), req.content_hash, req.due, req.deadline, req.now, req.by],
+            )
+            .map_err(|e| self.err("claim", e))?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(|e| self.err("commit a claim", e))?;
+        drop(conn);
+        if inserted == 1 {
+            return Ok(Claim::Claimed(id));
+        }
+        match self.row(&req.key, req.part)? {
+            Some(row) => Ok(Claim::Taken(Box::new(row))),
+            None => Err(LedgerError::Unavailable {
+                path: self.path.clone(),
+                why: "a claim met a row that then disappeared".to_string(),
+            }),
+        }
+    }
+
+    /// A request of this claimed part is about to go on the wire: from now until its verdict
+    /// is recorded, a crash leaves the row ambiguous. Nothing may be posted if this fails.
+    fn posting(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "mark a part as posting",
+            id,
+            "claimed",
+            "UPDATE deliveries SET state = 'posting', attempts = attempts + 1 WHERE id = ?1 AND state IN ('claimed', 'posting')",
+            params![id],
+        )
+    }
+
+    /// The last request surely did not reach the group (refused before it was processed) and
+    /// will be retried: the part is only claimed again, so a crash now leaves it re-sendable.
+    fn unposted(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "mark a part as not posted",
+            id,
+            "posting",
+            "UPDATE deliveries SET state = 'claimed' WHERE id = ?1 AND state = 'posting'",
+            params![id],
+        )
+    }
+
+    /// Give back a claim whose part was never posted (herald stopped while it waited): the
+    /// next start plans it again. Only a row still `claimed` can be released.
+    fn release(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "release a claim",
+            id,
+            "claimed",
+            "DELETE FROM deliveries WHERE id = ?1 AND state = 'claimed'",
+            params![id],
+        )
+    }
+
+    /// Record the verdict of a claimed row: delivered → sent, ambiguous → ambiguous, else failed.
+    fn finish(
+        &self,
+        id: i64,
+        outcome: &Outcome,
+        attempts: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), LedgerError> {
+        self.write_one(
+            "record an outcome",
+            id,
+            "claimed or posting",
+            "UPDATE deliveries SET state = ?2, attempts = MAX(attempts, ?3), errcode = ?4, errmsg = ?5, finished_at = ?6 WHERE id = ?1 AND state IN ('claimed', 'posting')",
+            params![id, State::of(outcome).as_str(), attempts, outcome.errcode, outcome.errmsg, now],
+        )
+    }
+
+    /// An operator settles a row that may have been posted (`ambiguous`), having looked in
+    /// the group: it was posted (`sent`).
+    fn resolve_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), LedgerError> {
+        self.write_one(
+            "resolve a row as sent",
+            id,
+            "ambiguous",
+            "UPDATE deliveries SET state = 'sent', errmsg = 'confirmed posted by an operator', finished_at = ?2 WHERE id = ?1 AND state = 'ambiguous'",
+            params![id, now],
+        )
+    }
+
+    /// Reopen a row so its part is posted once more: an ambiguous one an operator found
+    /// missing from the group, or a failed one to retry. The row is removed; the next claim
+    /// of the same key wins again.
+    fn reopen(&self, id: i64) -> Result<(), LedgerError> {
+        self.write_one(
+            "reopen a row",
+            id,
+            "ambiguous or failed",
+            "DELETE FROM deliveries WHERE id = ?1 AND state IN ('ambiguous', 'failed')",
+            params![id],
+        )
+    }
+
+    /// One row by id.
+    fn row_by_id(&self, id: i64) -> Result<Option<Row>, LedgerError> {
+        let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1");
+        self.query(&sql, params![id], "read a row")
+            .map(|mut rows| rows.pop())
+    }
+
+    /// Record a delivery that was decided without posting (missed, skipped, or refused as
+    /// failed) if it has no row yet. Returns whether a row was inserted.
+    #[allow(clippy::too_many_arguments)]
+    fn mark(
+        &self,
+        key: &DeliveryKey,
+        part: u32,
+        kind: MessageKind,
+        state: State,
+        reason: &str,
+        due: DateTime<Utc>,
+        deadline: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, LedgerError> {
+        self.still_there()?;
+        let n = self
+            .conn()
+            .execute(
+                "INSERT INTO deliveries (event, rule, channel, part, parts_total, kind, state, errmsg, due, deadline, claimed_at, finished_at, claimed_by)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 'herald')
+                 ON CONFLICT (event, rule, channel, part) DO NOTHING",
+                params![key.event, key.rule, key.channel, part, kind.as_str(), state.as_str(), reason, due, deadline, now],
+            )
+            .map_err(|e| self.err("mark a delivery", e))?;
+        Ok(n == 1)
+    }
+
+    /// Every row of one delivery (all parts), by part.
+    fn rows_for(&self, key: &DeliveryKey) -> Result<Vec<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3 ORDER BY part"
+        );
+        self.query(
+            &sql,
+            params![key.event, key.rule, key.channel],
+            "read a delivery",
+        )
+    }
+
+    /// Has this delivery been decided? Yes once it has a row, unless every row so far is
+    /// sent and parts are still missing (herald stopped between two parts): then the rest
+    /// must still go out, and the engine skips the parts already sent.
+    fn done(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
+        let (rows, sent, total): (u32, u32, u32) = self
+            .conn()
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(state = 'sent'), 0), COALESCE(MAX(parts_total), 0)
+                 FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3",
+                params![key.event, key.rule, key.channel],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| self.err("check a delivery", e))?;
+        Ok(rows > 0 && !(sent == rows && rows < total))
+    }
+
+    /// Rows, oldest claim first; only one event's if given.
+    fn history(&self, event: Option<&str>) -> Result<Vec<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE ?1 IS NULL OR event = ?1 ORDER BY claimed_at, id"
+        );
+        self.query(&sql, params![event], "read history")
+    }
+
+    /// Rows needing an operator: ambiguous ones and rows still claimed or posting.
+    fn unresolved(&self) -> Result<Vec<Row>, LedgerError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE state IN ('claimed', 'posting', 'ambiguous') ORDER BY id"
+        );
+        self.query(&sql, [], "read unresolved rows")
+    }
+
+    /// At start-up, rows a previous run of `by` left behind: `posting` ones (a request was on
+    /// the wire when it died) become `ambiguous`; `claimed` ones never left herald and are
+    /// released, so they are planned and posted again. Another process's rows (a concurrent
+    /// `herald send`) are left alone. Returns (ambiguous, released).
+    fn recover(&self, by: &str) -> Result<(usize, usize), LedgerError> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| self.err("begin recovery", e))?;
+        let ambiguous = tx
+            .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while this part was on the wire' WHERE state = 'posting' AND claimed_by = ?1", [by])
+            .map_err(|e| self.err("recover posting rows", e))?;
+        let released = tx
+            .execute(
+                "DELETE FROM deliveries WHERE state = 'claimed' AND claimed_by = ?1",
+                [by],
+            )
+            .map_err(|e| self.err("release claimed rows", e))?;
+        tx.commit().map_err(|e| self.err("commit recovery", e))?;
+        Ok((ambiguous, released))
+    }
+
+    /// Channels whose first part of a `kind` message about `event` was sent — or may have
+    /// been (ambiguous): a group that may have seen an announcement also gets its changes.
+    fn sent_channels(&self, event: &str, kind: MessageKind) -> Result<Vec<String>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT DISTINCT channel FROM deliveries WHERE event = ?1 AND kind = ?2 AND state IN ('sent', 'posting', 'ambiguous') AND part = 1 ORDER BY channel")
+            .map_err(|e| self.err("read sent channels", e))?;
+        let rows = stmt
+            .query_map(params![event, kind.as_str()], |r| r.get(0))
+            .map_err(|e| self.err("read sent channels", e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.err("read sent channels", e))
+    }
+
+    fn meta_get(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        self.conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err("read meta", e))
+    }
+
+    fn meta_set(&self, key: &str, value: &str) -> Result<(), LedgerError> {
+        self.still_there()?;
+        self.conn()
+            .execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+            .map_err(|e| self.err("write meta", e))?;
+        Ok(())
+    }
+
+    /// The facts of `event` as last announced (JSON), for change detection.
+    fn snapshot_get(&self, event: &str) -> Result<Option<String>, LedgerError> {
+        self.conn()
+            .query_row(
+                "SELECT facts FROM snapshots WHERE event = ?1",
+                [event],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err("read a snapshot", e))
+    }
+
+    fn snapshot_set(&self, event: &str, facts: &str) -> Result<(), LedgerError> {
+        self.still_there()?;
+        self.conn()
+            .execute("INSERT INTO snapshots (event, facts) VALUES (?1, ?2) ON CONFLICT (event) DO UPDATE SET facts = excluded.facts", [event, facts])
+            .map_err(|e| self.err("write a snapshot", e))?;
+        Ok(())
+    }
+
+    /// Hold (event, rule, channel) — `*` for every rule or channel: nothing of it is posted
+    /// until released. Returns whether the hold is new.
+    fn hold(&self, hold: &Hold, now: DateTime<Utc>) -> Result<bool, LedgerError> {
+        self.still_there()?;
+        self.conn()
+            .execute(
+                "INSERT INTO holds (event, rule, channel, since) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                params![hold.event, hold.rule, hold.channel, now],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.err("hold", e))
+    }
+
+    /// Remove holds: exactly the one named, or with `*` every hold of that event (and rule).
+    /// Returns how many were removed.
+    fn unhold(&self, hold: &Hold) -> Result<usize, LedgerError> {
+        self.still_there()?;
+        self.conn()
+            .execute(
+                "DELETE FROM holds WHERE event = ?1 AND (?2 = '*' OR rule = ?2) AND (?3 = '*' OR channel = ?3)",
+                params![hold.event, hold.rule, hold.channel],
+            )
+            .map_err(|e| self.err("release a hold", e))
+    }
+
+    /// Is this delivery held (by a hold naming it, its rule or channel as `*`)?
+    fn held(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
+        self.conn()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM holds WHERE event = ?1 AND rule IN (?2, '*') AND channel IN (?3, '*'))",
+                params![key.event, key.rule, key.channel],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err("read holds", e))
+    }
+
+    /// Every hold, oldest first.
+    fn holds(&self) -> Result<Vec<Hold>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT event, rule, channel, since FROM holds ORDER BY since, event")
+            .map_err(|e| self.err("read holds", e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Hold {
+                    event: r.get(0)?,
+                    rule: r.get(1)?,
+                    channel: r.get(2)?,
+                    since: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err("read holds", e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| self.err("read holds", e))
+    }
+
+    /// For /healthz: the file is still there and the database answers a query.
+    fn ping(&self) -> Result<(), LedgerError> {
+        self.still_there()?;
+        self.conn()
+            .query_row("SELECT 1", [], |_| Ok(()))
+            .map_err(|e| self.err("ping", e))
+    }
+
+    /// Row counts by state.
+    fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT state, COUNT(*) FROM deliveries GROUP BY state")
+            .map_err(|e| self.err("count rows", e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?)))
+            .map_err(|e| self.err("count rows", e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err("count rows", e))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(s, n)| State::parse(&s).map(|s| (s, n)))
+            .collect())
+    }
+}
+
+/// A ledger herald cannot write is refused at open with a plain reason (SQLite would only
+/// say "unable to open database file" or fail at the first claim).
+fn writable(path: &Path) -> Result<(), LedgerError> {
+    let probe = if path.exists() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map(drop)
+    } else {
+        Ok(())
+    };
+    probe.map_err(|e| LedgerError::Unavailable {
+        path: path.to_path_buf(),
+        why: format!("the ledger is read-only ({e}); herald must be able to record what it posts"),
+    })
+}
+
+/// (device, inode) of the file at `path`, if it exists.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).ok().map(|m| (m.len(), 0))
+    }
+}
+
+/// Switch to WAL. Two processes opening a fresh ledger at once (the daemon starting while
+/// `herald send` runs) can both try; SQLite answers the loser `SQLITE_BUSY` at once, without
+/// its busy handler, so retry for as long as the busy timeout would have waited.
+fn enable_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Two real `herald run` replicas on one Postgres ledger: one posts, the other stands by;
+//! kill -9 of the leader in the middle of a budget-limited fan-out hands over within 10 s,
+//! the standby finishes what was due, and no part is posted twice.
+
+use super::Setup;
+use crate::util::fake::{Fake, Spec};
+use crate::util::pg::Database;
+use chrono::{TimeDelta, Utc};
+use herald::ledger::{Ledger, State};
+use herald::model::{Platform, SystemClock};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const EVENTS: usize = 12;
+
+/// A port free right now on loopback.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What a replica's `/healthz` says it is (`leader`, `standby`).
+async fn role(port: u16) -> String {
+    let body: serde_json::Value = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["role"].as_str().unwrap_or_default().to_string()
+}
+
+/// Start a replica (health on `port`); its log lines arrive on the returned channel.
+fn replica(setup: &Setup, db: &Database, port: u16) -> (Child, mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .env("HERALD_LISTEN", format!("127.0.0.1:{port}"))
+        .env("HERALD_ADMIN", "failover-test-admin-token")
+        .env("HERALD_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("HERALD_TEST_LEDGER", &db.url)
+        .arg("--config")
+        .arg(setup.config())
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Wait for a log line containing `needle` (other lines are dropped).
+fn wait_log(rx: &mpsc::Receiver<String>, needle: &str, within: Duration) {
+    let end = Instant::now() + within;
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return,
+            Ok(_) => {}
+            Err(e) => panic!("no log line with `{needle}` ({e})"),
+        }
+    }
+}
+
+fn wait(what: &str, within: Duration, ok: &dyn Fn() -> bool) -> Duration {
+    let started = Instant::now();
+    while !ok() {
+        assert!(started.elapsed() < within, "never: {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    started.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_9_of_the_leader_hands_over_within_10_s_with_no_double_post() {
+    let Some(db) = Database::create(
+        "daemon::failover::kill_9_of_the_leader_hands_over_within_10_s_with_no_double_post",
+    ) else {
+        return;
+    };
+    let mut spec = Spec::new(Platform::Dingtalk);
+    spec.per_minute = 300;
+    let fake = Fake::start(spec, std::sync::Arc::new(SystemClock)).await;
+    let setup = Setup::new(&[]);
+    std::fs::write(
+        setup.dir.path().join("robot.url"),
+        fake.webhook("fake-token-123"),
+    )
+    .unwrap();
+    std::fs::write(
+        setup.config(),
+        "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"${HERALD_TEST_LEDGER}\"\nquiet_hours = \"off\"\nlisten = \"${HERALD_LISTEN}\"\nadmin_token = \"${HERALD_ADMIN}\"\n\
+         [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\nper_minute = 300\n\
+         [[rules]]\nname = \"announce\"\nkind = \"announce\"\nanchor = \"start\"\noffset = \"-1m\"\n",
+    )
+    .unwrap();
+    // Every announcement falls due 6 s from now (both replicas are up by then).
+    let start = (Utc::now() + TimeDelta::seconds(66))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%dT%H:%M:%S");
+    for i in 0..EVENTS {
+        setup.write_event(
+            &format!("e{i:02}"),
+            &format!("title = \"SOFA 测试{i:02}\"\nstart = {start}\nend = 2099-01-01T00:00:00\n"),
+        );
+    }
+    let ledger = Ledger::connect(&db.pg_url()).unwrap();
+    let rows = || ledger.history(None).unwrap();
+    let accepted = || fake.record(|r| r.accepted.len());
+
+    let (leader_port, standby_port) = (free_port(), free_port());
+    let (mut leader, leader_log) = replica(&setup, &db, leader_port);
+    let (mut standby, standby_log) = tokio::task::block_in_place(|| {
+        wait_log(&leader_log, "posts from now on", Duration::from_secs(20));
+        let standby = replica(&setup, &db, standby_port);
+        wait_log(&standby.1, "standby: waiting", Duration::from_secs(20));
+        standby
+    });
+    assert_eq!(role(leader_port).await, "leader");
+    assert_eq!(role(standby_port).await, "standby");
+    tokio::task::block_in_place(|| {
+        wait("three posts", Duration::from_secs(30), &|| accepted() >= 3)
+    });
+    leader.kill().unwrap(); // SIGKILL
+    leader.wait().unwrap();
+    let killed = Instant::now();
+    let at_kill = rows();
+    let on_wire = at_kill.iter().filter(|r| r.state == State::Posting).count();
+    assert!(
+        on_wire <= 1,
+        "one robot posts one request at a time: {at_kill:#?}"
+    );
+
+    tokio::task::block_in_place(|| {
+        wait_log(&standby_log, "posts from now on", Duration::from_secs(10));
+        assert!(
+            killed.elapsed() < Duration::from_secs(10),
+            "took over after {:?}",
+            killed.elapsed()
+        );
+        wait("every part decided", Duration::from_secs(30), &|| {
+            let rows = rows();
+            rows.len() == EVENTS
+                && rows
+                    .iter()
+                    .all(|r| matches!(r.state, State::Sent | State::Ambiguous))
+        });
+    });
+    assert_eq!(role(standby_port).await, "leader");
+    standby.kill().unwrap();
+    standby.wait().unwrap();
+    let rows = rows();
+    let ambiguous = rows.iter().filter(|r| r.state == State::Ambiguous).count();
+    assert_eq!(
+        ambiguous, on_wire,
+        "only a request on the wire is ambiguous: {rows:#?}"
+    );
+    let bodies: Vec<String> = fake.record(|r| r.accepted.iter().map(|b| b.to_string()).collect());
+    for i in 0..EVENTS {
+        let title = format!("SOFA 测试{i:02}");
+        let posts = bodies.iter().filter(|b| b.contains(&title)).count();
+        assert!(posts <= 1, "{title} posted {posts} times");
+        let row = rows.iter().find(|r| r.event == format!("e{i:02}")).unwrap();
+        if row.state == State::Sent {
+            assert_eq!(posts, 1, "{title} recorded sent but not received");
+        }
+    }
+    let by_standby = rows.iter().filter(|r| r.state == State::Sent).count();
+    assert!(by_standby > 3, "the standby finished the fan-out");
+}
