@@ -318,7 +318,7 @@ impl Hub {
                 return report(outcome, attempts);
             }
             if hint == Hint::Throttled {
-                warn!(channel = %robot.spec.name, errcode = ?outcome.errcode, pause_s = robot.budget.penalty().as_secs(), "throttled by the platform; pausing this robot");
+                warn!(channel = %robot.spec.name, errcode = outcome.errcode, pause_s = robot.budget.penalty().as_secs(), "throttled by the platform; pausing this robot");
                 robot.budget.throttled();
             }
             let wait = jitter(backoff);

@@ -54,11 +54,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         return dry_run(&ws, &resolved);
     }
     let result = match ws.config.local_listen() {
-        Some(addr) => match runtime.block_on(crate::channels::forward_send(
-            addr,
-            &req,
-            crate::daemon::admin::client_token(&ws.config).as_ref(),
-        )) {
+        Some(addr) => match runtime.block_on(forward_saying_why(&ws, addr, &req)) {
             Forwarded::Done(result) => {
                 eprintln!("sent by the running daemon at {addr} (its rate budgets apply)");
                 result
@@ -76,6 +72,45 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         None => runtime.block_on(send_here(ws, &req))?,
     };
     report(&result)
+}
+
+/// Hand the send to a daemon on `addr`; if it has not answered within a second, say what it
+/// is waiting for and how long that can take (the slowest robot's rate budget), once.
+async fn forward_saying_why(
+    ws: &Workspace,
+    addr: std::net::SocketAddr,
+    req: &SendRequest,
+) -> Forwarded<SendResult> {
+    let token = crate::daemon::admin::client_token(&ws.config);
+    let forward = crate::channels::forward_send(addr, req, token.as_ref());
+    tokio::pin!(forward);
+    tokio::select! {
+        done = &mut forward => return done,
+        () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+    }
+    eprintln!("{}", budget_wait_note(ws, addr));
+    forward.await
+}
+
+/// What a forwarded send waits for: each robot takes a message only as often as its rate
+/// budget allows, so a send behind a fan-out waits its turn.
+fn budget_wait_note(ws: &Workspace, addr: std::net::SocketAddr) -> String {
+    let slowest = ws
+        .config
+        .channels
+        .iter()
+        .filter(|c| c.platform != crate::model::Platform::Console)
+        .min_by_key(|c| c.per_minute.max(1));
+    match slowest {
+        Some(c) => format!(
+            "waiting for the running daemon at {addr}: it posts when each robot's rate budget allows \
+             (`{}`: {} a minute, one message every {:.0} s), after the posts queued before this one",
+            c.name,
+            c.per_minute.max(1),
+            60.0 / f64::from(c.per_minute.max(1))
+        ),
+        None => format!("waiting for the running daemon at {addr} to post"),
+    }
 }
 
 /// `--retry`: reopen this event's failed rows of this kind (on the channels asked for), so the

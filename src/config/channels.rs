@@ -4,7 +4,9 @@ use super::Checker;
 use super::MissingSecret;
 use super::raw::RawChannel;
 use super::secret::{Secrets, Unresolved, is_indirect, resolve_or_unavailable};
-use crate::model::{ChannelSpec, Format, Location, Mentions, Platform, Problem, ServerErrors};
+use crate::model::{
+    ChannelSpec, Format, Location, Mentions, Platform, Problem, QuietHours, ServerErrors,
+};
 use secrecy::ExposeSecret;
 use std::str::FromStr;
 
@@ -13,19 +15,30 @@ impl Checker<'_> {
         &mut self,
         raw: &RawChannel,
         zone: chrono_tz::Tz,
-        quiet: Option<crate::model::QuietHours>,
+        quiet: Option<QuietHours>,
     ) -> Option<ChannelSpec> {
+        // Every field is read before any problem ends the channel: each is reported.
         let name = raw.name.get_ref().clone();
         let platform = self.parsed(&raw.platform, "channels.platform", |s| {
             Platform::from_str(s)
-        })?;
-        let format = match &raw.format {
-            Some(f) => self.parsed(f, "channels.format", |s| parse_format(platform, s))?,
-            None => platform.default_format(),
+        });
+        let format = match (&raw.format, platform) {
+            (Some(f), Some(p)) => self.parsed(f, "channels.format", |s| parse_format(p, s)),
+            (None, Some(p)) => Some(p.default_format()),
+            (_, None) => None,
         };
-        let webhook = self.webhook(raw, platform);
+        let webhook = match platform {
+            Some(p) => self.webhook(raw, p),
+            None => {
+                // Still say whether it is written the way a secret must be.
+                if let Some(w) = &raw.webhook {
+                    self.secret(w, "webhook", Some(&name));
+                }
+                None
+            }
+        };
         let secret = match &raw.secret {
-            Some(s) if platform == Platform::Wecom => {
+            Some(s) if platform == Some(Platform::Wecom) => {
                 self.at(
                     s.span().start,
                     "field `secret`: WeCom robots have no signing secret",
@@ -37,10 +50,9 @@ impl Checker<'_> {
             None => Some(None),
         };
         let server_errors = match &raw.server_errors {
-            Some(v) => self.parsed(v, "channels.server_errors", ServerErrors::from_str)?,
-            None => ServerErrors::default(),
+            Some(v) => self.parsed(v, "channels.server_errors", ServerErrors::from_str),
+            None => Some(ServerErrors::default()),
         };
-        let (webhook, secret) = (webhook?, secret?);
         if raw.keywords.len() > 10 {
             self.at(
                 raw.name.span().start,
@@ -51,6 +63,9 @@ impl Checker<'_> {
                 None,
             );
         }
+        let quiet_hours = self.channel_quiet_hours(raw, zone, quiet);
+        let (platform, format, webhook, secret) = (platform?, format?, webhook?, secret?);
+        let (server_errors, quiet_hours) = (server_errors?, quiet_hours?);
         Some(ChannelSpec {
             name,
             platform,
@@ -71,12 +86,31 @@ impl Checker<'_> {
                 .per_second
                 .or((platform == Platform::Feishu).then_some(5)),
             server_errors,
-            quiet_hours: match &raw.quiet_hours {
-                Some(_) => {
-                    self.quiet_hours(raw.quiet_hours.as_ref(), "channels.quiet_hours", zone, None)
-                }
-                None => quiet,
-            },
+            quiet_hours,
+        })
+    }
+
+    /// The channel's quiet hours: its own `quiet_hours`, else `[herald]`'s; read in its own
+    /// `timezone` when it names one, else in the herald zone. `None`: a problem was reported.
+    fn channel_quiet_hours(
+        &mut self,
+        raw: &RawChannel,
+        zone: chrono_tz::Tz,
+        quiet: Option<QuietHours>,
+    ) -> Option<Option<QuietHours>> {
+        let zone = match &raw.timezone {
+            Some(z) => self.parsed(z, "channels.timezone", |s| {
+                s.parse::<chrono_tz::Tz>()
+                    .map_err(|_| format!("unknown zone `{s}`"))
+            })?,
+            None => zone,
+        };
+        Some(match &raw.quiet_hours {
+            Some(q) if q.get_ref().trim() != "off" => {
+                Some(self.parsed(q, "channels.quiet_hours", |s| QuietHours::parse(s, zone))?)
+            }
+            Some(_) => None,
+            None => quiet.map(|q| QuietHours { zone, ..q }),
         })
     }
 

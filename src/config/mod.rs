@@ -3,6 +3,7 @@
 
 mod channels;
 mod duration;
+mod examples;
 mod raw;
 mod rules;
 mod secret;
@@ -203,6 +204,10 @@ pub fn parse_with(
     secrets: Secrets,
 ) -> Result<Config, Vec<Problem>> {
     let (raw, set_aside) = crate::source::read_all::<RawConfig>(path, text);
+    let set_aside: Vec<Problem> = set_aside
+        .into_iter()
+        .map(|p| examples::explain_type(p, text))
+        .collect();
     let raw = raw.ok_or_else(|| set_aside.clone())?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut checker = Checker {
@@ -243,7 +248,8 @@ impl Checker<'_> {
         self.problems.push(p);
     }
 
-    /// Parse a spanned string with `f`, reporting `field: why` at its location on failure.
+    /// Parse a spanned string with `f`, reporting `field: why` at its location on failure,
+    /// with an example of the right form when the field's form is not obvious.
     fn parsed<T>(
         &mut self,
         raw: &Spanned<String>,
@@ -253,7 +259,8 @@ impl Checker<'_> {
         match f(raw.get_ref()) {
             Ok(v) => Some(v),
             Err(why) => {
-                self.at(raw.span().start, format!("field `{field}`: {why}"), None);
+                let hint = examples::example(field);
+                self.at(raw.span().start, format!("field `{field}`: {why}"), hint);
                 None
             }
         }
@@ -358,13 +365,15 @@ impl Checker<'_> {
             Some(DEFAULT_QUIET_HOURS),
         );
         let channels = self.channels(&raw, zone.unwrap_or(DEFAULT_ZONE), quiet);
-        let zone = zone?;
+        // A bad zone is reported; the rules are still read (in the default one) so their own
+        // problems show too.
         let rules = if raw.rules.is_empty() {
-            default_rules(zone)
+            default_rules(zone.unwrap_or(DEFAULT_ZONE))
         } else {
-            self.rules(&raw, zone)
+            self.rules(&raw, zone.unwrap_or(DEFAULT_ZONE))
         };
         let (ledger_path, ledger_url, ledger_unreadable) = self.ledger(raw.herald.ledger.as_ref());
+        let zone = zone?;
         let rel =
             |p: &Option<String>, default: &str| self.base.join(p.as_deref().unwrap_or(default));
         Some(Config {

@@ -68,6 +68,8 @@ pub struct RawChannel {
     pub per_second: Option<u32>,
     pub server_errors: Option<Spanned<String>>,
     pub quiet_hours: Option<Spanned<String>>,
+    /// The zone of this channel's quiet hours (default: the herald zone).
+    pub timezone: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -173,22 +173,40 @@ fn never_before_deadline(when: &When, deadline: Deadline) -> bool {
 
 impl Checker<'_> {
     pub(super) fn rule(&mut self, raw: &RawRule, zone: Tz) -> Option<Rule> {
+        // Every field is read before any problem ends the rule: each is reported.
         let kind = self.parsed(&raw.kind, "rules.kind", MessageKind::from_str);
         let zone = match &raw.timezone {
             Some(z) => self.parsed(z, "rules.timezone", |s| {
                 s.parse::<Tz>().map_err(|_| format!("unknown zone `{s}`"))
-            })?,
-            None => zone,
+            }),
+            None => Some(zone),
         };
         let slot = raw
             .slot
             .as_ref()
             .and_then(|s| self.parsed(s, "rules.slot", parse_slot));
         let deadline = match &raw.deadline {
-            Some(d) => self.parsed(d, "rules.deadline", parse_deadline)?,
-            None => default_deadline(kind?),
+            Some(d) => self.parsed(d, "rules.deadline", parse_deadline),
+            None => kind.map(default_deadline),
         };
-        let when = if kind? == MessageKind::Digest {
+        let anchor = match raw.anchor.as_ref() {
+            Some(a) => self.parsed(a, "rules.anchor", |s| match s {
+                "start" => Ok(Anchor::Start),
+                "end" => Ok(Anchor::End),
+                other => Err(format!("anchor `{other}` is not start or end")),
+            }),
+            None => Some(Anchor::Start),
+        };
+        let offset = self.duration(raw.offset.as_ref(), "rules.offset", TimeDelta::zero());
+        let require_slides = match &raw.require_slides {
+            Some(d) => self
+                .parsed(d, "rules.require_slides", parse_duration)
+                .map(Some),
+            None => Some(None),
+        };
+        let window = self.duration(raw.window.as_ref(), "rules.window", TimeDelta::days(7));
+        let (kind, zone, deadline) = (kind?, zone?, deadline?);
+        let when = if kind == MessageKind::Digest {
             let Some(slot) = slot else {
                 self.at(
                     raw.name.span().start,
@@ -197,27 +215,16 @@ impl Checker<'_> {
                 );
                 return None;
             };
-            let window = self.duration(raw.window.as_ref(), "rules.window", TimeDelta::days(7))?;
-            When::Digest { slot, window }
-        } else {
-            let anchor = match raw.anchor.as_ref() {
-                Some(a) => self.parsed(a, "rules.anchor", |s| match s {
-                    "start" => Ok(Anchor::Start),
-                    "end" => Ok(Anchor::End),
-                    other => Err(format!("anchor `{other}` is not start or end")),
-                })?,
-                None => Anchor::Start,
-            };
-            let offset = self.duration(raw.offset.as_ref(), "rules.offset", TimeDelta::zero())?;
-            let require_slides = match &raw.require_slides {
-                Some(d) => Some(self.parsed(d, "rules.require_slides", parse_duration)?),
-                None => None,
-            };
-            When::Event {
-                anchor,
-                offset,
+            When::Digest {
                 slot,
-                require_slides,
+                window: window?,
+            }
+        } else {
+            When::Event {
+                anchor: anchor?,
+                offset: offset?,
+                slot,
+                require_slides: require_slides?,
             }
         };
         if never_before_deadline(&when, deadline) {
@@ -234,7 +241,7 @@ impl Checker<'_> {
         }
         Some(Rule {
             name: raw.name.get_ref().clone(),
-            kind: kind?,
+            kind,
             when,
             deadline,
             targets: if raw.targets.is_empty() {

@@ -9,8 +9,8 @@ use super::{Metrics, Store};
 use crate::channels::{self, Gate, Hub};
 use crate::ledger::{Claim, ClaimRequest, LedgerError, Row, State};
 use crate::model::{
-    ChannelSpec, Clock, DeliveryKey, Event, Format, Message, MessageKind, Origin, Outcome,
-    Platform, Subject,
+    ChannelSpec, Clock, DeliveryKey, Event, Format, LocalTime, Message, MessageKind, Origin,
+    Outcome, Platform, Subject,
 };
 use crate::render::{RenderRequest, Renderer};
 use chrono::{DateTime, Utc};
@@ -57,6 +57,9 @@ pub struct Engine {
     pub by: &'static str,
     /// One lock per channel so a multi-part message goes out back to back.
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The workspace the scheduler plans from now (none for `herald send`): a late catch-up
+    /// that waited out quiet hours checks it is still planned before it is claimed.
+    planned: Mutex<Option<Arc<super::Workspace>>>,
 }
 
 impl Engine {
@@ -74,7 +77,49 @@ impl Engine {
             metrics,
             by,
             locks: Mutex::default(),
+            planned: Mutex::default(),
         }
+    }
+
+    /// The scheduler's current workspace (at start and after each reload).
+    pub fn adopt(&self, ws: Arc<super::Workspace>) {
+        *self.planned.lock().expect("workspace lock poisoned") = Some(ws);
+    }
+
+    /// After a wait: is this rule's delivery still what the scheduler plans (the same record,
+    /// still scheduled, the same rule and due time)? An edit or a cancellation during the
+    /// wait replanned it, and the new plan has its own entry. A notice must still be called
+    /// for by the record as it is now; digests and manual sends are not looked at.
+    fn still_planned(&self, job: &Job) -> bool {
+        let Some(ws) = self
+            .planned
+            .lock()
+            .expect("workspace lock poisoned")
+            .clone()
+        else {
+            return true;
+        };
+        let current = ws.events.iter().find(|e| e.id == job.event.id);
+        let name = match &job.origin {
+            Origin::Manual | Origin::Forced { .. } => return true,
+            Origin::Notice => {
+                return current.is_some_and(|e| super::notices::still_wanted(e, &job.subject));
+            }
+            Origin::Rule(name) => name,
+        };
+        // A rule removed meanwhile plans nothing.
+        let Some(rule) = ws.config.rules.iter().find(|r| r.name == *name) else {
+            return false;
+        };
+        if matches!(job.subject, Subject::Digest { .. }) {
+            return true;
+        }
+        // An edit of the record meanwhile (even one that keeps the due time) makes the
+        // rendered message stale: the replan's own entry renders and sends the new one.
+        current
+            .filter(|e| **e == *job.event)
+            .and_then(|e| crate::plan::schedule(rule, e))
+            .is_some_and(|(due, _)| due == job.due)
     }
 
     /// Render the job for every (platform, format) among `channels`.
@@ -128,10 +173,13 @@ impl Engine {
         reports
     }
 
-    /// Once an announcement or change notice is out, its facts become the baseline that later
-    /// edits are compared with (see `notices`).
+    /// Once an announcement, change or resume notice is out, its facts become the baseline
+    /// that later edits are compared with (see `notices`).
     async fn remember_announced(&self, job: &Job, reports: &[ChannelReport]) {
-        let announced = matches!(job.kind(), MessageKind::Announce | MessageKind::Change);
+        let announced = matches!(
+            job.kind(),
+            MessageKind::Announce | MessageKind::Change | MessageKind::Resume
+        );
         if announced && reports.iter().any(|r| r.parts_sent > 0) {
             let snapshot = super::notices::Snapshot::of(&job.event).to_json();
             let id = job.event.id.clone();
@@ -283,11 +331,17 @@ impl Engine {
             let now = self.clock.now();
             let at = quiet.defer(now, job.deadline);
             if at > now {
-                info!(%key, until = %at.with_timezone(&quiet.zone), "quiet hours: waiting");
+                let until = LocalTime::new(at, quiet.zone);
+                info!(%key, %until, "quiet hours: waiting");
                 tokio::select! {
                     biased;
                     () = self.hub.stopped() => return Err(STOPPED),
                     () = tokio::time::sleep_until(self.clock.instant_at(at)) => {}
+                }
+                if !self.still_planned(job) {
+                    info!(%key, "not posted: its event or rule changed while it waited out quiet hours");
+                    let wait = "waited out quiet hours".to_string();
+                    return Err(ChannelOutcome::Refused(Refused::Replanned(wait)));
                 }
             }
         }
@@ -307,6 +361,11 @@ impl Engine {
                 .await
                 .unwrap_or(false)
             {
+                if told && !self.still_planned(job) {
+                    info!(%key, "released, not posted: its event or rule changed while it was held");
+                    let wait = "was held".to_string();
+                    return Err(ChannelOutcome::Refused(Refused::Replanned(wait)));
+                }
                 return Ok(());
             }
             if self.clock.now() >= job.deadline {
@@ -328,7 +387,8 @@ impl Engine {
                 return Err(ChannelOutcome::Refused(Refused::Held));
             }
             if !told {
-                info!(%key, deadline = %job.deadline, "held by an organizer; waiting for `herald release`");
+                let deadline = LocalTime::new(job.deadline, job.event.start.timezone());
+                info!(%key, %deadline, "held by an organizer; waiting for `herald release`");
                 told = true;
             }
             tokio::select! {
@@ -538,7 +598,7 @@ fn log_outcome(key: &DeliveryKey, outcome: &ChannelOutcome) {
     match outcome {
         ChannelOutcome::Delivered => info!(%key, "delivered"),
         ChannelOutcome::Interrupted(Interruption::Shutdown)
-        | ChannelOutcome::Refused(Refused::Held) => info!(%key, %outcome),
+        | ChannelOutcome::Refused(Refused::Held | Refused::Replanned(_)) => info!(%key, %outcome),
         _ => warn!(%key, %outcome, "not delivered"),
     }
 }

@@ -48,6 +48,11 @@ pub fn resolve(
     let changes = refuse_out_of_moment(ledger, &event, req.kind, now)?;
     let subject = match req.kind {
         MessageKind::Change => super::notices::change(&event, changes),
+        MessageKind::Resume => Subject::Resume {
+            id: event.id.clone(),
+            changes,
+            round: 1,
+        },
         kind => Subject::about(&event.id, kind),
     };
     let mut resolved = Resolved {
@@ -67,7 +72,7 @@ pub fn resolve(
 
 /// A message that does not fit the moment is refused: a reminder for an event that is over,
 /// a change notice when nothing changed since the groups were last told. For `change`, the
-/// changes to report.
+/// changes to report (and for `resume`, any since the groups were last told).
 fn refuse_out_of_moment(
     ledger: &Ledger,
     event: &Event,
@@ -85,6 +90,9 @@ fn refuse_out_of_moment(
                 Some(c) => Ok(c),
             }
         }
+        MessageKind::Resume => Ok(super::notices::changes_since_told(ledger, event)
+            .map_err(ledger_error)?
+            .unwrap_or_default()),
         _ => Ok(Vec::new()),
     }
 }
@@ -165,9 +173,7 @@ fn origin(
 ) -> Result<Result<Origin, Refusal>, ManualError> {
     let (kind, event) = (req.kind, &resolved.event);
     if req.force {
-        return Ok(Ok(Origin::Forced {
-            at_millis: now.timestamp_millis(),
-        }));
+        return forced(ledger, &resolved.subject, &ch.name, now, ws.config.zone).map(Ok);
     }
     let decided = |origin: &Origin| -> Result<Option<Refusal>, ManualError> {
         let key = DeliveryKey::new(&resolved.subject, origin, &ch.name);
@@ -198,6 +204,30 @@ fn origin(
         None => Ok(Origin::Manual),
         Some(refusal) => Err(refusal),
     })
+}
+
+/// A forced send's own origin: the local time it was asked for, to the millisecond, in the
+/// herald zone (ledger rule `manual:announce:2026-11-25T10:31:02.951+08:00`), a millisecond
+/// later while that key is taken. Older ledgers hold the same key with Unix milliseconds
+/// (`manual:announce:1795619855951`); nothing reads a key apart, so both work.
+fn forced(
+    ledger: &Ledger,
+    subject: &Subject,
+    channel: &str,
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+) -> Result<Origin, ManualError> {
+    let mut at = now;
+    loop {
+        let origin = Origin::Forced {
+            at: at.with_timezone(&zone).fixed_offset(),
+        };
+        let key = DeliveryKey::new(subject, &origin, channel);
+        if ledger.rows_for(&key).map_err(ledger_error)?.is_empty() {
+            return Ok(origin);
+        }
+        at += TimeDelta::milliseconds(1);
+    }
 }
 
 /// The ledger row that decided a delivery (the one that matters most: one that may have been

@@ -1,11 +1,12 @@
-//! Change and cancel notices: an announced event whose time, venue or live link changed gets
-//! a `change` message (old → new) on exactly the channels that got its announcement; a
-//! cancelled one gets `cancel`. The baseline is the snapshot stored when it was announced.
-//! The changes are typed values; `render` words them.
+//! Change, cancel and resume notices: an announced event whose time, venue or live link
+//! changed gets a `change` message (old → new) on exactly the channels that got its
+//! announcement; a cancelled one gets `cancel`; one un-cancelled after that went out gets
+//! `resume` (恢复举办) on exactly the channels that got the cancel. The baseline is the
+//! snapshot stored when it was announced. The changes are typed values; `render` words them.
 
 use super::queue::{Entry, Job, Notice};
 use super::workspace::Workspace;
-use crate::ledger::{Ledger, LedgerError};
+use crate::ledger::{Ledger, LedgerError, State};
 use crate::model::{DeliveryKey, Event, EventStatus, FieldChange, MessageKind, Origin, Subject};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -98,8 +99,8 @@ pub fn changes_since_told(
         .map(|told| told.diff(&Snapshot::of(event), event)))
 }
 
-/// Notices due now for announced events that changed or were cancelled, skipping those
-/// already sent to every channel that got the announcement.
+/// Notices due now for announced events that changed, were cancelled or were un-cancelled,
+/// skipping those already sent to every channel they go to.
 pub fn notices(ws: &Workspace, ledger: &Ledger, now: DateTime<Utc>) -> Vec<Entry> {
     notices_among(ws, ledger, now, |_| true)
 }
@@ -123,36 +124,138 @@ pub fn notices_among(
         let Ok(announced) = serde_json::from_str::<Snapshot>(&json) else {
             continue;
         };
-        let subject = match event.status {
-            EventStatus::Cancelled => Subject::Cancel {
-                id: event.id.clone(),
-            },
-            _ => {
-                let changes = announced.diff(&Snapshot::of(event), event);
-                if changes.is_empty() {
-                    continue;
-                }
-                change(event, changes)
-            }
-        };
         let deadline = event.start.to_utc().max(announced.start);
-        let channels = ledger
-            .sent_channels(&event.id, MessageKind::Announce)
-            .unwrap_or_default();
-        if deadline <= now || all_sent(ledger, &subject, &channels) {
+        if deadline <= now {
             continue;
         }
-        out.push(Entry {
-            due: settled(event, now, ws.config.settle),
-            deadline,
-            job: Job::Notice(Box::new(Notice {
-                event: index,
-                subject,
-                channels,
-            })),
-        });
+        let due = settled(event, now, ws.config.settle);
+        let Some(mut notice) = event_notice(ledger, event, &announced)
+            .filter(|n| !all_sent(ledger, &n.subject, &n.channels))
+        else {
+            continue;
+        };
+        notice.event = index;
+        notice.settled = due;
+        out.extend(after_quiet_hours(ws, notice, due, deadline));
     }
     out
+}
+
+/// One queue entry per span of quiet hours among the notice's channels, due when they end
+/// (deadline allowing): the wait is in the queue, which every reload rebuilds, so a notice
+/// made stale by a later edit (a cancel taken back at night) is dropped, never posted at 08:00.
+fn after_quiet_hours(
+    ws: &Workspace,
+    notice: Notice,
+    due: DateTime<Utc>,
+    deadline: DateTime<Utc>,
+) -> Vec<Entry> {
+    let mut groups: Vec<(DateTime<Utc>, Vec<String>)> = Vec::new();
+    for channel in &notice.channels {
+        let quiet = ws.config.channel(channel).and_then(|c| c.quiet_hours);
+        let at = quiet.map_or(due, |q| q.defer(due, deadline));
+        match groups.iter_mut().find(|(t, _)| *t == at) {
+            Some((_, names)) => names.push(channel.clone()),
+            None => groups.push((at, vec![channel.clone()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(at, channels)| Entry {
+            due: at,
+            deadline,
+            job: Job::Notice(Box::new(Notice {
+                channels,
+                ..notice.clone()
+            })),
+        })
+        .collect()
+}
+
+/// The one notice `event` calls for against what its groups were told (`announced`): a
+/// cancel to the groups that got the announcement; for an event on again after a cancel
+/// notice went out, a resume (with any changes) to the groups that got the cancel; else a
+/// change when its facts changed. The `event` index and settle time are left for the caller.
+fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<Notice> {
+    let sent = |kind| ledger.sent_channels(&event.id, kind).unwrap_or_default();
+    let rounds = Rounds::of(ledger, &event.id);
+    let notice = |subject, channels| Notice {
+        event: 0,
+        subject,
+        channels,
+        settled: DateTime::<Utc>::MIN_UTC,
+    };
+    let (id, round) = (event.id.clone(), rounds.round());
+    if event.status == EventStatus::Cancelled {
+        let cancel = Subject::Cancel { id, round };
+        return Some(notice(cancel, sent(MessageKind::Announce)));
+    }
+    let changes = announced.diff(&Snapshot::of(event), event);
+    let cancelled_to = rounds.cancelled_to;
+    let on_again = event.status == EventStatus::Scheduled && !cancelled_to.is_empty();
+    let resume = Subject::Resume {
+        id,
+        changes: changes.clone(),
+        round,
+    };
+    if on_again && !all_sent(ledger, &resume, &cancelled_to) {
+        return Some(notice(resume, cancelled_to));
+    }
+    (!changes.is_empty()).then(|| notice(change(event, changes), sent(MessageKind::Announce)))
+}
+
+/// Cancel and resume notices come in rounds: an event cancelled, on again, cancelled again
+/// gets a second cancel (`cancel:2`) and a second resume (`resume:2`).
+struct Rounds {
+    /// Resume notices that went out (or may have).
+    resumed: usize,
+    /// Channels that got a cancel (by any key, also a manual one) since the last resume.
+    cancelled_to: Vec<String>,
+}
+
+impl Rounds {
+    /// Reads the event's rows only when it ever had a cancel (most events never do).
+    fn of(ledger: &Ledger, event: &str) -> Rounds {
+        let cancelled = ledger.sent_channels(event, MessageKind::Cancel);
+        if cancelled.is_ok_and(|c| c.is_empty()) {
+            return Rounds {
+                resumed: 0,
+                cancelled_to: Vec::new(),
+            };
+        }
+        let rows = ledger.history(Some(event)).unwrap_or_default();
+        let out = |r: &&crate::ledger::Row| {
+            r.part == 1 && matches!(r.state, State::Sent | State::Posting | State::Ambiguous)
+        };
+        let mut resumes: Vec<_> = rows
+            .iter()
+            .filter(out)
+            .filter(|r| r.kind == MessageKind::Resume.as_str())
+            .collect();
+        resumes.sort_by_key(|r| r.claimed_at);
+        let since = resumes.last().map(|r| r.claimed_at);
+        let mut keys: Vec<&str> = resumes.iter().map(|r| r.rule.as_str()).collect();
+        keys.dedup();
+        let mut cancelled_to: Vec<String> = rows
+            .iter()
+            .filter(out)
+            .filter(|r| r.kind == MessageKind::Cancel.as_str())
+            .filter(|r| since.is_none_or(|t| r.claimed_at > t))
+            .map(|r| r.channel.clone())
+            .collect();
+        cancelled_to.sort();
+        cancelled_to.dedup();
+        Rounds {
+            resumed: keys.len(),
+            cancelled_to,
+        }
+    }
+
+    /// This round: 1 (keys `cancel`/`resume`) in the first, 2 (`cancel:2`/`resume:2`) in the
+    /// next…
+    fn round(&self) -> u32 {
+        u32::try_from(self.resumed).map_or(u32::MAX, |n| n.saturating_add(1))
+    }
 }
 
 /// A change goes out once its record has been left alone for `settle`: edits saved within it
@@ -169,6 +272,21 @@ fn settled(event: &Event, now: DateTime<Utc>, settle: chrono::TimeDelta) -> Date
     match modified {
         Some(m) => (m + settle).max(now).min(now + settle),
         None => now,
+    }
+}
+
+/// Does `event` as it is now still call for the notice about `subject`? A cancel only while
+/// it is cancelled, a resume only while it is scheduled, a change only for the facts it has
+/// now (a notice held or waiting while the record changed again is stale).
+pub fn still_wanted(event: &Event, subject: &Subject) -> bool {
+    match subject {
+        Subject::Cancel { .. } => event.status == EventStatus::Cancelled,
+        Subject::Resume { .. } => event.status == EventStatus::Scheduled,
+        Subject::Change { facts, .. } => {
+            event.status != EventStatus::Cancelled
+                && *facts == short_hash(&Snapshot::of(event).to_json())
+        }
+        Subject::Event { .. } | Subject::Digest { .. } => true,
     }
 }
 

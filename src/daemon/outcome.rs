@@ -63,6 +63,9 @@ pub enum Refused {
     /// It cannot be sent as rendered (render error, keyword missing, too long): the ledger
     /// says failed, with this reason.
     Unsendable(String),
+    /// Its event or rule changed while it waited (out quiet hours, or held): the scheduler's
+    /// new plan has its own entry, so this one posts nothing. The detail says which wait.
+    Replanned(String),
 }
 
 /// Why a delivery stopped before its parts could go.
@@ -108,6 +111,9 @@ impl fmt::Display for ChannelOutcome {
             }
             ChannelOutcome::Refused(Refused::Unsendable(why)) => {
                 write!(f, "refused before posting: {why}")
+            }
+            ChannelOutcome::Refused(Refused::Replanned(wait)) => {
+                write!(f, "not posted: replanned while it {wait}")
             }
             ChannelOutcome::Interrupted(Interruption::Shutdown) => {
                 f.write_str("not posted: herald stopped first")
@@ -238,6 +244,7 @@ mod tests {
             }),
             ChannelOutcome::Refused(Refused::Held),
             ChannelOutcome::Refused(Refused::Unsendable("too long".into())),
+            ChannelOutcome::Refused(Refused::Replanned("was held".into())),
             ChannelOutcome::Interrupted(Interruption::Shutdown),
             ChannelOutcome::Interrupted(Interruption::Deadline("budget".into())),
             ChannelOutcome::NotDelivered {

@@ -23,10 +23,14 @@ pub enum Job {
 pub struct Notice {
     /// Index of the event in the workspace.
     pub event: usize,
-    /// A `Subject::Change` (with what changed) or `Subject::Cancel`.
+    /// A `Subject::Change` (with what changed), `Subject::Cancel` or `Subject::Resume`, each
+    /// with its round (the ledger rule `change:…`, `cancel`, `resume`, `cancel:2`…).
     pub subject: Subject,
-    /// The channels that got (or may have got) the announcement, when it was planned.
+    /// The channels it goes to, when it was planned: those that got (or may have got) the
+    /// announcement, or for a resume the cancel.
     pub channels: Vec<String>,
+    /// When the record settled (the entry is due then, or when quiet hours end).
+    pub settled: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use super::workspace::Workspace;
 use super::{Health, Metrics, Store, admin, console, http, watch};
 use crate::channels::{ConsoleSink, Hub, HubSettings};
 use crate::ledger::Ledger;
-use crate::model::{Clock, LedgerTarget, Problem, ScaledClock, SystemClock};
+use crate::model::{Clock, LedgerTarget, LocalTime, Problem, ScaledClock, SystemClock};
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -88,7 +88,8 @@ fn pick_clock(ws: &Workspace, given: Option<Arc<dyn Clock>>) -> Arc<dyn Clock> {
     match (given, ws.config.demo) {
         (Some(c), _) => c,
         (None, Some(demo)) => {
-            info!(start = %demo.start, speed = demo.speed, "demo clock: time runs fast from the demo start");
+            let start = LocalTime::new(demo.start, ws.config.zone);
+            info!(%start, speed = demo.speed, "demo clock: time runs fast from the demo start");
             Arc::new(ScaledClock::new(demo.start, demo.speed))
         }
         (None, None) => Arc::new(SystemClock),
@@ -174,14 +175,16 @@ pub async fn run(opts: RunOptions, shutdown: impl Future<Output = ()>) -> Result
         },
         LedgerTarget::Sqlite(_) => None,
     };
-    let (events, channels, rules) = (
+    let (events, channels, rules, zone) = (
         ws.events.len(),
         ws.config.channels.len(),
         ws.config.rules.len(),
+        ws.config.zone,
     );
     let scheduler = Scheduler::start(ws, engine, metrics, loader).await;
     super::memory::release_free_heap();
-    info!(events, channels, rules, next_due = ?scheduler.next_due(), "herald running");
+    let next_due = LocalTime::maybe(scheduler.next_due(), zone);
+    info!(events, channels, rules, %next_due, "herald running");
     if opts.watch {
         tokio::spawn(watch::sighup(reload.clone()));
     }

@@ -10,7 +10,7 @@ use super::outcome::SendResult;
 use super::queue::{Entry, Job, Notice, Queue};
 use super::workspace::Workspace;
 use crate::ledger::{Ledger, State};
-use crate::model::{ChannelSpec, DeliveryKey, Origin, Rule, Subject, When};
+use crate::model::{ChannelSpec, DeliveryKey, LocalTime, Origin, Rule, Subject, When};
 use crate::model::{ManualError, SendRequest};
 use crate::plan;
 use chrono::{DateTime, Utc};
@@ -108,6 +108,7 @@ impl Scheduler {
     /// Entries past their deadline that fell due while herald was down are recorded as
     /// missed; late ones still before their deadline fire now.
     async fn replan(&mut self) {
+        self.engine.adopt(self.ws.clone());
         let (ws, now) = (self.ws.clone(), self.engine.clock.now());
         let planned = self
             .engine
@@ -370,6 +371,7 @@ impl Scheduler {
                     event,
                     subject,
                     channels: sent,
+                    ..
                 } = &**notice;
                 let event = &ws.events[*event];
                 let channels = ws
@@ -410,7 +412,9 @@ impl Scheduler {
                 match marked {
                     Ok(true) => {
                         metrics.missed.inc();
-                        warn!(%key, due = %entry.due, deadline = %entry.deadline, "missed: deadline passed while herald was down");
+                        let zone = job.event.start.timezone();
+                        let (due, deadline) = (LocalTime::new(entry.due, zone), LocalTime::new(entry.deadline, zone));
+                        warn!(%key, %due, %deadline, "missed: deadline passed while herald was down");
                     }
                     Ok(false) => {}
                     Err(e) => error!(%key, error = %e, "cannot record a missed delivery; the next start records it"),

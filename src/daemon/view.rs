@@ -1,6 +1,6 @@
 //! What will happen, joined with what did: every (event, rule, channel) the daemon's planner
 //! gives, in the state the ledger and the holds put it in — to come, late (and when it will
-//! go), held, skipped, sent, failed, ambiguous, missed — and the change and cancel notices
+//! go), held, skipped, sent, failed, ambiguous, missed — and the change, cancel and resume notices
 //! pending. `herald plan` and the console show this; it uses the scheduler's own functions.
 
 use super::notices::notices_among;
@@ -23,7 +23,7 @@ pub enum PlanState {
     Late,
     /// An organizer holds it (`herald release` lets it go before its deadline).
     Held,
-    /// A change or cancel notice waiting to go at `at`.
+    /// A change, cancel or resume notice waiting to go at `at`.
     Pending,
     /// Decided in the ledger: its row's state. Also what the ledger will record of a
     /// delivery without a row whose deadline passed (missed; skipped when held).
@@ -265,7 +265,18 @@ fn digests(
         .collect()
 }
 
-/// Change and cancel notices the daemon would queue now, one row per channel.
+/// What a pending notice is, for a person reading the plan.
+fn notice_detail(kind: MessageKind, changes: usize) -> String {
+    match kind {
+        MessageKind::Cancel => "cancelled: goes to the groups that got the announcement".into(),
+        MessageKind::Resume => format!(
+            "on again: goes to the groups that got the cancel ({changes} change(s) since they were told)"
+        ),
+        _ => format!("{changes} change(s) since the groups were told"),
+    }
+}
+
+/// Change, cancel and resume notices the daemon would queue now, one row per channel.
 fn pending_notices(
     ws: &Workspace,
     ledger: &Ledger,
@@ -279,20 +290,20 @@ fn pending_notices(
         };
         let event = &ws.events[notice.event];
         let rule = Origin::Notice.ledger_rule(&notice.subject);
+        // Due when the record settled; it goes at the entry's time (after quiet hours).
         for channel in &notice.channels {
-            let quiet = ws.config.channel(channel).and_then(|c| c.quiet_hours);
             out.push(PlanRow {
                 event: event.id.clone(),
                 rule: rule.clone(),
                 kind: notice.subject.kind(),
                 channel: channel.clone(),
-                due: entry.due,
+                due: notice.settled,
                 deadline: entry.deadline,
                 state: PlanState::Pending,
-                at: Some(quiet.map_or(entry.due, |q| q.defer(entry.due, entry.deadline))),
-                detail: Some(format!(
-                    "{} change(s) since the announcement",
-                    notice.subject.changes().len()
+                at: Some(entry.due),
+                detail: Some(notice_detail(
+                    notice.subject.kind(),
+                    notice.subject.changes().len(),
                 )),
                 row: None,
             });

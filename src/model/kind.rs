@@ -18,17 +18,20 @@ pub enum MessageKind {
     Change,
     /// 活动取消.
     Cancel,
+    /// 恢复举办: a cancelled event is on again (to the groups that got the cancel).
+    Resume,
     /// 本周活动: several events in one message.
     Digest,
 }
 
 impl MessageKind {
-    pub const ALL: [MessageKind; 6] = [
+    pub const ALL: [MessageKind; 7] = [
         MessageKind::Announce,
         MessageKind::Remind,
         MessageKind::Recap,
         MessageKind::Change,
         MessageKind::Cancel,
+        MessageKind::Resume,
         MessageKind::Digest,
     ];
 
@@ -39,6 +42,7 @@ impl MessageKind {
             MessageKind::Recap => "recap",
             MessageKind::Change => "change",
             MessageKind::Cancel => "cancel",
+            MessageKind::Resume => "resume",
             MessageKind::Digest => "digest",
         }
     }
@@ -56,7 +60,7 @@ impl FromStr for MessageKind {
         MessageKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown message kind `{s}` (expected one of announce, remind, recap, change, cancel, digest)"))
+            .ok_or_else(|| format!("unknown message kind `{s}` (expected one of announce, remind, recap, change, cancel, resume, digest)"))
     }
 }
 

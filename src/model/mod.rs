@@ -8,6 +8,7 @@ mod event;
 mod href;
 mod kind;
 mod ledger_target;
+mod local;
 mod manual;
 mod message;
 mod moment;
@@ -27,6 +28,7 @@ pub use event::{
 pub use href::href;
 pub use kind::{FieldChange, MessageKind};
 pub use ledger_target::{LedgerTarget, PgUrl};
+pub use local::LocalTime;
 pub use manual::{ManualError, SendRequest};
 pub use message::{Inline, Message, Part, PartBody};
 pub use moment::Moment;

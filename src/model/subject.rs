@@ -1,9 +1,9 @@
 //! What a delivery is about (`Subject`) and what sends it (`Origin`). The ledger's key strings
-//! (`digest@…`, `change:…`, `cancel`, `manual:…`) are derived from them here and nowhere else,
+//! (`digest@…`, `change:…`, `cancel`, `resume:2`, `manual:…`) are derived from them here and nowhere else,
 //! in the forms existing ledgers hold.
 
 use super::{DeliveryKey, FieldChange, MessageKind};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// What a delivery is about.
@@ -19,8 +19,16 @@ pub enum Subject {
         changes: Vec<FieldChange>,
         facts: String,
     },
-    /// An announced event was cancelled.
-    Cancel { id: String },
+    /// An announced event was cancelled. `round` counts the cancels: an event cancelled, on
+    /// again and cancelled again gets a second cancel notice (round 2).
+    Cancel { id: String, round: u32 },
+    /// 恢复举办: a cancelled event is on again, with any changes since the groups were last
+    /// told. `round` counts like a cancel's (the resume after the second cancel is round 2).
+    Resume {
+        id: String,
+        changes: Vec<FieldChange>,
+        round: u32,
+    },
     /// The digest of the events in a digest rule's window that starts on `week` (the slot's
     /// date in the rule's zone).
     Digest { week: NaiveDate },
@@ -38,7 +46,12 @@ impl Subject {
                 changes: Vec::new(),
                 facts: String::new(),
             },
-            MessageKind::Cancel => Subject::Cancel { id },
+            MessageKind::Cancel => Subject::Cancel { id, round: 1 },
+            MessageKind::Resume => Subject::Resume {
+                id,
+                changes: Vec::new(),
+                round: 1,
+            },
             kind => Subject::Event { id, kind },
         }
     }
@@ -55,14 +68,15 @@ impl Subject {
             Subject::Event { kind, .. } => *kind,
             Subject::Change { .. } => MessageKind::Change,
             Subject::Cancel { .. } => MessageKind::Cancel,
+            Subject::Resume { .. } => MessageKind::Resume,
             Subject::Digest { .. } => MessageKind::Digest,
         }
     }
 
-    /// The changes a change notice reports (none for the others).
+    /// The changes a change or resume notice reports (none for the others).
     pub fn changes(&self) -> &[FieldChange] {
         match self {
-            Subject::Change { changes, .. } => changes,
+            Subject::Change { changes, .. } | Subject::Resume { changes, .. } => changes,
             _ => &[],
         }
     }
@@ -70,9 +84,10 @@ impl Subject {
     /// The ledger key's event part: the event id, or `digest@YYYY-MM-DD`.
     pub fn ledger_event(&self) -> String {
         match self {
-            Subject::Event { id, .. } | Subject::Change { id, .. } | Subject::Cancel { id } => {
-                id.clone()
-            }
+            Subject::Event { id, .. }
+            | Subject::Change { id, .. }
+            | Subject::Cancel { id, .. }
+            | Subject::Resume { id, .. } => id.clone(),
             Subject::Digest { week } => format!("digest@{}", week.format("%Y-%m-%d")),
         }
     }
@@ -85,9 +100,12 @@ pub enum Origin {
     Rule(String),
     /// `herald send` where no rule is left to take the place of: `manual:KIND`.
     Manual,
-    /// `herald send --force`: a key of its own each time, `manual:KIND:MILLIS`.
-    Forced { at_millis: i64 },
-    /// The daemon's change or cancel notice: `change:FACTS` or `cancel`.
+    /// `herald send --force`: a key of its own each time, `manual:KIND:` and the local time it
+    /// was asked for, to the millisecond (`manual:announce:2026-11-25T10:31:02.951+08:00`).
+    /// Older ledgers hold such keys with Unix milliseconds; nothing reads a key apart.
+    Forced { at: DateTime<FixedOffset> },
+    /// The daemon's change, cancel or resume notice: `change:FACTS`, `cancel`, `resume`, and
+    /// from the second round on `cancel:2`, `resume:2`…
     Notice,
 }
 
@@ -104,8 +122,15 @@ impl Origin {
         match (self, subject) {
             (Origin::Rule(name), _) => name.clone(),
             (Origin::Manual, _) => format!("manual:{kind}"),
-            (Origin::Forced { at_millis }, _) => format!("manual:{kind}:{at_millis}"),
+            (Origin::Forced { at }, _) => {
+                format!("manual:{kind}:{}", at.format("%Y-%m-%dT%H:%M:%S%.3f%:z"))
+            }
             (Origin::Notice, Subject::Change { facts, .. }) => format!("change:{facts}"),
+            (Origin::Notice, Subject::Cancel { round, .. } | Subject::Resume { round, .. })
+                if *round > 1 =>
+            {
+                format!("{kind}:{round}")
+            }
             (Origin::Notice, _) => kind.to_string(),
         }
     }
@@ -154,10 +179,34 @@ mod tests {
             DeliveryKey::new(&remind, &Origin::Manual, "g").rule,
             "manual:remind"
         );
+        let at = DateTime::parse_from_rfc3339("2026-11-25T10:31:02.951+08:00").unwrap();
         assert_eq!(
-            DeliveryKey::new(&remind, &Origin::Forced { at_millis: 7 }, "g").rule,
-            "manual:remind:7"
+            DeliveryKey::new(&remind, &Origin::Forced { at }, "g").rule,
+            "manual:remind:2026-11-25T10:31:02.951+08:00"
         );
+        let resume = Subject::about("e", MessageKind::Resume);
+        assert_eq!(
+            DeliveryKey::new(&resume, &Origin::Notice, "g").rule,
+            "resume"
+        );
+        let second = |kind| match Subject::about("e", kind) {
+            Subject::Cancel { id, .. } => Subject::Cancel { id, round: 2 },
+            Subject::Resume { id, changes, .. } => Subject::Resume {
+                id,
+                changes,
+                round: 2,
+            },
+            other => other,
+        };
+        for (kind, rule) in [
+            (MessageKind::Cancel, "cancel:2"),
+            (MessageKind::Resume, "resume:2"),
+        ] {
+            let key = DeliveryKey::new(&second(kind), &Origin::Notice, "g");
+            assert_eq!(key.to_string(), format!("e/{rule}/g"));
+            let manual = DeliveryKey::new(&second(kind), &Origin::Manual, "g");
+            assert_eq!(manual.rule, format!("manual:{kind}"));
+        }
         assert!(!Origin::Manual.honours_holds());
         assert!(Origin::Notice.honours_holds());
     }

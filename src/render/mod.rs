@@ -29,6 +29,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("recap", include_str!("templates/recap.j2")),
     ("change", include_str!("templates/change.j2")),
     ("cancel", include_str!("templates/cancel.j2")),
+    ("resume", include_str!("templates/resume.j2")),
     ("digest", include_str!("templates/digest.j2")),
     ("summary", include_str!("templates/summary.j2")),
     ("talk", include_str!("templates/talk.j2")),
@@ -440,6 +441,7 @@ fn title(req: &RenderRequest<'_>) -> String {
         MessageKind::Recap => "活动回顾",
         MessageKind::Change => "活动变更",
         MessageKind::Cancel => "活动取消",
+        MessageKind::Resume => "恢复举办",
         MessageKind::Digest => return format!("【本周活动】共 {} 场", req.digest().len()),
     };
     format!("【{label}】{}", req.event.title)

@@ -313,6 +313,13 @@ name = "leap"
 kind = "remind"
 offset = "-1d"
 slot = "0 0 30 2 *"
+
+[[rules]]
+name = "typo"
+kind = "recap"
+anchor = "end"
+offset = "1d"
+targets = ["consle", "tag:sofaa"]
 "#;
 
 fn traps() -> tempfile::TempDir {
@@ -353,6 +360,8 @@ fn silent_traps_are_warnings_that_fail_only_a_strict_check() {
         "fold.toml:3: warning: field `start`: 2030-11-03 01:30 happens twice in America/New_York",
         "herald.toml:18: warning: rule `announce`: slot `0 10 * * * *` has 6 fields, so the first is seconds: it fires at 00:10:00, 01:10:00, 02:10:00, … on a day",
         "warning: rule `leap`: slot `0 0 30 2 *` never fires",
+        "warning: rule `typo`: target `consle` picks no channel: no channel `consle` (did you mean `console`?)",
+        "warning: rule `typo`: target `tag:sofaa` picks no channel: no channel tag `sofaa` (there are none)",
         "warning: channel `dt`: field `per_minute` is 0",
         "warning: channel `wc`: field `per_minute` = 40 is above wecom's limit of 20",
         "warning: channel `dt`: field `webhook`: environment variable `HERALD_TEST_NOT_SET` is not set",
@@ -471,4 +480,85 @@ fn one_bad_key_does_not_hide_the_other_problems_of_its_file() {
             "`{wanted}` missing from:\n{stderr}"
         );
     }
+}
+
+/// A slot inside a target channel's quiet hours is a warning, read in each channel's zone:
+/// 07:00 in Shanghai is midnight in Berlin; 23:30 in Shanghai is the afternoon there.
+#[test]
+fn a_slot_inside_a_channels_quiet_hours_is_a_warning_in_that_channels_zone() {
+    let extra = r#"
+[[channels]]
+name = "berlin"
+platform = "console"
+timezone = "Europe/Berlin"
+
+[[channels]]
+name = "owl"
+platform = "console"
+quiet_hours = "off"
+
+[[rules]]
+name = "late-night"
+kind = "remind"
+offset = "-1d"
+slot = "30 23 * * *"
+
+[[rules]]
+name = "early"
+kind = "remind"
+offset = "-1d"
+slot = "0 7 * * *"
+
+[[rules]]
+name = "daytime"
+kind = "announce"
+offset = "-7d"
+slot = "0 10 * * *"
+"#;
+    let dir = workspace(extra, &[("m8.toml", GOOD)]);
+    let out = herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let quiet: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("inside the quiet hours"))
+        .collect();
+    let has = |rule: &str, rest: &str| {
+        quiet
+            .iter()
+            .any(|l| l.contains(&format!("rule `{rule}`")) && l.contains(rest))
+    };
+    assert!(
+        has("late-night", "fires at 23:30 (")
+            && has(
+                "late-night",
+                "22:00-08:00 Asia/Shanghai of channel `console`"
+            ),
+        "{stderr}"
+    );
+    assert!(has("early", "fires at 07:00 ("), "{stderr}");
+    assert!(has("early", "fires at 00:00 ("), "{stderr}");
+    assert!(
+        has("early", "22:00-08:00 Europe/Berlin of channel `berlin`"),
+        "{stderr}"
+    );
+    assert!(quiet.iter().all(|l| !l.contains("`owl`")), "{stderr}");
+    assert!(!has("late-night", "`berlin`"), "{stderr}");
+    // 10:00 in Shanghai is 03:00 in Berlin: quiet there, not at home.
+    assert!(
+        has("daytime", "fires at 03:00 (") && has("daytime", "of channel `berlin`"),
+        "{stderr}"
+    );
+    assert!(!has("daytime", "`console`"), "{stderr}");
+    assert!(
+        quiet
+            .iter()
+            .all(|l| l.contains("its messages still go then")),
+        "{stderr}"
+    );
+    assert_eq!(quiet.len(), 4, "{stderr}");
 }

@@ -23,7 +23,7 @@ fn every_option_has_help_and_lists_its_values() {
         .join(" ");
     for wanted in [
         "Event id",
-        "possible values: announce, remind, recap, change, cancel, digest",
+        "possible values: announce, remind, recap, change, cancel, resume, digest",
         "possible values: dingtalk, wecom, feishu, console",
         "markdown_v2",
         "local time or date in the herald",

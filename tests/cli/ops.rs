@@ -245,6 +245,40 @@ fn file_edits_and_sighup_reload_and_a_broken_config_keeps_the_last_good_one() {
     assert_eq!(daemon.stop(), Some(0));
 }
 
+/// Log fields a person reads are local times with their zone, never `Some(..)` or UTC.
+#[test]
+fn the_start_log_shows_the_next_due_time_in_local_time_with_its_zone() {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("events")).unwrap();
+    std::fs::write(dir.path().join("events/e.toml"), EVENT).unwrap();
+    let config = dir.path().join("herald.toml");
+    std::fs::write(&config, Daemon::good_config(&addr)).unwrap();
+    let log = dir.path().join("run.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .env("HERALD_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    eventually("the daemon logs that it runs", || {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("herald running"))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let line = text.lines().find(|l| l.contains("herald running")).unwrap();
+    assert!(
+        line.contains("next_due=2030-12-25T10:00:00+08:00[Asia/Shanghai]"),
+        "{line}"
+    );
+    assert!(!text.contains("Some("), "{text}");
+}
+
 /// The production example config (`deploy/herald.toml`, what the Docker image runs): no
 /// demo clock, the listen address from `HERALD_LISTEN` — a wildcard address as in the image,
 /// which `herald healthcheck` (the image's HEALTHCHECK) reaches on loopback — and the ledger

@@ -119,6 +119,66 @@ fn hold_names_are_checked_with_a_did_you_mean() {
         .stderr(predicate::str::contains("no event `ch9`"));
 }
 
+/// A cancel went out by hand; the record is un-cancelled: `plan` shows the pending 恢复举办
+/// notice to that group and when it will go (after the settle time, quiet hours allowing).
+#[test]
+fn plan_shows_a_pending_resume_notice_for_an_uncancelled_event() {
+    let (dir, config) = workspace();
+    herald(&config)
+        .args(["send", "ch99", "--kind", "announce"])
+        .assert()
+        .success();
+    let event = dir.path().join("events/ch99.toml");
+    std::fs::write(&event, format!("status = \"cancelled\"\n{EVENT}")).unwrap();
+    herald(&config)
+        .args(["send", "ch99", "--kind", "cancel", "--channel", "console"])
+        .assert()
+        .success();
+    assert!(
+        plan(&config).iter().all(|r| r["kind"] != "resume"),
+        "nothing to resume while cancelled"
+    );
+    std::fs::write(&event, EVENT).unwrap();
+    let saved = chrono::Utc::now();
+    let rows = plan(&config);
+    let resume: Vec<_> = rows.iter().filter(|r| r["kind"] == "resume").collect();
+    assert_eq!(resume.len(), 1, "{rows:#?}");
+    assert_eq!(resume[0]["state"], "pending");
+    assert_eq!(resume[0]["channel"], "console");
+    let time = |v: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+            .unwrap()
+            .to_utc()
+    };
+    let (due, go) = (time(&resume[0]["due"]), time(&resume[0]["at"]));
+    // Settles for the default 10 minutes after the save; quiet hours may push it later.
+    let settle = chrono::TimeDelta::minutes(10);
+    assert!(
+        due >= saved + settle - chrono::TimeDelta::seconds(5),
+        "{due}"
+    );
+    assert!(due <= chrono::Utc::now() + settle, "{due}");
+    assert!(
+        go >= due && go <= due + chrono::TimeDelta::hours(10),
+        "{go}"
+    );
+    herald(&config)
+        .args([
+            "plan",
+            "--from",
+            "2030-05-20T00:00:00Z",
+            "--state",
+            "pending",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("pending   resume").and(predicate::str::contains(
+                "goes to the groups that got the cancel",
+            )),
+        );
+}
+
 #[test]
 fn plan_lists_a_pending_change_notice_once_the_announced_event_changes() {
     let (dir, config) = workspace();

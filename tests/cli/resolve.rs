@@ -10,11 +10,16 @@ use predicates::prelude::*;
 
 /// A row for `m8`'s announcement to `console` whose request got no answer.
 fn ambiguous_row(ledger: &Ledger) -> i64 {
+    ambiguous_row_for(ledger, "announce")
+}
+
+/// [`ambiguous_row`] under the ledger rule `rule`.
+fn ambiguous_row_for(ledger: &Ledger, rule: &str) -> i64 {
     let now = chrono::Utc::now();
     let req = ClaimRequest {
         key: DeliveryKey {
             event: "m8".into(),
-            rule: "announce".into(),
+            rule: rule.into(),
             channel: "console".into(),
         },
         part: 1,
@@ -100,4 +105,58 @@ fn resend_posts_an_ambiguous_message_once_more_and_only_once() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("only ambiguous or failed rows"));
+}
+
+/// A forced send's key reads as a local time (`manual:announce:2026-11-25T10:31:02.951+08:00`);
+/// a ledger written before keeps its Unix-millisecond keys working in history and resolve.
+#[test]
+fn manual_keys_are_local_times_and_old_keys_still_work() {
+    let (dir, config) = with_sample("[herald]\nledger = \"h.db\"\n");
+    let ledger = Ledger::open(&dir.path().join("h.db")).unwrap();
+    let old = "manual:announce:1795619855951";
+    let id = ambiguous_row_for(&ledger, old);
+    herald(&config)
+        .args(["history", "--unresolved"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(old));
+    herald(&config)
+        .args(["resolve", &id.to_string(), "--sent"])
+        .assert()
+        .success();
+    let rows = ledger.history(Some("m8")).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    assert_eq!((rows[0].rule.as_str(), rows[0].state), (old, State::Sent));
+    herald(&config)
+        .args(["history", "m8"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(old).and(predicate::str::contains("sent")));
+
+    let before = chrono::Utc::now();
+    for _ in 0..2 {
+        herald(&config)
+            .args(["send", "m8", "--kind", "announce", "--force"])
+            .assert()
+            .success();
+    }
+    let rows = ledger.history(Some("m8")).unwrap();
+    let forced: Vec<&str> = rows
+        .iter()
+        .map(|r| r.rule.as_str())
+        .filter(|r| *r != old)
+        .collect();
+    assert_eq!(forced.len(), 2, "{rows:#?}");
+    assert_ne!(forced[0], forced[1], "keys stay unique");
+    for rule in forced {
+        let at = rule.strip_prefix("manual:announce:").unwrap();
+        let t =
+            chrono::DateTime::parse_from_rfc3339(at).unwrap_or_else(|e| panic!("`{rule}`: {e}"));
+        assert_eq!(t.offset().local_minus_utc(), 8 * 3600, "{rule}");
+        assert!(
+            t.to_utc() >= before - chrono::TimeDelta::seconds(1),
+            "{rule}"
+        );
+        assert!(t.to_utc() <= chrono::Utc::now(), "{rule}");
+    }
 }

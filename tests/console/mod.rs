@@ -81,7 +81,7 @@ impl Daemon {
     }
 
     fn launch(demo: bool, prepare: impl FnOnce(&Path)) -> Daemon {
-        let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+        let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shipped");
         let dir = tempfile::tempdir().unwrap();
         copy_dir(&shipped.join("events"), &dir.path().join("events"));
         copy_dir(&shipped.join("templates"), &dir.path().join("templates"));
@@ -608,7 +608,8 @@ fn timed_get(port: u16, path: &str) -> (String, usize, std::time::Duration) {
 #[test]
 fn every_page_answers_quickly_for_a_thousand_events() {
     let sample = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config/events/sofa-meetup-8-chengdu.toml"),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/shipped/events/sofa-meetup-8-chengdu.toml"),
     )
     .unwrap();
     let d = Daemon::start_with(|dir| {

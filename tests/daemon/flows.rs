@@ -187,3 +187,152 @@ async fn cancellation_notifies_and_drops_pending_messages() {
         "nothing else after a cancellation"
     );
 }
+
+/// Un-cancelled after the cancel went out: a 恢复举办 notice to the groups that got the cancel
+/// (here only `a`: the organizer held it back from `b`), and the reminders resume.
+#[tokio::test(start_paused = true)]
+async fn an_uncancelled_event_gets_a_resume_notice_where_the_cancel_went_and_its_reminders() {
+    let setup = Setup::new(&["a", "b"]);
+    setup.write_event("ch99", EVENT);
+    let hold = herald::ledger::Hold {
+        event: "ch99".into(),
+        rule: "cancel".into(),
+        channel: "b".into(),
+        since: at(ORIGIN),
+    };
+    setup.ledger().hold(&hold, at(ORIGIN)).unwrap();
+    let daemon = start(&setup, ORIGIN).await;
+    daemon.run_until("2030-05-26T12:00:00+08:00").await;
+    setup.write_event("ch99", &format!("status = \"cancelled\"\n{EVENT}"));
+    daemon.reload().await;
+    daemon.run_until("2030-05-27T12:00:00+08:00").await;
+    setup.write_event("ch99", EVENT);
+    daemon.reload().await;
+    daemon.run_until("2030-06-03T00:00:00+08:00").await;
+    let console = daemon.console.text();
+    daemon.stop().await;
+
+    let rows = setup.rows();
+    let channels =
+        |rule: &str| -> Vec<String> { sent(&rows, rule).into_iter().map(|r| r.channel).collect() };
+    assert_eq!(channels("announce"), ["a", "b"], "{rows:#?}");
+    assert_eq!(channels("cancel"), ["a"], "{rows:#?}");
+    let resume = sent(&rows, "resume");
+    assert_eq!(resume.len(), 1, "{rows:#?}");
+    assert_eq!(resume[0].channel, "a");
+    assert_eq!(resume[0].kind, "resume");
+    assert_eq!(resume[0].finished_at, Some(at("2030-05-27T12:00:00+08:00")));
+    assert!(console.contains("【恢复举办】SOFAChannel#99"), "{console}");
+    // The reminders go again, to both groups.
+    assert_eq!(channels("remind-day-before"), ["a", "b"], "{rows:#?}");
+    assert_eq!(channels("recap"), ["a", "b"], "{rows:#?}");
+    assert!(
+        rows.iter()
+            .all(|r| !r.rule.starts_with("change:") && r.state != State::Ambiguous),
+        "{rows:#?}"
+    );
+}
+
+/// Un-cancelled at night: the resume notice waits out the quiet hours, like a change notice.
+#[tokio::test(start_paused = true)]
+async fn a_resume_notice_waits_out_quiet_hours() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let daemon = start(&setup, ORIGIN).await;
+    daemon.run_until("2030-05-26T12:00:00+08:00").await;
+    setup.write_event("ch99", &format!("status = \"cancelled\"\n{EVENT}"));
+    daemon.reload().await;
+    daemon.run_until("2030-05-26T23:00:00+08:00").await;
+    setup.write_event("ch99", EVENT);
+    daemon.reload().await;
+    daemon.run_until("2030-05-27T12:00:00+08:00").await;
+    daemon.stop().await;
+    let rows = setup.rows();
+    let resume = sent(&rows, "resume");
+    assert_eq!(resume.len(), 1, "{rows:#?}");
+    assert_eq!(resume[0].finished_at, Some(at("2030-05-27T08:00:00+08:00")));
+}
+
+/// Cancelled at night (the notice waits for 08:00) and taken back before then: nothing goes
+/// out — neither the stale cancel at 08:00 nor a resume, since no group was told.
+#[tokio::test(start_paused = true)]
+async fn a_cancel_taken_back_during_quiet_hours_posts_nothing() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let daemon = start(&setup, ORIGIN).await;
+    daemon.run_until("2030-05-26T22:30:00+08:00").await;
+    setup.write_event("ch99", &format!("status = \"cancelled\"\n{EVENT}"));
+    daemon.reload().await;
+    daemon.run_until("2030-05-27T01:00:00+08:00").await;
+    setup.write_event("ch99", EVENT);
+    daemon.reload().await;
+    daemon.run_until("2030-05-27T12:00:00+08:00").await;
+    daemon.stop().await;
+    let rows = setup.rows();
+    let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(rules, ["announce"], "{rows:#?}");
+}
+
+/// A cancel notice an organizer held, the event un-cancelled, then the hold released: the
+/// stale cancel is not posted (and no group was told, so no resume either).
+#[tokio::test(start_paused = true)]
+async fn a_held_cancel_released_after_the_event_is_on_again_posts_nothing() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let hold = herald::ledger::Hold {
+        event: "ch99".into(),
+        rule: "cancel".into(),
+        channel: "*".into(),
+        since: at(ORIGIN),
+    };
+    setup.ledger().hold(&hold, at(ORIGIN)).unwrap();
+    let daemon = start(&setup, ORIGIN).await;
+    daemon.run_until("2030-05-26T12:00:00+08:00").await;
+    setup.write_event("ch99", &format!("status = \"cancelled\"\n{EVENT}"));
+    daemon.reload().await;
+    daemon.run_until("2030-05-26T14:00:00+08:00").await;
+    setup.write_event("ch99", EVENT);
+    daemon.reload().await;
+    daemon.run_until("2030-05-26T15:00:00+08:00").await;
+    setup.ledger().unhold(&hold).unwrap();
+    daemon
+        .control
+        .send(herald::daemon::Control::HoldsChanged)
+        .await
+        .unwrap();
+    daemon.run_until("2030-05-27T12:00:00+08:00").await;
+    daemon.stop().await;
+    let rows = setup.rows();
+    let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(rules, ["announce"], "{rows:#?}");
+}
+
+/// Cancelled, on again, cancelled again, on again: each round's notices go once
+/// (`cancel`, `resume`, `cancel:2`, `resume:2`).
+#[tokio::test(start_paused = true)]
+async fn cancel_and_resume_come_in_rounds() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let cancelled = format!("status = \"cancelled\"\n{EVENT}");
+    let daemon = start(&setup, ORIGIN).await;
+    for (text, until) in [
+        (cancelled.as_str(), "2030-05-26T12:00:00+08:00"),
+        (EVENT, "2030-05-27T12:00:00+08:00"),
+        (cancelled.as_str(), "2030-05-28T12:00:00+08:00"),
+        (EVENT, "2030-05-29T12:00:00+08:00"),
+    ] {
+        daemon.run_until(&until.replace("12:00", "11:00")).await;
+        setup.write_event("ch99", text);
+        daemon.reload().await;
+        daemon.run_until(until).await;
+    }
+    daemon.stop().await;
+    let rows = setup.rows();
+    let rules: Vec<&str> = rows.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["announce", "cancel", "resume", "cancel:2", "resume:2"],
+        "{rows:#?}"
+    );
+    assert!(rows.iter().all(|r| r.state == State::Sent), "{rows:#?}");
+}

@@ -86,3 +86,40 @@ async fn a_late_catch_up_waits_out_quiet_hours() {
         Some(at("2030-05-26T08:00:00+08:00"))
     );
 }
+
+/// A late catch-up waiting for 08:00 is replanned by an edit made meanwhile: cancelled, it is
+/// never posted; moved, the announcement that goes at 08:00 is the new one, once.
+#[tokio::test(start_paused = true)]
+async fn a_late_catch_up_waiting_out_quiet_hours_follows_an_edit_made_meanwhile() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let daemon = start(&setup, "2030-05-25T23:26:00+08:00").await;
+    daemon.run_until("2030-05-25T23:40:00+08:00").await;
+    setup.write_event("ch99", &format!("status = \"cancelled\"\n{EVENT}"));
+    daemon.reload().await;
+    daemon.run_until("2030-05-26T09:00:00+08:00").await;
+    daemon.stop().await;
+    let rows = setup.rows();
+    assert!(rows.is_empty(), "{rows:#?}");
+
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let daemon = start(&setup, "2030-05-25T23:26:00+08:00").await;
+    daemon.run_until("2030-05-25T23:40:00+08:00").await;
+    setup.write_event(
+        "ch99",
+        &EVENT.replace("2030-06-01T14:00", "2030-06-01T15:00"),
+    );
+    daemon.reload().await;
+    daemon.run_until("2030-05-26T09:00:00+08:00").await;
+    let console = daemon.console.text();
+    daemon.stop().await;
+    let announce = sent(&setup.rows(), "announce");
+    assert_eq!(announce.len(), 1, "{:#?}", setup.rows());
+    assert_eq!(
+        announce[0].finished_at,
+        Some(at("2030-05-26T08:00:00+08:00"))
+    );
+    assert!(console.contains("15:00-16:00"), "{console}");
+    assert!(!console.contains("14:00-16:00"), "{console}");
+}

@@ -138,3 +138,153 @@ async fn kill_9_while_parts_wait_for_the_budget_leaves_no_false_ambiguous_rows()
         }
     }
 }
+
+/// A `herald send` carried by the running daemon that waits for a robot's rate budget says
+/// so after a second, with the pace it waits for — not a silent minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forwarded_send_waiting_for_the_budget_says_what_it_waits_for() {
+    use crate::util::fake::{Fake, Spec};
+    use herald::model::{Platform, SystemClock};
+    let mut spec = Spec::new(Platform::Dingtalk);
+    spec.per_minute = 30;
+    let fake = Fake::start(spec, std::sync::Arc::new(SystemClock)).await;
+    let setup = Setup::new(&[]);
+    std::fs::write(
+        setup.dir.path().join("robot.url"),
+        fake.webhook("fake-token-123"),
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        setup.config(),
+        format!(
+            "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"herald.db\"\nlisten = \"127.0.0.1:{port}\"\n\
+             [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\nper_minute = 30\n"
+        ),
+    )
+    .unwrap();
+    setup.write_event("ch99", super::EVENT);
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("--config")
+        .arg(setup.config())
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let send = |kind: &str| {
+        Command::new(env!("CARGO_BIN_EXE_herald"))
+            .env("HERALD_LOG", "warn")
+            .arg("--config")
+            .arg(setup.config())
+            .args(["send", "ch99", "--kind", kind])
+            .output()
+            .unwrap()
+    };
+    let out = tokio::task::block_in_place(|| {
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let first = send("announce");
+        assert!(first.status.success(), "{first:?}");
+        // The robot's budget (30 a minute) lets the next message go 2 s after the first.
+        send("recap")
+    });
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("waiting for the running daemon at 127.0.0.1:")
+            && stderr.contains("(`robot`: 30 a minute, one message every 2 s)"),
+        "{stderr}"
+    );
+    assert_eq!(fake.record(|r| r.accepted.len()), 2);
+}
+
+/// `herald hold` and `herald release` against a running daemon process: a held announcement
+/// is not posted at its due time; released, it goes at once (the daemon is told through its
+/// admin endpoint, no restart).
+#[test]
+fn hold_and_release_are_honoured_by_a_running_daemon_at_once() {
+    use chrono::{TimeDelta, Utc};
+    let setup = Setup::new(&[]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        setup.config(),
+        format!(
+            "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"herald.db\"\nlisten = \"127.0.0.1:{port}\"\nquiet_hours = \"off\"\n\
+             [[channels]]\nname = \"console\"\nplatform = \"console\"\n\
+             [[rules]]\nname = \"announce\"\nkind = \"announce\"\nanchor = \"start\"\noffset = \"-1m\"\n"
+        ),
+    )
+    .unwrap();
+    // Due 4 s from now; the deadline (the start) a minute later.
+    let due = Utc::now() + TimeDelta::seconds(4);
+    let start = (due + TimeDelta::minutes(1))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%dT%H:%M:%S");
+    setup.write_event(
+        "ch99",
+        &format!("title = \"SOFA 测试\"\nstart = {start}\nend = 2099-01-01T00:00:00\n"),
+    );
+    let herald = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_herald"))
+            .env("HERALD_LOG", "warn")
+            .arg("--config")
+            .arg(setup.config())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("--config")
+        .arg(setup.config())
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let held = herald(&["hold", "ch99", "--rule", "announce"]);
+    let said = String::from_utf8_lossy(&held.stderr).to_string();
+    assert!(held.status.success(), "{said}");
+    assert!(said.contains("the running daemon at"), "{said}");
+    // Past its due time: still not posted.
+    while Utc::now() < due + TimeDelta::seconds(2) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let announced = || {
+        setup
+            .rows()
+            .iter()
+            .any(|r| r.rule == "announce" && r.state == State::Sent)
+    };
+    assert!(!announced(), "posted while held: {:#?}", setup.rows());
+    let released = herald(&["release", "ch99"]);
+    assert!(released.status.success(), "{released:?}");
+    let asked = std::time::Instant::now();
+    while !announced() {
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(10),
+            "never posted after the release"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+}

@@ -136,7 +136,7 @@ fn every_url_of_every_fixture_works_in_every_format() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(checked, fixtures().len() * 6 * 13);
+    assert_eq!(checked, fixtures().len() * MessageKind::ALL.len() * 13);
 }
 
 #[test]

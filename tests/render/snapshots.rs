@@ -78,7 +78,7 @@ fn every_fixture_kind_and_platform() {
     });
 }
 
-/// The sample's change, cancel and digest notices (WeCom markdown).
+/// The sample's change, cancel, resume and digest notices (WeCom markdown).
 #[test]
 fn notices_of_the_sample() {
     settings().bind(|| {
@@ -86,6 +86,7 @@ fn notices_of_the_sample() {
         for kind in [
             MessageKind::Change,
             MessageKind::Cancel,
+            MessageKind::Resume,
             MessageKind::Digest,
         ] {
             insta::assert_snapshot!(

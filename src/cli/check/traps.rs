@@ -1,10 +1,11 @@
 //! The silent traps `check` warns about: valid input that will not do what its writer meant —
-//! an event already over, a talk outside its event, a slot with seconds first or one that
-//! never fires, a robot budget of 0 (read as 1) or above the platform's limit, a local time that happens
+//! an event already over, a talk outside its event, a slot with seconds first, one that
+//! never fires or one inside a target channel's quiet hours, a rule target that picks no
+//! channel, a robot budget of 0 (read as 1) or above the platform's limit, a local time that happens
 //! twice (a daylight-saving fold). Warnings fail `check` only with `--strict`.
 
 use crate::daemon::Workspace;
-use crate::model::{Event, EventStatus, Location, Platform, Problem, Rule, Slot, When};
+use crate::model::{Event, EventStatus, Location, Platform, Problem, QuietHours, Rule, Slot, When};
 use chrono::offset::LocalResult;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use std::path::Path;
@@ -18,10 +19,9 @@ pub fn problems(ws: &Workspace, now: DateTime<Utc>) -> Vec<Problem> {
     }
     for rule in &ws.config.rules {
         out.extend(slot_traps(ws, rule, now));
+        out.extend(targets_nothing(ws, rule));
     }
     out.extend(budgets(ws));
-    // TODO(quiet hours): slots that fire inside `[herald] quiet_hours` are a warning too;
-    // they belong here once quiet hours exist in the config.
     out
 }
 
@@ -135,8 +135,66 @@ fn slot_traps(ws: &Workspace, rule: &Rule, now: DateTime<Utc>) -> Vec<Problem> {
         return out;
     }
     out.extend(seconds_first(rule, slot, at.clone()));
+    out.extend(slot_in_quiet_hours(ws, rule, slot, now, &at));
     out.extend(slot_in_fold(ws, rule, at));
     out
+}
+
+/// How many of a slot's next firings are looked at for quiet hours (a daily slot: over a
+/// year, so a slot that only fires on some days or months is met too).
+const SLOT_FIRINGS_LOOKED_AT: usize = 400;
+
+/// A slot that fires inside the quiet hours of a channel the rule targets: the message still
+/// goes then (only late catch-ups and notices wait), which is rarely what was meant. One
+/// warning per span of quiet hours, naming its channels.
+fn slot_in_quiet_hours(
+    ws: &Workspace,
+    rule: &Rule,
+    slot: &Slot,
+    now: DateTime<Utc>,
+    at: &Location,
+) -> Vec<Problem> {
+    let mut spans: Vec<(QuietHours, Vec<&str>)> = Vec::new();
+    for ch in &ws.config.channels {
+        let Some(quiet) = ch.quiet_hours else {
+            continue;
+        };
+        if !rule.targets.iter().any(|t| ch.matches(t)) {
+            continue;
+        }
+        match spans.iter_mut().find(|(q, _)| *q == quiet) {
+            Some((_, names)) => names.push(&ch.name),
+            None => spans.push((quiet, vec![&ch.name])),
+        }
+    }
+    let firings: Vec<DateTime<Utc>> = slot
+        .schedule
+        .after(&now.with_timezone(&rule.zone))
+        .take(SLOT_FIRINGS_LOOKED_AT)
+        .map(|t| t.to_utc())
+        .collect();
+    spans
+        .into_iter()
+        .filter_map(|(quiet, names)| {
+            let inside = firings.iter().find(|t| quiet.ends_after(**t).is_some())?;
+            let local = inside.with_timezone(&quiet.zone);
+            let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            Some(
+                Problem::warning(
+                    at.clone(),
+                    format!(
+                        "rule `{}`: slot `{}` fires at {} ({}), inside the quiet hours {quiet} of channel {}: its messages still go then (quiet hours hold back only late catch-ups and notices)",
+                        rule.name,
+                        slot.expr,
+                        local.format("%H:%M"),
+                        local.format("%Y-%m-%d %Z"),
+                        names.join(", ")
+                    ),
+                )
+                .with_hint("move the slot into the day, e.g. slot = \"0 10 * * *\", or change the channel's quiet_hours if night posts are meant"),
+            )
+        })
+        .collect()
 }
 
 /// A 6- or 7-field slot counts seconds first: `0 10 * * * *` is minute 10 of every hour.
@@ -197,6 +255,44 @@ fn slot_in_fold(ws: &Workspace, rule: &Rule, at: Location) -> Option<Problem> {
             rule.name, event.id, rule.zone
         ),
     ))
+}
+
+/// A rule target that picks no channel (a typo in a name or tag): that rule sends nothing there.
+fn targets_nothing(ws: &Workspace, rule: &Rule) -> Vec<Problem> {
+    let channels = &ws.config.channels;
+    if channels.is_empty() {
+        return Vec::new(); // nothing to pick from: not a typo in a target
+    }
+    rule.targets
+        .iter()
+        .filter(|t| *t != "*" && !channels.iter().any(|c| c.matches(t)))
+        .map(|t| {
+            let what = match t.strip_prefix("tag:") {
+                Some(tag) => super::super::suggest::unknown(
+                    "channel tag",
+                    tag,
+                    channels
+                        .iter()
+                        .flat_map(|c| c.tags.iter().map(String::as_str)),
+                ),
+                None => super::super::suggest::unknown(
+                    "channel",
+                    t,
+                    channels.iter().map(|c| c.name.as_str()),
+                ),
+            };
+            Problem::warning(
+                rule_location(ws, rule),
+                format!(
+                    "rule `{}`: target `{t}` picks no channel: {what}",
+                    rule.name
+                ),
+            )
+            .with_hint(
+                "targets are channel names, `tag:NAME` or `*`, e.g. targets = [\"tag:sofa\"]",
+            )
+        })
+        .collect()
 }
 
 /// A budget of 0 (read as 1) crawls; one above the platform's limit gets the robot throttled.
