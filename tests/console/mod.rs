@@ -451,10 +451,13 @@ async fn act_on(client: &fantoccini::Client, rule: &str, action: &str) -> String
         .click()
         .await
         .unwrap();
+    // The click starts a navigation; wait for the answer page rather than reading the old one.
     client
-        .find(Locator::Id("outcome"))
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Id("outcome"))
         .await
-        .unwrap()
+        .unwrap_or_else(|e| panic!("no answer page after {action} for {rule}: {e}"))
         .text()
         .await
         .unwrap()
