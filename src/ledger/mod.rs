@@ -64,8 +64,17 @@ pub enum LedgerError {
 impl LedgerError {
     /// Another process holds the database lock (it clears by itself).
     pub fn is_busy(&self) -> bool {
-        matches!(self, LedgerError::Sql { source: rusqlite::Error::SqliteFailure(e, _), .. }
-            if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+        match self {
+            LedgerError::Sql {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            LedgerError::Pg { source, .. } => postgres::timed_out(source),
+            _ => false,
+        }
     }
 }
 
@@ -184,6 +193,11 @@ pub enum Claim {
     /// A row already exists (in any state): do not post.
     Taken(Box<Row>),
 }
+
+/// How long one statement waits for another process's lock before it fails, on either store
+/// (SQLite's busy timeout, Postgres's `lock_timeout`): the daemon then retries with backoff
+/// until the deadline; a CLI command reports it.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 const COLUMNS: &str = "id, event, rule, channel, part, parts_total, kind, state, attempts, errcode, errmsg, content_hash, due, deadline, claimed_at, finished_at, claimed_by";
 

@@ -5,7 +5,9 @@
 //! thread (the driver's blocking client may not run on an async runtime's thread), reached
 //! through a channel, and reconnects after the server went away.
 
-use super::{Backend, COLUMNS, Claim, ClaimRequest, Hold, LedgerError, Row, State, schema};
+use super::{
+    BUSY_TIMEOUT, Backend, COLUMNS, Claim, ClaimRequest, Hold, LedgerError, Row, State, schema,
+};
 use crate::model::{DeliveryKey, MessageKind, Outcome, PgUrl};
 use ::postgres::config::SslMode;
 use ::postgres::types::ToSql;
@@ -110,7 +112,27 @@ pub(super) fn config(url: &PgUrl) -> Result<::postgres::Config, LedgerError> {
         .keepalives_idle(Duration::from_secs(5))
         .keepalives_interval(Duration::from_secs(2))
         .keepalives_retries(3);
+    // A lock someone else holds (a `LOCK TABLE` left open in psql, a long migration) fails a
+    // statement after the busy timeout, as on SQLite, instead of blocking the ledger forever;
+    // a statement that hangs for another reason gives up after 30 s.
+    let limits = format!(
+        "-c lock_timeout={} -c statement_timeout=30000",
+        BUSY_TIMEOUT.as_millis()
+    );
+    let options = match config.get_options() {
+        Some(given) => format!("{given} {limits}"),
+        None => limits,
+    };
+    config.options(&options);
     Ok(config)
+}
+
+/// The statement gave up waiting: a lock held elsewhere (`lock_not_available`) or the
+/// statement timeout (`query_canceled`). It clears by itself; the caller retries.
+pub(super) fn timed_out(e: &::postgres::Error) -> bool {
+    use ::postgres::error::SqlState;
+    e.code()
+        .is_some_and(|c| *c == SqlState::LOCK_NOT_AVAILABLE || *c == SqlState::QUERY_CANCELED)
 }
 
 impl Postgres {

@@ -2,7 +2,9 @@
 //! IMMEDIATE transaction; the file's identity is checked before every write, so a ledger
 //! removed or replaced while open records (and lets herald post) nothing more.
 
-use super::{Backend, COLUMNS, Claim, ClaimRequest, Hold, LedgerError, Row, State, schema};
+use super::{
+    BUSY_TIMEOUT, Backend, COLUMNS, Claim, ClaimRequest, Hold, LedgerError, Row, State, schema,
+};
 use crate::model::{DeliveryKey, MessageKind, Outcome};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -16,10 +18,6 @@ pub(super) struct Sqlite {
     /// The file's identity when opened (device, inode): checked before every claim and post.
     identity: Option<(u64, u64)>,
 }
-
-/// How long one statement waits for another process's lock before it fails (the daemon then
-/// retries with backoff; a CLI command reports it).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Sqlite {
     /// Open (creating the file and its folder) and migrate.

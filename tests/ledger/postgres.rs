@@ -155,3 +155,58 @@ fn sslmode_require_never_falls_back_to_plain_text() {
     let plain = herald::model::PgUrl::new(format!("{}?sslmode=disable", db.url).into());
     Ledger::connect(&plain).unwrap().ping().unwrap();
 }
+
+/// A lock held elsewhere (a `LOCK TABLE` left open in psql) fails a claim after the busy
+/// timeout, as SQLite's does — never a ledger that blocks forever — and leaves no row; once
+/// the lock is gone the claim wins.
+#[test]
+fn a_held_table_lock_fails_a_claim_after_the_busy_timeout() {
+    let Some(db) = Database::create(
+        "ledger::postgres::a_held_table_lock_fails_a_claim_after_the_busy_timeout",
+    ) else {
+        return;
+    };
+    let ledger = Ledger::connect(&db.pg_url()).unwrap();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+    let url = db.url.clone();
+    let holder = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut tx = c.transaction().unwrap();
+        tx.batch_execute("LOCK TABLE deliveries IN ACCESS EXCLUSIVE MODE")
+            .unwrap();
+        locked.send(()).unwrap();
+        let _ = released.recv();
+        tx.rollback().unwrap();
+    });
+    is_locked.recv().unwrap();
+    let started = std::time::Instant::now();
+    let ledger = std::sync::Arc::new(ledger);
+    let (answer, claimed) = std::sync::mpsc::channel();
+    std::thread::spawn({
+        let ledger = ledger.clone();
+        move || answer.send(ledger.claim(&req("c", 1)))
+    });
+    let err = claimed
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the claim blocked on the held lock")
+        .unwrap_err();
+    assert!(err.is_busy(), "{err}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(release);
+    holder.join().unwrap();
+    assert!(ledger.history(None).unwrap().is_empty());
+    assert!(matches!(
+        ledger.claim(&req("c", 1)).unwrap(),
+        Claim::Claimed(_)
+    ));
+}
