@@ -322,6 +322,17 @@ pub trait Backend: Send + Sync {
     fn fence(&self, leader: Option<i32>);
 }
 
+/// A claim that lost to `row`, the one whose unique key stopped the insert (so it must exist).
+fn taken(path: &Path, row: Option<Row>) -> Result<Claim, LedgerError> {
+    match row {
+        Some(row) => Ok(Claim::Taken(Box::new(row))),
+        None => Err(LedgerError::Unavailable {
+            path: path.to_path_buf(),
+            why: "a claim met a row that then disappeared".to_string(),
+        }),
+    }
+}
+
 /// The ledger in use, whatever its store; its methods are [`Backend`]'s.
 pub struct Ledger(Box<dyn Backend>);
 

@@ -383,13 +383,7 @@ impl Backend for Postgres {
                 );
                 let mut params = key_params(&req.key);
                 params.push(boxed(req.part as i32));
-                match self.rows("read a row", sql, params)?.pop() {
-                    Some(row) => Ok(Claim::Taken(Box::new(row))),
-                    None => Err(LedgerError::Unavailable {
-                        path: self.path.clone(),
-                        why: "a claim met a row that then disappeared".to_string(),
-                    }),
-                }
+                super::taken(&self.path, self.rows("read a row", sql, params)?.pop())
             }
         }
     }

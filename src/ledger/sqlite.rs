@@ -201,14 +201,10 @@ impl Backend for Sqlite {
         &self.path
     }
 
-    /// Give back the page cache a burst of writes filled (it refills from disk on demand).
     fn release_memory(&self) {
         let _ = self.conn().release_memory();
     }
 
-    /// Atomically claim (event, rule, channel, part): `Claimed` if this call inserted the row
-    /// and its commit succeeded, `Taken` with the existing row otherwise. Safe across
-    /// connections and processes. Any error (disk full, lock held, file gone) means no claim.
     fn claim(&self, req: &ClaimRequest) -> Result<Claim, LedgerError> {
         self.still_there()?;
         let mut conn = self.conn();
@@ -229,17 +225,9 @@ impl Backend for Sqlite {
         if inserted == 1 {
             return Ok(Claim::Claimed(id));
         }
-        match self.row(&req.key, req.part)? {
-            Some(row) => Ok(Claim::Taken(Box::new(row))),
-            None => Err(LedgerError::Unavailable {
-                path: self.path.clone(),
-                why: "a claim met a row that then disappeared".to_string(),
-            }),
-        }
+        super::taken(&self.path, self.row(&req.key, req.part)?)
     }
 
-    /// A request of this claimed part is about to go on the wire: from now until its verdict
-    /// is recorded, a crash leaves the row ambiguous. Nothing may be posted if this fails.
     fn posting(&self, id: i64) -> Result<(), LedgerError> {
         self.write_one(
             "mark a part as posting",
@@ -250,8 +238,6 @@ impl Backend for Sqlite {
         )
     }
 
-    /// The last request surely did not reach the group (refused before it was processed) and
-    /// will be retried: the part is only claimed again, so a crash now leaves it re-sendable.
     fn unposted(&self, id: i64) -> Result<(), LedgerError> {
         self.write_one(
             "mark a part as not posted",
@@ -262,8 +248,6 @@ impl Backend for Sqlite {
         )
     }
 
-    /// Give back a claim whose part was never posted (herald stopped while it waited): the
-    /// next start plans it again. Only a row still `claimed` can be released.
     fn release(&self, id: i64) -> Result<(), LedgerError> {
         self.write_one(
             "release a claim",
@@ -274,7 +258,6 @@ impl Backend for Sqlite {
         )
     }
 
-    /// Record the verdict of a claimed row: delivered → sent, ambiguous → ambiguous, else failed.
     fn finish(
         &self,
         id: i64,
@@ -291,8 +274,6 @@ impl Backend for Sqlite {
         )
     }
 
-    /// An operator settles a row that may have been posted (`ambiguous`), having looked in
-    /// the group: it was posted (`sent`).
     fn resolve_sent(&self, id: i64, now: DateTime<Utc>) -> Result<(), LedgerError> {
         self.write_one(
             "resolve a row as sent",
@@ -303,9 +284,6 @@ impl Backend for Sqlite {
         )
     }
 
-    /// Reopen a row so its part is posted once more: an ambiguous one an operator found
-    /// missing from the group, or a failed one to retry. The row is removed; the next claim
-    /// of the same key wins again.
     fn reopen(&self, id: i64) -> Result<(), LedgerError> {
         self.write_one(
             "reopen a row",
@@ -316,15 +294,12 @@ impl Backend for Sqlite {
         )
     }
 
-    /// One row by id.
     fn row_by_id(&self, id: i64) -> Result<Option<Row>, LedgerError> {
         let sql = format!("SELECT {COLUMNS} FROM deliveries WHERE id = ?1");
         self.query(&sql, params![id], "read a row")
             .map(|mut rows| rows.pop())
     }
 
-    /// Record a delivery that was decided without posting (missed, skipped, or refused as
-    /// failed) if it has no row yet. Returns whether a row was inserted.
     #[allow(clippy::too_many_arguments)]
     fn mark(
         &self,
@@ -350,7 +325,6 @@ impl Backend for Sqlite {
         Ok(n == 1)
     }
 
-    /// Every row of one delivery (all parts), by part.
     fn rows_for(&self, key: &DeliveryKey) -> Result<Vec<Row>, LedgerError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3 ORDER BY part"
@@ -362,9 +336,6 @@ impl Backend for Sqlite {
         )
     }
 
-    /// Has this delivery been decided? Yes once it has a row, unless every row so far is
-    /// sent and parts are still missing (herald stopped between two parts): then the rest
-    /// must still go out, and the engine skips the parts already sent.
     fn done(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
         let (rows, sent, total): (u32, u32, u32) = self
             .conn()
@@ -378,7 +349,6 @@ impl Backend for Sqlite {
         Ok(rows > 0 && !(sent == rows && rows < total))
     }
 
-    /// Rows, oldest claim first; only one event's if given.
     fn history(&self, event: Option<&str>) -> Result<Vec<Row>, LedgerError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries WHERE ?1 IS NULL OR event = ?1 ORDER BY claimed_at, id"
@@ -386,7 +356,6 @@ impl Backend for Sqlite {
         self.query(&sql, params![event], "read history")
     }
 
-    /// Rows needing an operator: ambiguous ones and rows still claimed or posting.
     fn unresolved(&self) -> Result<Vec<Row>, LedgerError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM deliveries WHERE state IN ('claimed', 'posting', 'ambiguous') ORDER BY id"
@@ -394,10 +363,6 @@ impl Backend for Sqlite {
         self.query(&sql, [], "read unresolved rows")
     }
 
-    /// At start-up, rows a previous run of `by` left behind: `posting` ones (a request was on
-    /// the wire when it died) become `ambiguous`; `claimed` ones never left herald and are
-    /// released, so they are planned and posted again. Another process's rows (a concurrent
-    /// `herald send`) are left alone. Returns (ambiguous, released).
     fn recover(&self, by: &str) -> Result<(usize, usize), LedgerError> {
         let mut conn = self.conn();
         let tx = conn
@@ -416,8 +381,6 @@ impl Backend for Sqlite {
         Ok((ambiguous, released))
     }
 
-    /// Channels whose first part of a `kind` message about `event` was sent — or may have
-    /// been (ambiguous): a group that may have seen an announcement also gets its changes.
     fn sent_channels(&self, event: &str, kind: MessageKind) -> Result<Vec<String>, LedgerError> {
         let conn = self.conn();
         let mut stmt = conn
@@ -445,7 +408,6 @@ impl Backend for Sqlite {
         Ok(())
     }
 
-    /// The facts of `event` as last announced (JSON), for change detection.
     fn snapshot_get(&self, event: &str) -> Result<Option<String>, LedgerError> {
         self.conn()
             .query_row(
@@ -465,8 +427,6 @@ impl Backend for Sqlite {
         Ok(())
     }
 
-    /// Hold (event, rule, channel) — `*` for every rule or channel: nothing of it is posted
-    /// until released. Returns whether the hold is new.
     fn hold(&self, hold: &Hold, now: DateTime<Utc>) -> Result<bool, LedgerError> {
         self.still_there()?;
         self.conn()
@@ -478,8 +438,6 @@ impl Backend for Sqlite {
             .map_err(|e| self.err("hold", e))
     }
 
-    /// Remove holds: exactly the one named, or with `*` every hold of that event (and rule).
-    /// Returns how many were removed.
     fn unhold(&self, hold: &Hold) -> Result<usize, LedgerError> {
         self.still_there()?;
         self.conn()
@@ -490,7 +448,6 @@ impl Backend for Sqlite {
             .map_err(|e| self.err("release a hold", e))
     }
 
-    /// Is this delivery held (by a hold naming it, its rule or channel as `*`)?
     fn held(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
         self.conn()
             .query_row(
@@ -501,7 +458,6 @@ impl Backend for Sqlite {
             .map_err(|e| self.err("read holds", e))
     }
 
-    /// Every hold, oldest first.
     fn holds(&self) -> Result<Vec<Hold>, LedgerError> {
         let conn = self.conn();
         let mut stmt = conn
@@ -521,7 +477,6 @@ impl Backend for Sqlite {
             .map_err(|e| self.err("read holds", e))
     }
 
-    /// For /healthz: the file is still there and the database answers a query.
     fn ping(&self) -> Result<(), LedgerError> {
         self.still_there()?;
         self.conn()
@@ -529,7 +484,6 @@ impl Backend for Sqlite {
             .map_err(|e| self.err("ping", e))
     }
 
-    /// Row counts by state.
     fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError> {
         let conn = self.conn();
         let mut stmt = conn
