@@ -202,3 +202,59 @@ impl Running {
         self.task.await.unwrap().unwrap();
     }
 }
+
+/// Titles of the budget fan-out's events (`e00`…): `SOFA 测试00`….
+pub const FANOUT_EVENTS: usize = 12;
+
+/// A budget-limited fan-out for the process tests: one DingTalk robot (a fake allowing 300 a
+/// minute, so one post every 200 ms) and `FANOUT_EVENTS` announcements all due `due_in_s`
+/// seconds from now, their deadline (the start) a minute later. `herald` is the `[herald]`
+/// table's lines (the ledger, …).
+pub async fn budget_fanout(herald: &str, due_in_s: i64) -> (crate::util::fake::Fake, Setup) {
+    use crate::util::fake::{Fake, Spec};
+    use chrono::TimeDelta;
+    use herald::model::{Platform, SystemClock};
+    let mut spec = Spec::new(Platform::Dingtalk);
+    spec.per_minute = 300;
+    let fake = Fake::start(spec, Arc::new(SystemClock)).await;
+    let setup = Setup::new(&[]);
+    std::fs::write(
+        setup.dir.path().join("robot.url"),
+        fake.webhook("fake-token-123"),
+    )
+    .unwrap();
+    std::fs::write(
+        setup.config(),
+        format!(
+            "[herald]\ntimezone = \"Asia/Shanghai\"\n{herald}\n\
+             [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\nper_minute = 300\n\
+             [[rules]]\nname = \"announce\"\nkind = \"announce\"\nanchor = \"start\"\noffset = \"-1m\"\n"
+        ),
+    )
+    .unwrap();
+    let start = (Utc::now() + TimeDelta::seconds(60 + due_in_s))
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .format("%Y-%m-%dT%H:%M:%S");
+    for i in 0..FANOUT_EVENTS {
+        setup.write_event(
+            &format!("e{i:02}"),
+            &format!("title = \"SOFA 测试{i:02}\"\nstart = {start}\nend = 2099-01-01T00:00:00\n"),
+        );
+    }
+    (fake, setup)
+}
+
+/// No announcement of the fan-out reached the group twice, and every row recorded sent was
+/// received.
+pub fn assert_each_posted_once_at_most(fake: &crate::util::fake::Fake, rows: &[Row]) {
+    let bodies: Vec<String> = fake.record(|r| r.accepted.iter().map(|b| b.to_string()).collect());
+    for i in 0..FANOUT_EVENTS {
+        let title = format!("SOFA 测试{i:02}");
+        let posts = bodies.iter().filter(|b| b.contains(&title)).count();
+        assert!(posts <= 1, "{title} posted {posts} times");
+        let row = rows.iter().find(|r| r.event == format!("e{i:02}")).unwrap();
+        if row.state == State::Sent {
+            assert_eq!(posts, 1, "{title} recorded sent but not received");
+        }
+    }
+}

@@ -51,36 +51,9 @@ fn sigterm_exits_zero_with_nothing_half_recorded() {
 /// request at a time); every part that only waited is posted by the next start; none twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_while_parts_wait_for_the_budget_leaves_no_false_ambiguous_rows() {
-    use crate::util::fake::{Fake, Spec};
-    use chrono::{TimeDelta, Utc};
-    use herald::model::{Platform, SystemClock};
-    const EVENTS: usize = 12;
-    let mut spec = Spec::new(Platform::Dingtalk);
-    spec.per_minute = 300;
-    let fake = Fake::start(spec, std::sync::Arc::new(SystemClock)).await;
-    let setup = Setup::new(&[]);
-    std::fs::write(
-        setup.dir.path().join("robot.url"),
-        fake.webhook("fake-token-123"),
-    )
-    .unwrap();
-    std::fs::write(
-        setup.config(),
-        "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"herald.db\"\n\
-         [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\nper_minute = 300\n\
-         [[rules]]\nname = \"announce\"\nkind = \"announce\"\nanchor = \"start\"\noffset = \"-1m\"\n",
-    )
-    .unwrap();
+    use super::FANOUT_EVENTS as EVENTS;
     // Every announcement falls due 3 s from now; the deadline (the start) is a minute later.
-    let start = (Utc::now() + TimeDelta::seconds(63))
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .format("%Y-%m-%dT%H:%M:%S");
-    for i in 0..EVENTS {
-        setup.write_event(
-            &format!("e{i:02}"),
-            &format!("title = \"SOFA 测试{i:02}\"\nstart = {start}\nend = 2099-01-01T00:00:00\n"),
-        );
-    }
+    let (fake, setup) = super::budget_fanout("ledger = \"herald.db\"", 3).await;
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_herald"))
             .arg("--config")
@@ -127,16 +100,7 @@ async fn kill_9_while_parts_wait_for_the_budget_leaves_no_false_ambiguous_rows()
     let rows = setup.rows();
     let ambiguous = rows.iter().filter(|r| r.state == State::Ambiguous).count();
     assert_eq!(ambiguous, on_wire, "{rows:#?}");
-    let bodies: Vec<String> = fake.record(|r| r.accepted.iter().map(|b| b.to_string()).collect());
-    for i in 0..EVENTS {
-        let title = format!("SOFA 测试{i:02}");
-        let posts = bodies.iter().filter(|b| b.contains(&title)).count();
-        assert!(posts <= 1, "{title} posted {posts} times");
-        let row = rows.iter().find(|r| r.event == format!("e{i:02}")).unwrap();
-        if row.state == State::Sent {
-            assert_eq!(posts, 1, "{title} recorded sent but not received");
-        }
-    }
+    super::assert_each_posted_once_at_most(&fake, &rows);
 }
 
 /// A `herald send` carried by the running daemon that waits for a robot's rate budget says
