@@ -7,7 +7,7 @@
 use super::outcome::{ChannelOutcome, ChannelReport, Decided, Interruption, Refused};
 use super::{Metrics, Store};
 use crate::channels::{self, Gate, Hub};
-use crate::ledger::{Claim, ClaimRequest, LedgerError, Row, State};
+use crate::ledger::{Claim, ClaimRequest, Hold, LedgerError, Row, State};
 use crate::model::{
     ChannelSpec, Clock, DeliveryKey, Event, Format, LocalTime, Message, MessageKind, Origin,
     Outcome, Platform, Subject,
@@ -160,17 +160,31 @@ impl Engine {
         channels: Vec<ChannelSpec>,
     ) -> Vec<ChannelReport> {
         let rendered = self.render_all(renderer, &job, &channels);
+        let holds = self.holds_now(&job).await;
         let mut tasks = tokio::task::JoinSet::new();
         for (i, ch) in channels.into_iter().enumerate() {
             let message = rendered[&(ch.platform, ch.format)].clone();
-            let (engine, job) = (self.clone(), job.clone());
-            tasks.spawn(async move { (i, engine.deliver_one(&job, &ch, message).await) });
+            let (engine, job, holds) = (self.clone(), job.clone(), holds.clone());
+            tasks.spawn(async move { (i, engine.deliver_one(&job, &ch, message, holds).await) });
         }
         let mut reports: Vec<(usize, ChannelReport)> = tasks.join_all().await;
         reports.sort_by_key(|(i, _)| *i);
         let reports: Vec<ChannelReport> = reports.into_iter().map(|(_, r)| r).collect();
         self.remember_announced(&job, &reports).await;
         reports
+    }
+
+    /// The holds as the fan-out starts, read once for all its channels (`None`: unread,
+    /// each channel asks the ledger itself).
+    async fn holds_now(&self, job: &Job) -> Option<Arc<Vec<Hold>>> {
+        if !job.origin.honours_holds() {
+            return None;
+        }
+        self.store
+            .call_quietly(|l| l.holds())
+            .await
+            .ok()
+            .map(Arc::new)
     }
 
     /// Once an announcement, change or resume notice is out, its facts become the baseline
@@ -213,6 +227,7 @@ impl Engine {
         job: &Job,
         ch: &ChannelSpec,
         message: Result<Arc<Message>, String>,
+        holds: Option<Arc<Vec<Hold>>>,
     ) -> ChannelReport {
         let key = job.key(&ch.name);
         let message = match message.and_then(|m| {
@@ -227,7 +242,7 @@ impl Engine {
             }
         };
         let total = message.parts.len();
-        if let Err(outcome) = self.wait_until_clear(job, ch, &key).await {
+        if let Err(outcome) = self.wait_until_clear(job, ch, &key, holds).await {
             log_outcome(&key, &outcome);
             return report(ch, total, 0, outcome);
         }
@@ -317,12 +332,14 @@ impl Engine {
 
     /// Wait while the channel's quiet hours (late catch-ups and notices, deadline allowing)
     /// or an organizer's hold keep this delivery back. A hold still in place at the deadline
-    /// ends as a `skipped` row.
+    /// ends as a `skipped` row. `holds`, read as the fan-out started, answers at once for a
+    /// delivery no hold names (a fan-out's thousands of channels ask the ledger once).
     async fn wait_until_clear(
         &self,
         job: &Job,
         ch: &ChannelSpec,
         key: &DeliveryKey,
+        holds: Option<Arc<Vec<Hold>>>,
     ) -> Result<(), ChannelOutcome> {
         const STOPPED: ChannelOutcome = ChannelOutcome::Interrupted(Interruption::Shutdown);
         if job.deferrable
@@ -346,6 +363,9 @@ impl Engine {
             }
         }
         if !job.origin.honours_holds() {
+            return Ok(());
+        }
+        if holds.is_some_and(|holds| !holds.iter().any(|h| h.matches(key))) {
             return Ok(());
         }
         let mut told = false;

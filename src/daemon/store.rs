@@ -1,18 +1,34 @@
-//! The ledger as the daemon uses it: every SQLite call runs on tokio's blocking pool, one at
-//! a time, so a held lock or a slow disk delays deliveries but never the scheduler, `/healthz`
-//! or a shutdown. Each result also tells [`Health`] whether the ledger can be written.
+//! The ledger as the daemon uses it: every call runs off the async threads, on tokio's
+//! blocking pool, one at a time — and the calls that arrive while one runs are run next
+//! together, in one transaction (group commit), so a fan-out to thousands of robots costs a
+//! few commits, not three per robot. A held lock or a slow disk delays deliveries but never
+//! the scheduler, `/healthz` or a shutdown. Each result also tells [`Health`] whether the
+//! ledger can be written.
 
 use super::Health;
 use crate::ledger::{Ledger, LedgerError};
-use std::sync::Arc;
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The most calls one transaction takes: a fan-out's first posts leave while the rest of
+/// its claims are being committed.
+const MAX_BATCH: usize = 256;
+
+/// A call's answer, handed over once its batch committed (or with the batch's error).
+type Answer = Box<dyn FnOnce(Option<&LedgerError>) + Send>;
+/// A call waiting for the worker.
+type Call = Box<dyn FnOnce(&Ledger) -> Answer + Send>;
+
+#[derive(Default)]
+struct Queue {
+    calls: Vec<Call>,
+    /// A worker is on the blocking pool, running batches until the queue is empty.
+    working: bool,
+}
 
 #[derive(Clone)]
 pub struct Store {
     ledger: Arc<Ledger>,
-    /// One call at a time: the connection is serialized anyway, and waiting here costs a
-    /// task, not a thread.
-    turn: Arc<Semaphore>,
+    queue: Arc<Mutex<Queue>>,
     health: Arc<Health>,
     /// Woken when an organizer's holds or skips change, so held deliveries look again.
     holds_changed: Arc<tokio::sync::Notify>,
@@ -22,7 +38,7 @@ impl Store {
     pub fn new(ledger: Arc<Ledger>, health: Arc<Health>) -> Store {
         Store {
             ledger,
-            turn: Arc::new(Semaphore::new(1)),
+            queue: Arc::default(),
             health,
             holds_changed: Arc::default(),
         }
@@ -54,19 +70,78 @@ impl Store {
     }
 
     /// Like [`Store::call`] without touching health (reads whose failure says nothing new).
+    /// The answer comes once the batch `f` ran in has committed: a claim or a `posting`
+    /// mark is durable before its caller acts on it.
     pub async fn call_quietly<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
     ) -> Result<T, LedgerError> {
-        let _turn = self.turn.acquire().await.expect("never closed");
-        let ledger = self.ledger.clone();
-        tokio::task::spawn_blocking(move || f(&ledger))
-            .await
-            .unwrap_or_else(|e| {
-                Err(LedgerError::Unavailable {
-                    path: self.ledger.path().to_path_buf(),
-                    why: format!("ledger task ended: {e}"),
-                })
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.submit(Box::new(move |ledger: &Ledger| -> Answer {
+            let result = f(ledger);
+            Box::new(move |failed: Option<&LedgerError>| {
+                let _ = tx.send(match failed {
+                    Some(e) => Err(e.again()),
+                    None => result,
+                });
             })
+        }));
+        rx.await.unwrap_or_else(|_| {
+            Err(LedgerError::Unavailable {
+                path: self.ledger.path().to_path_buf(),
+                why: "the ledger's worker ended".to_string(),
+            })
+        })
+    }
+
+    /// Queue a call; start a worker unless one is running (it takes this call too).
+    fn submit(&self, call: Call) {
+        let mut queue = lock(&self.queue);
+        queue.calls.push(call);
+        if !queue.working {
+            queue.working = true;
+            let (queue, ledger) = (self.queue.clone(), self.ledger.clone());
+            tokio::task::spawn_blocking(move || work(&queue, &ledger));
+        }
+    }
+}
+
+fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
+    queue.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Run batches until no call waits.
+fn work(queue: &Mutex<Queue>, ledger: &Ledger) {
+    /// A worker that ends by a panic still lets the next call start a worker.
+    struct Done<'a>(&'a Mutex<Queue>);
+    impl Drop for Done<'_> {
+        fn drop(&mut self) {
+            if std::thread::panicking() {
+                lock(self.0).working = false;
+            }
+        }
+    }
+    let _done = Done(queue);
+    loop {
+        let calls: Vec<Call> = {
+            let mut queue = lock(queue);
+            if queue.calls.is_empty() {
+                queue.working = false;
+                return;
+            }
+            let n = queue.calls.len().min(MAX_BATCH);
+            queue.calls.drain(..n).collect()
+        };
+        run_batch(ledger, calls);
+    }
+}
+
+/// One transaction: every call, then the commit, then every answer.
+fn run_batch(ledger: &Ledger, calls: Vec<Call>) {
+    ledger.begin_batch();
+    let answers: Vec<Answer> = calls.into_iter().map(|call| call(ledger)).collect();
+    let committed = ledger.end_batch();
+    for answer in answers {
+        answer(committed.as_ref().err());
     }
 }

@@ -62,6 +62,52 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
+    /// The same error once more, for each call of a batch that failed as a whole
+    /// ([`Backend::end_batch`]): what it says and whether it is busy are kept.
+    pub fn again(&self) -> LedgerError {
+        let unavailable = |path: &Path, why: String| LedgerError::Unavailable {
+            path: path.to_path_buf(),
+            why,
+        };
+        match self {
+            LedgerError::Sql {
+                path,
+                op,
+                source: rusqlite::Error::SqliteFailure(code, msg),
+            } => LedgerError::Sql {
+                path: path.clone(),
+                op,
+                source: rusqlite::Error::SqliteFailure(*code, msg.clone()),
+            },
+            LedgerError::Sql { path, op, source } => unavailable(path, format!("{op}: {source}")),
+            LedgerError::Dir { path, source } => {
+                unavailable(path, format!("cannot create its folder: {source}"))
+            }
+            LedgerError::Pg { path, op, source } => {
+                unavailable(path, format!("{op}: {}", postgres::describe(source)))
+            }
+            LedgerError::BadState { path, id, state } => LedgerError::BadState {
+                path: path.clone(),
+                id: *id,
+                state: state.clone(),
+            },
+            LedgerError::NoRow {
+                path,
+                op,
+                id,
+                expected,
+            } => LedgerError::NoRow {
+                path: path.clone(),
+                op,
+                id: *id,
+                expected,
+            },
+            LedgerError::Vanished { path } => LedgerError::Vanished { path: path.clone() },
+            LedgerError::Unavailable { path, why } => unavailable(path, why.clone()),
+            LedgerError::NotLeader { path } => LedgerError::NotLeader { path: path.clone() },
+        }
+    }
+
     /// Another process holds the database lock (it clears by itself).
     pub fn is_busy(&self) -> bool {
         match self {
@@ -315,6 +361,18 @@ pub trait Backend: Send + Sync {
 
     /// Row counts by state.
     fn counts(&self) -> Result<Vec<(State, u64)>, LedgerError>;
+
+    /// Group commit: the calls until [`Backend::end_batch`] (on the same thread, one at a
+    /// time) may share one transaction, so a fan-out's thousands of writes cost a few
+    /// commits. A call's result is only true once `end_batch` returned `Ok`; if it fails,
+    /// nothing any call of the batch wrote counts. A store without batches (Postgres: one
+    /// round trip per call anyway) commits each call on its own.
+    fn begin_batch(&self) {}
+
+    /// Commit what the batch since [`Backend::begin_batch`] wrote.
+    fn end_batch(&self) -> Result<(), LedgerError> {
+        Ok(())
+    }
 
     /// Claims from now on succeed only while the session `leader` (a Postgres backend pid
     /// holding the leader lock, see [`lead`]) still holds it; `None` = no such check.

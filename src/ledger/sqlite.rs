@@ -1,6 +1,7 @@
-//! The embedded SQLite ledger (the default): one file in WAL mode; a claim is its own
-//! IMMEDIATE transaction; the file's identity is checked before every write, so a ledger
-//! removed or replaced while open records (and lets herald post) nothing more.
+//! The embedded SQLite ledger (the default): one file in WAL mode; each write commits on its
+//! own, or inside a batch all of them in one IMMEDIATE transaction (see [`Backend::begin_batch`]);
+//! the file's identity is checked before every write, so a ledger removed or replaced while
+//! open records (and lets herald post) nothing more.
 
 use super::{
     BUSY_TIMEOUT, Backend, COLUMNS, Claim, ClaimRequest, Hold, LedgerError, Row, State, schema,
@@ -8,15 +9,56 @@ use super::{
 use crate::model::{DeliveryKey, MessageKind, Outcome};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 pub(super) struct Sqlite {
-    conn: Mutex<Connection>,
+    conn: Mutex<Conn>,
     path: PathBuf,
     /// The file's identity when opened (device, inode): checked before every claim and post.
     identity: Option<(u64, u64)>,
+}
+
+/// The connection and where a batch of writes stands on it.
+struct Conn {
+    db: Connection,
+    batch: Batch,
+}
+
+/// A batch's one write transaction.
+enum Batch {
+    /// No batch: each write commits on its own.
+    Off,
+    /// In a batch, nothing written yet (reads need no lock).
+    Idle,
+    /// In a batch, `BEGIN IMMEDIATE` done: writes go into the transaction.
+    Writing,
+    /// The transaction could not begin or was rolled back: every later write of the batch
+    /// fails the same way, and so does the batch.
+    Failed(rusqlite::ffi::Error, Option<String>),
+}
+
+impl Conn {
+    /// Run one statement from the connection's statement cache: a fan-out runs the same
+    /// few thousands of times, and parsing them again would cost as much as running them.
+    fn run(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.db.prepare_cached(sql)?.execute(params)
+    }
+}
+
+impl Deref for Conn {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.db
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.db
+    }
 }
 
 impl Sqlite {
@@ -51,7 +93,10 @@ impl Sqlite {
 
     fn init(conn: Connection, path: PathBuf, wal: bool) -> Result<Sqlite, LedgerError> {
         let ledger = Sqlite {
-            conn: Mutex::new(conn),
+            conn: Mutex::new(Conn {
+                db: conn,
+                batch: Batch::Off,
+            }),
             path,
             identity: None,
         };
@@ -69,8 +114,59 @@ impl Sqlite {
         Ok(ledger)
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    fn conn(&self) -> MutexGuard<'_, Conn> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The connection for a write: the file is still the one opened, and inside a batch the
+    /// batch's transaction is open (begun by its first write).
+    fn writing(&self) -> Result<MutexGuard<'_, Conn>, LedgerError> {
+        self.still_there()?;
+        let mut conn = self.conn();
+        match &conn.batch {
+            Batch::Off => {}
+            Batch::Idle => {
+                if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                    conn.batch = failed(&e);
+                    return Err(self.err("begin a batch of writes", e));
+                }
+                conn.batch = Batch::Writing;
+            }
+            Batch::Writing if conn.is_autocommit() => {
+                let e = rolled_back();
+                conn.batch = failed(&e);
+                return Err(self.err("write in a batch", e));
+            }
+            Batch::Writing => {}
+            Batch::Failed(code, msg) => {
+                let e = rusqlite::Error::SqliteFailure(*code, msg.clone());
+                return Err(self.err("write in a batch", e));
+            }
+        }
+        Ok(conn)
+    }
+
+    /// Run `f` atomically: in a batch's transaction as a savepoint, otherwise as its own
+    /// IMMEDIATE transaction.
+    fn atomic<T>(
+        &self,
+        op: &'static str,
+        f: impl FnOnce(&Connection) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
+        let mut conn = self.writing()?;
+        if matches!(conn.batch, Batch::Writing) {
+            let sp = conn.savepoint().map_err(|e| self.err(op, e))?;
+            let value = f(&sp)?;
+            sp.commit().map_err(|e| self.err(op, e))?;
+            Ok(value)
+        } else {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(|e| self.err(op, e))?;
+            let value = f(&tx)?;
+            tx.commit().map_err(|e| self.err(op, e))?;
+            Ok(value)
+        }
     }
 
     fn err(&self, op: &'static str, source: rusqlite::Error) -> LedgerError {
@@ -116,10 +212,9 @@ impl Sqlite {
         sql: &str,
         params: impl rusqlite::Params,
     ) -> Result<(), LedgerError> {
-        self.still_there()?;
         let n = self
-            .conn()
-            .execute(sql, params)
+            .writing()?
+            .run(sql, params)
             .map_err(|e| self.err(op, e))?;
         if n == 1 {
             Ok(())
@@ -197,6 +292,30 @@ impl Sqlite {
 impl Backend for Sqlite {
     fn fence(&self, _leader: Option<i32>) {}
 
+    fn begin_batch(&self) {
+        let mut conn = self.conn();
+        if !conn.is_autocommit() {
+            // A batch that never ended (its caller panicked): what it wrote never counted.
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        conn.batch = Batch::Idle;
+    }
+
+    fn end_batch(&self) -> Result<(), LedgerError> {
+        let mut conn = self.conn();
+        let batch = std::mem::replace(&mut conn.batch, Batch::Off);
+        let result = match batch {
+            Batch::Off | Batch::Idle => Ok(()),
+            Batch::Writing if conn.is_autocommit() => Err(rolled_back()),
+            Batch::Writing => conn.execute_batch("COMMIT"),
+            Batch::Failed(code, msg) => Err(rusqlite::Error::SqliteFailure(code, msg)),
+        };
+        if result.is_err() && !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        result.map_err(|e| self.err("commit a batch of writes", e))
+    }
+
     fn path(&self) -> &Path {
         &self.path
     }
@@ -206,21 +325,16 @@ impl Backend for Sqlite {
     }
 
     fn claim(&self, req: &ClaimRequest) -> Result<Claim, LedgerError> {
-        self.still_there()?;
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err("begin a claim", e))?;
-        let inserted = tx
-            .execute(
+        let conn = self.writing()?;
+        let inserted = conn
+            .run(
                 "INSERT INTO deliveries (event, rule, channel, part, parts_total, kind, state, content_hash, due, deadline, claimed_at, claimed_by)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'claimed', ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (event, rule, channel, part) DO NOTHING",
                 params![req.key.event, req.key.rule, req.key.channel, req.part, req.parts_total, req.kind.as_str(), req.content_hash, req.due, req.deadline, req.now, req.by],
             )
             .map_err(|e| self.err("claim", e))?;
-        let id = tx.last_insert_rowid();
-        tx.commit().map_err(|e| self.err("commit a claim", e))?;
+        let id = conn.last_insert_rowid();
         drop(conn);
         if inserted == 1 {
             return Ok(Claim::Claimed(id));
@@ -312,10 +426,9 @@ impl Backend for Sqlite {
         deadline: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<bool, LedgerError> {
-        self.still_there()?;
         let n = self
-            .conn()
-            .execute(
+            .writing()?
+            .run(
                 "INSERT INTO deliveries (event, rule, channel, part, parts_total, kind, state, errmsg, due, deadline, claimed_at, finished_at, claimed_by)
                  VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, 'herald')
                  ON CONFLICT (event, rule, channel, part) DO NOTHING",
@@ -364,21 +477,18 @@ impl Backend for Sqlite {
     }
 
     fn recover(&self, by: &str) -> Result<(usize, usize), LedgerError> {
-        let mut conn = self.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| self.err("begin recovery", e))?;
-        let ambiguous = tx
-            .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while this part was on the wire' WHERE state = 'posting' AND claimed_by = ?1", [by])
-            .map_err(|e| self.err("recover posting rows", e))?;
-        let released = tx
-            .execute(
-                "DELETE FROM deliveries WHERE state = 'claimed' AND claimed_by = ?1",
-                [by],
-            )
-            .map_err(|e| self.err("release claimed rows", e))?;
-        tx.commit().map_err(|e| self.err("commit recovery", e))?;
-        Ok((ambiguous, released))
+        self.atomic("recover", |tx| {
+            let ambiguous = tx
+                .execute("UPDATE deliveries SET state = 'ambiguous', errmsg = 'herald stopped while this part was on the wire' WHERE state = 'posting' AND claimed_by = ?1", [by])
+                .map_err(|e| self.err("recover posting rows", e))?;
+            let released = tx
+                .execute(
+                    "DELETE FROM deliveries WHERE state = 'claimed' AND claimed_by = ?1",
+                    [by],
+                )
+                .map_err(|e| self.err("release claimed rows", e))?;
+            Ok((ambiguous, released))
+        })
     }
 
     fn sent_channels(&self, event: &str, kind: MessageKind) -> Result<Vec<String>, LedgerError> {
@@ -401,9 +511,8 @@ impl Backend for Sqlite {
     }
 
     fn meta_set(&self, key: &str, value: &str) -> Result<(), LedgerError> {
-        self.still_there()?;
-        self.conn()
-            .execute("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
+        self.writing()?
+            .run("INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [key, value])
             .map_err(|e| self.err("write meta", e))?;
         Ok(())
     }
@@ -420,17 +529,15 @@ impl Backend for Sqlite {
     }
 
     fn snapshot_set(&self, event: &str, facts: &str) -> Result<(), LedgerError> {
-        self.still_there()?;
-        self.conn()
-            .execute("INSERT INTO snapshots (event, facts) VALUES (?1, ?2) ON CONFLICT (event) DO UPDATE SET facts = excluded.facts", [event, facts])
+        self.writing()?
+            .run("INSERT INTO snapshots (event, facts) VALUES (?1, ?2) ON CONFLICT (event) DO UPDATE SET facts = excluded.facts", [event, facts])
             .map_err(|e| self.err("write a snapshot", e))?;
         Ok(())
     }
 
     fn hold(&self, hold: &Hold, now: DateTime<Utc>) -> Result<bool, LedgerError> {
-        self.still_there()?;
-        self.conn()
-            .execute(
+        self.writing()?
+            .run(
                 "INSERT INTO holds (event, rule, channel, since) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                 params![hold.event, hold.rule, hold.channel, now],
             )
@@ -439,9 +546,8 @@ impl Backend for Sqlite {
     }
 
     fn unhold(&self, hold: &Hold) -> Result<usize, LedgerError> {
-        self.still_there()?;
-        self.conn()
-            .execute(
+        self.writing()?
+            .run(
                 "DELETE FROM holds WHERE event = ?1 AND (?2 = '*' OR rule = ?2) AND (?3 = '*' OR channel = ?3)",
                 params![hold.event, hold.rule, hold.channel],
             )
@@ -499,6 +605,26 @@ impl Backend for Sqlite {
             .filter_map(|(s, n)| State::parse(&s).map(|s| (s, n)))
             .collect())
     }
+}
+
+/// A batch whose transaction is gone fails with this (or with the error that ended it).
+fn failed(e: &rusqlite::Error) -> Batch {
+    match e {
+        rusqlite::Error::SqliteFailure(code, msg) => Batch::Failed(*code, msg.clone()),
+        other => Batch::Failed(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
+
+/// SQLite rolls a transaction back by itself after some errors (a full disk, I/O): the
+/// batch's earlier writes are gone, so none of its calls may count.
+fn rolled_back() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+        Some("the batch's transaction was rolled back by an earlier error".to_string()),
+    )
 }
 
 /// A ledger herald cannot write is refused at open with a plain reason (SQLite would only

@@ -8,6 +8,7 @@ mod manual;
 mod organizer;
 mod process;
 mod restart;
+mod store;
 mod workspace;
 
 use chrono::{DateTime, Utc};

@@ -317,3 +317,40 @@ pub fn holds_match_by_star_and_release_by_event(place: &dyn Place) {
     assert_eq!(ledger.unhold(&hold("*", "*")).unwrap(), 2);
     assert!(!ledger.held(&key("remind", "any")).unwrap());
 }
+
+pub fn a_batch_counts_once_it_ends_and_a_failed_write_spoils_only_itself(place: &dyn Place) {
+    let (ledger, other) = (place.open(), place.open());
+    ledger.begin_batch();
+    let Claim::Claimed(a) = ledger.claim(&req("a", 1)).unwrap() else {
+        panic!("a fresh key must be won")
+    };
+    ledger.posting(a).unwrap();
+    // A write that changes no row fails alone; the batch goes on.
+    assert!(ledger.unposted(a + 1000).is_err());
+    let Claim::Claimed(b) = ledger.claim(&req("b", 1)).unwrap() else {
+        panic!("a fresh key must be won")
+    };
+    // Inside a batch the store reads its own writes.
+    assert!(matches!(
+        ledger.claim(&req("a", 1)).unwrap(),
+        Claim::Taken(_)
+    ));
+    ledger.end_batch().unwrap();
+    let states: Vec<(String, State)> = other
+        .history(None)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.channel, r.state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("a".to_string(), State::Posting),
+            ("b".to_string(), State::Claimed)
+        ]
+    );
+    assert_eq!(other.row_by_id(b).unwrap().unwrap().state, State::Claimed);
+    // After the batch, each call commits on its own again.
+    ledger.release(b).unwrap();
+    assert!(other.row_by_id(b).unwrap().is_none());
+}

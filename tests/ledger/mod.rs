@@ -187,7 +187,67 @@ on_both!(
     migrations_are_idempotent_and_meta_and_snapshots_persist,
     history_is_in_claim_order_and_filters_by_event,
     holds_match_by_star_and_release_by_event,
+    a_batch_counts_once_it_ends_and_a_failed_write_spoils_only_itself,
 );
+
+#[test]
+fn an_sqlite_batch_is_one_transaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let (ledger, other) = (Ledger::open(&path).unwrap(), Ledger::open(&path).unwrap());
+    ledger.begin_batch();
+    let Claim::Claimed(id) = ledger.claim(&req("c", 1)).unwrap() else {
+        panic!()
+    };
+    ledger.posting(id).unwrap();
+    assert!(
+        other.history(None).unwrap().is_empty(),
+        "another connection saw a batch's write before it ended"
+    );
+    ledger.end_batch().unwrap();
+    assert_eq!(
+        other.row_by_id(id).unwrap().unwrap().state,
+        herald::ledger::State::Posting
+    );
+}
+
+#[test]
+fn an_sqlite_batch_that_cannot_begin_fails_every_write_once_and_commits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let ledger = Ledger::open(&path).unwrap();
+    let other = rusqlite_lock(&path);
+    ledger.begin_batch();
+    // Reads need no lock (WAL).
+    assert!(ledger.history(None).unwrap().is_empty());
+    let first = ledger.claim(&req("a", 1)).unwrap_err();
+    assert!(first.is_busy(), "{first}");
+    // The rest of the batch does not wait for the lock again: it fails at once, the same way.
+    let started = std::time::Instant::now();
+    for ch in ["b", "c", "d"] {
+        let err = ledger.claim(&req(ch, 1)).unwrap_err();
+        assert!(err.is_busy(), "{err}");
+    }
+    assert!(ledger.meta_set("k", "v").is_err());
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let end = ledger.end_batch().unwrap_err();
+    assert!(end.is_busy(), "{end}");
+    assert!(
+        end.again().is_busy(),
+        "a batch's error repeated to its calls stays busy"
+    );
+    drop(other);
+    assert!(ledger.history(None).unwrap().is_empty());
+    assert!(ledger.meta_get("k").unwrap().is_none());
+    // The next batch begins afresh.
+    ledger.begin_batch();
+    assert!(matches!(
+        ledger.claim(&req("a", 1)).unwrap(),
+        Claim::Claimed(_)
+    ));
+    ledger.end_batch().unwrap();
+    assert_eq!(ledger.history(None).unwrap().len(), 1);
+}
 
 #[test]
 fn an_sqlite_ledger_is_in_wal_mode() {
