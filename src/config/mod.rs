@@ -12,7 +12,7 @@ pub use duration::parse_duration;
 pub use rules::{default_rules, parse_deadline, parse_slot};
 pub use secret::{Env, Secrets};
 
-use crate::model::{ChannelSpec, Location, PgUrl, Problem, QuietHours, Rule};
+use crate::model::{ChannelSpec, Location, Origin, PgUrl, Problem, QuietHours, Rule};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use raw::RawConfig;
@@ -509,11 +509,17 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for r in &raw.rules {
             let name = r.name.get_ref();
-            if name.contains(':') || !seen.insert(name.clone()) {
+            if !seen.insert(name.clone()) {
                 self.at(
                     r.name.span().start,
-                    format!("field `rules.name`: `{name}` is used twice or contains `:`"),
-                    Some("rule names are ledger keys; `manual:` and `change:` are reserved"),
+                    format!("field `rules.name`: `{name}` is used twice"),
+                    Some("rule names are ledger keys and must be unique"),
+                );
+            } else if !Origin::rule_name_is_free(name) {
+                self.at(
+                    r.name.span().start,
+                    format!("field `rules.name`: `{name}` is kept for herald's own deliveries"),
+                    Some("rule names are ledger keys; `cancel`, `resume` and names with `:` (`manual:…`, `change:…`) belong to notices and manual sends"),
                 );
             }
             out.extend(self.rule(r, zone));

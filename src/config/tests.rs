@@ -491,3 +491,26 @@ fn a_demo_never_writes_to_the_postgres_ledger() {
         crate::model::LedgerTarget::Sqlite(_)
     ));
 }
+
+#[test]
+fn rule_names_a_notice_or_manual_send_keys_under_are_refused_at_their_line() {
+    for (name, why) in [
+        ("cancel", "kept for herald's own deliveries"),
+        ("resume", "kept for herald's own deliveries"),
+        ("manual:announce", "kept for herald's own deliveries"),
+        ("recap", "used twice"),
+    ] {
+        let text = format!(
+            "[[rules]]\nname = \"recap\"\nkind = \"recap\"\noffset = \"+1d\"\n\n[[rules]]\nname = \"{name}\"\nkind = \"announce\"\noffset = \"-7d\"\n"
+        );
+        let problems = parse_str(&text).unwrap_err();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.location.line == 7 && p.message.contains(why)),
+            "{name}: {problems:?}"
+        );
+    }
+    let text = "[[rules]]\nname = \"cancelled-reminder\"\nkind = \"remind\"\noffset = \"-1h\"\n";
+    assert!(parse_str(text).is_ok());
+}

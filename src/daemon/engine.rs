@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 /// What to send: everything but the channels.
 #[derive(Debug, Clone)]
@@ -324,7 +324,7 @@ impl Engine {
             {
                 return (sent, ended);
             }
-            info!(%key, part, attempts = posted.attempts, "part delivered");
+            debug!(%key, part, attempts = posted.attempts, "part delivered");
             sent += 1;
         }
         (sent, ChannelOutcome::Delivered)

@@ -116,6 +116,16 @@ impl Origin {
         !matches!(self, Origin::Manual | Origin::Forced { .. })
     }
 
+    /// Can a configured rule be called `name`? Not if a key [`Origin::ledger_rule`] makes for
+    /// herald's own deliveries could read the same: every such key but a first-round cancel
+    /// or resume notice has a `:`, and those two are the notice kinds' names.
+    pub fn rule_name_is_free(name: &str) -> bool {
+        !name.contains(':')
+            && ![MessageKind::Cancel, MessageKind::Resume]
+                .iter()
+                .any(|k| k.as_str() == name)
+    }
+
     /// The ledger key's rule part for `subject` sent by this origin.
     pub fn ledger_rule(&self, subject: &Subject) -> String {
         let kind = subject.kind();
