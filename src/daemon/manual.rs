@@ -61,7 +61,7 @@ pub fn resolve(
         refused: Vec::new(),
         event,
     };
-    for ch in targets(ws, &resolved.event, req)? {
+    for ch in targets(ws, ledger, &resolved.event, req)? {
         match origin(ws, ledger, &resolved, req, &ch, now)? {
             Ok(origin) => resolved.by_origin.entry(origin).or_default().push(ch),
             Err(refusal) => resolved.refused.push(refusal),
@@ -121,9 +121,12 @@ pub async fn send(engine: Arc<Engine>, ws: Arc<Workspace>, resolved: Resolved) -
     }
 }
 
-/// Channels named with --channel/--tag, else those the rules of this kind pick for the event.
+/// Channels named with --channel/--tag, else those the rules of this kind pick for the event,
+/// and for a notice kind no rule sends (change, cancel, resume) the groups the daemon's own
+/// notice would go to ([`super::notices::audience`]) that are still configured.
 fn targets(
     ws: &Workspace,
+    ledger: &Ledger,
     event: &Event,
     req: &SendRequest,
 ) -> Result<Vec<ChannelSpec>, ManualError> {
@@ -136,6 +139,14 @@ fn targets(
                     picked.push(ch.clone());
                 }
             }
+        }
+        if picked.is_empty() {
+            let told = super::notices::audience(ledger, &event.id, req.kind);
+            picked = channels
+                .iter()
+                .filter(|c| told.contains(&c.name))
+                .cloned()
+                .collect();
         }
         if picked.is_empty() {
             return Err(ManualError::NoTargets {

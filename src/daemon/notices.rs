@@ -177,7 +177,6 @@ fn after_quiet_hours(
 /// notice went out, a resume (with any changes) to the groups that got the cancel; else a
 /// change when its facts changed. The `event` index and settle time are left for the caller.
 fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<Notice> {
-    let sent = |kind| ledger.sent_channels(&event.id, kind).unwrap_or_default();
     let rounds = Rounds::of(ledger, &event.id);
     let notice = |subject, channels| Notice {
         event: 0,
@@ -188,7 +187,10 @@ fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<
     let (id, round) = (event.id.clone(), rounds.round());
     if event.status == EventStatus::Cancelled {
         let cancel = Subject::Cancel { id, round };
-        return Some(notice(cancel, sent(MessageKind::Announce)));
+        return Some(notice(
+            cancel,
+            audience(ledger, &event.id, MessageKind::Cancel),
+        ));
     }
     let changes = announced.diff(&Snapshot::of(event), event);
     let cancelled_to = rounds.cancelled_to;
@@ -201,7 +203,22 @@ fn event_notice(ledger: &Ledger, event: &Event, announced: &Snapshot) -> Option<
     if on_again && !all_sent(ledger, &resume, &cancelled_to) {
         return Some(notice(resume, cancelled_to));
     }
-    (!changes.is_empty()).then(|| notice(change(event, changes), sent(MessageKind::Announce)))
+    let told = || audience(ledger, &event.id, MessageKind::Change);
+    (!changes.is_empty()).then(|| notice(change(event, changes), told()))
+}
+
+/// The groups a notice of `kind` about `event` goes to: a change or cancel to those that got
+/// the announcement (or may have), a resume to those that got the cancel since the last
+/// resume; nobody for other kinds. The daemon's notices and a manual `herald send` of a
+/// notice kind without `--channel` both ask here.
+pub fn audience(ledger: &Ledger, event: &str, kind: MessageKind) -> Vec<String> {
+    match kind {
+        MessageKind::Change | MessageKind::Cancel => ledger
+            .sent_channels(event, MessageKind::Announce)
+            .unwrap_or_default(),
+        MessageKind::Resume => Rounds::of(ledger, event).cancelled_to,
+        _ => Vec::new(),
+    }
 }
 
 /// Cancel and resume notices come in rounds: an event cancelled, on again, cancelled again

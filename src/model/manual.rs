@@ -27,7 +27,7 @@ pub enum ManualError {
     #[error("no channel `{0}` in the config")]
     UnknownChannel(String),
     #[error(
-        "no rule of kind {kind} picks a channel for `{event}`; name one with --channel or --tag"
+        "no rule of kind {kind} picks a channel for `{event}` (and no group was told of it that a notice would go to); name one with --channel or --tag"
     )]
     NoTargets { kind: MessageKind, event: String },
     #[error("`{0}` is over: a reminder would come too late (send its recap: --kind recap)")]

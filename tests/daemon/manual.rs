@@ -217,3 +217,40 @@ async fn a_refused_post_reports_the_platforms_verdict() {
     let recap = rows.iter().find(|r| r.kind == "recap").unwrap();
     assert_eq!((recap.state, recap.errcode), (State::Failed, Some(310000)));
 }
+
+/// A notice kind no rule sends (cancel) without --channel goes where the daemon's own notice
+/// would: to the groups that got the announcement — and before any did, nowhere (an error).
+#[tokio::test(start_paused = true)]
+async fn a_manual_cancel_without_channels_goes_to_the_groups_that_were_told() {
+    let (setup, fake) = with_robot(1).await;
+    let daemon = start(&setup, ORIGIN).await;
+    let cancel = SendRequest {
+        channels: Vec::new(),
+        ..request("ev00", MessageKind::Cancel)
+    };
+    let err = manual(&daemon.control, cancel.clone()).await.unwrap_err();
+    assert!(matches!(err, ManualError::NoTargets { .. }), "{err}");
+
+    daemon.run_until("2030-05-25T10:00:05+08:00").await;
+    assert_eq!(sent(&setup.rows(), "announce").len(), 1);
+    let result = manual(&daemon.control, cancel).await.unwrap();
+    daemon.stop().await;
+    let told: Vec<(&str, bool)> = result
+        .sent
+        .iter()
+        .map(|r| (r.channel.as_str(), r.delivered()))
+        .collect();
+    assert_eq!(told, [("robot", true)]);
+    let posted = fake.record(|r| {
+        r.accepted
+            .iter()
+            .filter(|b| {
+                b["markdown"]["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("取消")
+            })
+            .count()
+    });
+    assert_eq!(posted, 1);
+}
