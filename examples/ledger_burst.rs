@@ -1,8 +1,8 @@
 //! How much of a 2,000-robot fan-out is the ledger's (`bench/run.py` reports it): the four
 //! ledger calls the engine makes per one-part delivery — `held`, `claim`, `posting`,
 //! `finish` — for 2,000 channels, on a SQLite file in a temporary folder, called directly and
-//! then through the daemon's `Store` (one call at a time on tokio's blocking pool, as a
-//! fan-out makes them). Prints JSON: seconds of wall and of this process's CPU for each.
+//! then through the daemon's `Store` (on tokio's blocking pool, the calls that wait sharing
+//! one transaction, as a fan-out makes them). Prints JSON: seconds of wall and of this process's CPU for each.
 //!
 //!   cargo run --release --example ledger_burst -- 2000
 
