@@ -1,19 +1,24 @@
 //! The event record: everything herald knows about one meetup or live stream.
 
+use super::sparse::{Empty, Sparse};
 use chrono::{DateTime, NaiveTime};
 use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 
 /// One event, validated: `end >= start`, URLs parse, the zone is a real IANA zone.
+///
+/// What scheduling, change notices and most messages read is stored in the struct; the parts
+/// most records leave empty are in [`EventDetails`], boxed only when the record gives one
+/// (a daemon keeps every planned event in memory). `Event` derefs to its details, so
+/// `event.summary` reads (and writes) them like a field of its own.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Event {
     /// Stable id: the file stem unless the record gives one. Part of every ledger key.
     pub id: String,
     pub title: String,
-    pub series: Option<String>,
-    pub number: Option<u32>,
     pub status: EventStatus,
     /// Start and end in the event's own zone. An all-day event starts at the first instant of
     /// its first day; one without a given end (or all day) ends at the first instant of the
@@ -28,16 +33,31 @@ pub struct Event {
     pub city: Option<String>,
     pub venue: Option<String>,
     pub address: Option<String>,
-    pub registration: Option<String>,
     /// Live-stream links; `title` names the platform (e.g. "B 站直播").
     pub live: Vec<Link>,
+    pub talks: Vec<Talk>,
+    /// Channel names or `tag:NAME` selectors this event goes to; empty = every channel a rule picks.
+    pub targets: Vec<String>,
+    /// Everything else the record may give (serialized as the event's own fields).
+    #[serde(flatten)]
+    pub details: Sparse<EventDetails>,
+    /// The file the record came from (for messages), if any.
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// The parts of an event record that are often absent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EventDetails {
+    pub series: Option<String>,
+    pub number: Option<u32>,
+    pub registration: Option<String>,
     pub cover: Option<String>,
     /// A short introduction of the event (a paragraph, plain text).
     pub summary: Option<String>,
     pub hosts: Vec<String>,
     pub organizers: Vec<String>,
     pub partners: Vec<String>,
-    pub talks: Vec<Talk>,
     /// Event-level slides (资料下载) and replays (回放).
     pub slides: Vec<Link>,
     pub replays: Vec<Link>,
@@ -46,13 +66,46 @@ pub struct Event {
     pub contacts: Vec<Contact>,
     /// Audience tags, e.g. "云原生", "Java".
     pub tags: Vec<String>,
-    /// Channel names or `tag:NAME` selectors this event goes to; empty = every channel a rule picks.
-    pub targets: Vec<String>,
     /// Free-form table, visible to templates as `event.extra`.
     pub extra: BTreeMap<String, serde_json::Value>,
-    /// The file the record came from (for messages), if any.
-    #[serde(skip)]
-    pub source: Option<PathBuf>,
+}
+
+static NO_EVENT_DETAILS: EventDetails = EventDetails {
+    series: None,
+    number: None,
+    registration: None,
+    cover: None,
+    summary: None,
+    hosts: Vec::new(),
+    organizers: Vec::new(),
+    partners: Vec::new(),
+    slides: Vec::new(),
+    replays: Vec::new(),
+    articles: Vec::new(),
+    project_links: Vec::new(),
+    contacts: Vec::new(),
+    tags: Vec::new(),
+    extra: BTreeMap::new(),
+};
+
+impl Empty for EventDetails {
+    fn empty() -> &'static EventDetails {
+        &NO_EVENT_DETAILS
+    }
+}
+
+impl Deref for Event {
+    type Target = EventDetails;
+
+    fn deref(&self) -> &EventDetails {
+        self.details.get()
+    }
+}
+
+impl DerefMut for Event {
+    fn deref_mut(&mut self) -> &mut EventDetails {
+        self.details.get_mut()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
@@ -80,19 +133,53 @@ pub struct Link {
     pub url: String,
 }
 
+/// A talk; like [`Event`], it derefs to the parts often absent ([`TalkDetails`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Talk {
     pub title: String,
     pub speakers: Vec<Speaker>,
     pub slot: Option<TalkSlot>,
+    pub slides: Option<String>,
+    #[serde(flatten)]
+    pub details: Sparse<TalkDetails>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TalkDetails {
     /// 议题简介, plain text; paragraphs separated by blank lines.
     pub r#abstract: Option<String>,
     /// 听众收获.
     pub takeaways: Vec<String>,
     /// 议题大纲.
     pub outline: Vec<String>,
-    pub slides: Option<String>,
     pub replay: Option<String>,
+}
+
+static NO_TALK_DETAILS: TalkDetails = TalkDetails {
+    r#abstract: None,
+    takeaways: Vec::new(),
+    outline: Vec::new(),
+    replay: None,
+};
+
+impl Empty for TalkDetails {
+    fn empty() -> &'static TalkDetails {
+        &NO_TALK_DETAILS
+    }
+}
+
+impl Deref for Talk {
+    type Target = TalkDetails;
+
+    fn deref(&self) -> &TalkDetails {
+        self.details.get()
+    }
+}
+
+impl DerefMut for Talk {
+    fn deref_mut(&mut self) -> &mut TalkDetails {
+        self.details.get_mut()
+    }
 }
 
 /// A talk's time slot, on the event's day(s), in the event's zone.
@@ -102,14 +189,61 @@ pub struct TalkSlot {
     pub end: Option<NaiveTime>,
 }
 
+/// A speaker; derefs to the parts often absent ([`SpeakerDetails`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Speaker {
     pub name: String,
+    #[serde(flatten)]
+    pub details: Sparse<SpeakerDetails>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SpeakerDetails {
     /// 花名 (Alibaba/Ant nickname), shown as `刘浩杨（花名：某某）`.
     pub alias: Option<String>,
     /// Role and organisation in one line, e.g. "蚂蚁集团技术专家".
     pub role: Option<String>,
     pub bio: Option<String>,
+}
+
+static NO_SPEAKER_DETAILS: SpeakerDetails = SpeakerDetails {
+    alias: None,
+    role: None,
+    bio: None,
+};
+
+impl Empty for SpeakerDetails {
+    fn empty() -> &'static SpeakerDetails {
+        &NO_SPEAKER_DETAILS
+    }
+}
+
+impl Speaker {
+    pub fn new(
+        name: String,
+        alias: Option<String>,
+        role: Option<String>,
+        bio: Option<String>,
+    ) -> Speaker {
+        Speaker {
+            name,
+            details: Sparse::new(SpeakerDetails { alias, role, bio }),
+        }
+    }
+}
+
+impl Deref for Speaker {
+    type Target = SpeakerDetails;
+
+    fn deref(&self) -> &SpeakerDetails {
+        self.details.get()
+    }
+}
+
+impl DerefMut for Speaker {
+    fn deref_mut(&mut self) -> &mut SpeakerDetails {
+        self.details.get_mut()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -2,7 +2,10 @@
 
 use super::hint::did_you_mean;
 use super::raw::{RawEvent, RawLink, RawTalk, RawTime};
-use crate::model::{Contact, Event, Link, Location, Problem, Speaker, Talk, TalkSlot};
+use crate::model::{
+    Contact, Event, EventDetails, Link, Location, Problem, Sparse, Speaker, Talk, TalkDetails,
+    TalkSlot,
+};
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use std::path::Path;
@@ -160,8 +163,6 @@ impl Validator<'_> {
         Ok(Event {
             id,
             title: clean(raw.title.into_inner()),
-            series: raw.series,
-            number: raw.number,
             status: raw.status,
             start,
             end,
@@ -171,22 +172,26 @@ impl Validator<'_> {
             city: raw.city,
             venue: raw.venue,
             address: raw.address,
-            registration,
             live,
-            cover,
-            summary: raw.summary,
-            hosts: raw.hosts,
-            organizers: raw.organizers,
-            partners: raw.partners,
             talks,
-            slides,
-            replays,
-            articles,
-            project_links,
-            contacts,
-            tags: raw.tags,
             targets: raw.targets,
-            extra,
+            details: Sparse::new(EventDetails {
+                series: raw.series,
+                number: raw.number,
+                registration,
+                cover,
+                summary: raw.summary,
+                hosts: raw.hosts,
+                organizers: raw.organizers,
+                partners: raw.partners,
+                slides,
+                replays,
+                articles,
+                project_links,
+                contacts,
+                tags: raw.tags,
+                extra,
+            }),
             source: Some(self.path.to_path_buf()),
         })
     }
@@ -256,14 +261,18 @@ impl Validator<'_> {
     }
 
     fn links(&mut self, raw: &[RawLink], field: &str) -> Vec<Link> {
-        raw.iter()
-            .filter_map(|l| {
-                Some(Link {
+        // Sized to the record: `filter_map` would leave room for four links (kept for as long
+        // as the daemon runs).
+        let mut links = Vec::with_capacity(raw.len());
+        for l in raw {
+            if let Some(url) = self.url(&l.url, field) {
+                links.push(Link {
                     title: clean(l.title.clone()),
-                    url: self.url(&l.url, field)?,
-                })
-            })
-            .collect()
+                    url,
+                });
+            }
+        }
+        links
     }
 
     fn talk(&mut self, raw: &RawTalk) -> Talk {
@@ -286,19 +295,23 @@ impl Validator<'_> {
             speakers: raw
                 .speakers
                 .iter()
-                .map(|s| Speaker {
-                    name: clean(s.name.clone()),
-                    alias: s.alias.clone(),
-                    role: s.role.clone(),
-                    bio: s.bio.clone(),
+                .map(|s| {
+                    Speaker::new(
+                        clean(s.name.clone()),
+                        s.alias.clone(),
+                        s.role.clone(),
+                        s.bio.clone(),
+                    )
                 })
                 .collect(),
             slot,
-            r#abstract: raw.r#abstract.clone(),
-            takeaways: raw.takeaways.clone(),
-            outline: raw.outline.clone(),
             slides: self.opt_url(&raw.slides, "talks.slides"),
-            replay: self.opt_url(&raw.replay, "talks.replay"),
+            details: Sparse::new(TalkDetails {
+                r#abstract: raw.r#abstract.clone(),
+                takeaways: raw.takeaways.clone(),
+                outline: raw.outline.clone(),
+                replay: self.opt_url(&raw.replay, "talks.replay"),
+            }),
         }
     }
 }
