@@ -31,13 +31,9 @@ pub struct Event {
     pub open_end: bool,
     pub format: EventFormat,
     pub city: Option<String>,
-    pub venue: Option<String>,
-    pub address: Option<String>,
     /// Live-stream links; `title` names the platform (e.g. "B 站直播").
     pub live: Vec<Link>,
     pub talks: Vec<Talk>,
-    /// Channel names or `tag:NAME` selectors this event goes to; empty = every channel a rule picks.
-    pub targets: Vec<String>,
     /// Everything else the record may give (serialized as the event's own fields).
     #[serde(flatten)]
     pub details: Sparse<EventDetails>,
@@ -46,9 +42,14 @@ pub struct Event {
     pub source: Option<PathBuf>,
 }
 
-/// The parts of an event record that are often absent.
+/// The parts of an event record that are often absent. (A field every record gives would
+/// cost more here than in [`Event`]: its box, in every event.)
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct EventDetails {
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    /// Channel names or `tag:NAME` selectors this event goes to; empty = every channel a rule picks.
+    pub targets: Vec<String>,
     pub series: Option<String>,
     pub number: Option<u32>,
     pub registration: Option<String>,
@@ -71,6 +72,9 @@ pub struct EventDetails {
 }
 
 static NO_EVENT_DETAILS: EventDetails = EventDetails {
+    venue: None,
+    address: None,
+    targets: Vec::new(),
     series: None,
     number: None,
     registration: None,
@@ -139,13 +143,13 @@ pub struct Talk {
     pub title: String,
     pub speakers: Vec<Speaker>,
     pub slot: Option<TalkSlot>,
-    pub slides: Option<String>,
     #[serde(flatten)]
     pub details: Sparse<TalkDetails>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TalkDetails {
+    pub slides: Option<String>,
     /// 议题简介, plain text; paragraphs separated by blank lines.
     pub r#abstract: Option<String>,
     /// 听众收获.
@@ -156,6 +160,7 @@ pub struct TalkDetails {
 }
 
 static NO_TALK_DETAILS: TalkDetails = TalkDetails {
+    slides: None,
     r#abstract: None,
     takeaways: Vec::new(),
     outline: Vec::new(),

@@ -260,8 +260,8 @@ impl Draft {
                 start: s.start,
                 end: s.end,
             }),
-            slides,
             details: Sparse::new(TalkDetails {
+                slides,
                 r#abstract: (!abstract_text.is_empty()).then_some(abstract_text),
                 takeaways,
                 outline,
@@ -363,7 +363,6 @@ fn table(lines: &[Line], i: usize, found: &mut Found) -> Option<usize> {
                         start: s.start,
                         end: s.end,
                     }),
-                    slides: None,
                     details: Sparse::default(),
                 },
             ));
