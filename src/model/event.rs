@@ -268,3 +268,77 @@ pub enum ContactKind {
     Email,
     Other,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn event() -> Event {
+        let start = chrono_tz::Asia::Shanghai
+            .with_ymd_and_hms(2031, 1, 1, 10, 0, 0)
+            .unwrap();
+        Event {
+            id: "e".into(),
+            title: "T".into(),
+            status: EventStatus::Scheduled,
+            start,
+            end: start,
+            all_day: false,
+            open_end: false,
+            format: EventFormat::Offline,
+            city: None,
+            live: Vec::new(),
+            talks: vec![Talk {
+                title: "A".into(),
+                speakers: vec![Speaker::new("S".into(), None, None, None)],
+                slot: None,
+                details: Sparse::default(),
+            }],
+            details: Sparse::default(),
+            source: None,
+        }
+    }
+
+    /// A daemon keeps 10,000 of these: the sizes the idle-memory figures rest on.
+    #[test]
+    fn an_event_its_talks_and_speakers_stay_small() {
+        assert!(std::mem::size_of::<Event>() <= 256);
+        assert!(std::mem::size_of::<Talk>() <= 80);
+        assert_eq!(std::mem::size_of::<Speaker>(), 32);
+    }
+
+    #[test]
+    fn details_read_and_serialize_as_the_events_own_fields_given_or_not() {
+        let mut e = event();
+        let bare = serde_json::to_value(&e).unwrap();
+        for key in [
+            "summary", "venue", "hosts", "targets", "extra", "city", "talks",
+        ] {
+            assert!(bare.get(key).is_some(), "{key} missing from {bare}");
+        }
+        assert_eq!(bare["hosts"], serde_json::json!([]));
+        assert_eq!(bare["talks"][0]["abstract"], serde_json::Value::Null);
+        assert_eq!(
+            bare["talks"][0]["speakers"][0]["role"],
+            serde_json::Value::Null
+        );
+
+        e.summary = Some("S".into());
+        e.talks[0].r#abstract = Some("A".into());
+        e.talks[0].speakers[0].role = Some("R".into());
+        assert_eq!(e.summary.as_deref(), Some("S"));
+        let given = serde_json::to_value(&e).unwrap();
+        assert_eq!(given["summary"], "S");
+        assert_eq!(given["talks"][0]["abstract"], "A");
+        assert_eq!(given["talks"][0]["speakers"][0]["role"], "R");
+        // Every key the bare event has, and no other.
+        let keys = |v: &serde_json::Value| {
+            let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(&bare), keys(&given));
+        assert_ne!(e, event());
+    }
+}
