@@ -664,19 +664,19 @@ def scale_why(label, s):
     per_event = (h["idle_10000"]["rss_mib"] - h["idle_10"]["rss_mib"]) / 9990 * 1024
     if label.startswith("idle RSS"):
         return (f"each planned event costs about {per_event:.2f} KiB of the figure (the curve's slope): "
-                "the parsed `Event` kept for rendering (about 660 bytes of struct — twenty-odd text and "
-                "list fields, most of them empty — plus its strings, talk, speaker and links, another "
-                "800 bytes or so) and five queue entries of 56 bytes. At 10,000 events that is about "
-                "17 MiB on top of the 9.5 MiB the daemon needs with 2,000 channels and no event. "
-                "Under 20 MiB needs the queue to hold only what scheduling reads (times, status, "
-                "targets) and the event file to be read again when its message fires; not done here.")
+                "the parsed `Event` kept for rendering (256 bytes of struct: the fields most records "
+                "leave empty are boxed behind one pointer, `model::Sparse`; plus its strings, talk, "
+                "speaker, link and file path, about 540 bytes with the allocator's overhead) and five "
+                "queue entries of 24 bytes. The rest is the daemon with 2,000 channels and no event "
+                "(about 10.5 MiB, two thirds of it the binary's code and libc). Under it would need "
+                "the event file read again when its message fires instead of kept parsed.")
     if label.startswith("start-up"):
         c = h["idle_10000"]["startup_cpu_s"]
         return (f"reading and parsing 10,000 TOML files and planning 50,000 entries took {c:.2f} s of CPU "
                 "(both parser threads together); the rest of the wall time is waiting for a core on a "
-                "machine whose load average was several times its 2 cores. Parsing (the TOML lexer, "
-                "datetimes read through their text form, one open and read per file) is the cost; a "
-                "cheaper event format or a cache of parsed events would be the next step.")
+                "machine shared with other builds. Most of it is the TOML parser itself and one "
+                "lstat, open and read per file; then, on one thread, the notices' one ledger read "
+                "per event (what its groups were told), which a batch read in the ledger would save.")
     if label.startswith("`check`"):
         c = h["check"]["cpu_ms"]
         return (f"`check` took {c:.0f} ms of CPU. Since issue 13 it renders every event x kind x "

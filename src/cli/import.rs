@@ -118,9 +118,9 @@ fn keep_what_pages_lack(event: &mut crate::model::Event, target: &Path, zone: Tz
     let Ok(text) = std::fs::read_to_string(target) else {
         return false;
     };
-    if let Ok(old) = parse_event(target, &text, zone) {
-        event.targets = old.targets;
-        for (k, v) in old.extra {
+    if let Ok(mut old) = parse_event(target, &text, zone) {
+        event.targets = std::mem::take(&mut old.targets);
+        for (k, v) in std::mem::take(&mut old.extra) {
             event.extra.entry(k).or_insert(v);
         }
     }

@@ -305,7 +305,12 @@ impl Scheduler {
     }
 
     fn fire_due(&mut self, now: DateTime<Utc>) {
-        for entry in self.queue.pop_due(now) {
+        let ws = &self.ws;
+        let deadline = |event: usize, rule: usize| {
+            let (event, rule) = (ws.events.get(event)?, ws.config.rules.get(rule)?);
+            plan::schedule(rule, event).map(|(_, deadline)| deadline)
+        };
+        for entry in self.queue.pop_due(now, deadline) {
             if entry.deadline <= now {
                 self.record_missed(entry);
                 continue;

@@ -17,13 +17,15 @@ mod problem;
 mod quiet;
 mod rule;
 mod shape;
+mod sparse;
 mod subject;
 
 pub use channel::{ChannelSpec, Mentions, ServerErrors, redact_url};
 pub use clock::{Clock, ScaledClock, SystemClock};
 pub use delivery::{Delivery, DeliveryKey, Outcome, OutcomeClass};
 pub use event::{
-    Contact, ContactKind, Event, EventFormat, EventStatus, Link, Speaker, Talk, TalkSlot,
+    Contact, ContactKind, Event, EventDetails, EventFormat, EventStatus, Link, Speaker,
+    SpeakerDetails, Talk, TalkDetails, TalkSlot,
 };
 pub use href::href;
 pub use kind::{FieldChange, MessageKind};
@@ -37,4 +39,5 @@ pub use problem::{Location, Problem, Severity};
 pub use quiet::QuietHours;
 pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};
 pub use shape::{CardLink, LinkRole, Shape, card_links};
+pub use sparse::{Empty, Sparse};
 pub use subject::{Origin, Subject};

@@ -30,7 +30,8 @@ pub fn event_files(dir: &Path) -> Result<Vec<PathBuf>, Problem> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
-    files.sort();
+    // All in one folder: by name is by path, without comparing every component.
+    files.sort_unstable_by(|a, b| a.file_name().cmp(&b.file_name()));
     Ok(files)
 }
 
@@ -68,28 +69,39 @@ pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Tz) -> (Vec<Event
 
 /// Two files with the same id would share ledger keys: keep the first, report the second.
 pub fn reject_duplicate_ids(events: &mut Vec<Event>, problems: &mut Vec<Problem>) {
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    events.retain(|e| {
-        let here = e.source.clone().unwrap_or_default();
-        match seen.get(&e.id) {
-            Some(first) => {
-                problems.push(
-                    Problem::new(
-                        Location::file(&here),
-                        format!(
-                            "field `id`: `{}` is already used by {}",
-                            e.id,
-                            first.display()
-                        ),
-                    )
-                    .with_hint("give each event a unique id"),
-                );
-                false
-            }
-            None => {
-                seen.insert(e.id.clone(), here);
-                true
-            }
+    // Index of the first event with each id (ids borrowed, nothing copied).
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(events.len());
+    let mut repeated: Vec<(usize, usize)> = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        if let Some(&f) = first.get(e.id.as_str()) {
+            repeated.push((i, f));
+        } else {
+            first.insert(&e.id, i);
         }
+    }
+    drop(first);
+    if repeated.is_empty() {
+        return;
+    }
+    let source = |e: &Event| e.source.clone().unwrap_or_default();
+    for &(i, f) in &repeated {
+        problems.push(
+            Problem::new(
+                Location::file(source(&events[i])),
+                format!(
+                    "field `id`: `{}` is already used by {}",
+                    events[i].id,
+                    source(&events[f]).display()
+                ),
+            )
+            .with_hint("give each event a unique id"),
+        );
+    }
+    let mut index = 0;
+    let mut next = repeated.iter().map(|(i, _)| *i).peekable();
+    events.retain(|_| {
+        let keep = next.next_if_eq(&index).is_none();
+        index += 1;
+        keep
     });
 }

@@ -2,8 +2,11 @@
 
 use super::hint::did_you_mean;
 use super::raw::{RawEvent, RawLink, RawTalk, RawTime};
-use crate::model::{Contact, Event, Link, Location, Problem, Speaker, Talk, TalkSlot};
-use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use crate::model::{
+    Contact, Event, EventDetails, Link, Location, Problem, Sparse, Speaker, Talk, TalkDetails,
+    TalkSlot,
+};
+use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use std::path::Path;
 use toml::Spanned;
@@ -160,8 +163,6 @@ impl Validator<'_> {
         Ok(Event {
             id,
             title: clean(raw.title.into_inner()),
-            series: raw.series,
-            number: raw.number,
             status: raw.status,
             start,
             end,
@@ -169,24 +170,28 @@ impl Validator<'_> {
             open_end,
             format: raw.format,
             city: raw.city,
-            venue: raw.venue,
-            address: raw.address,
-            registration,
             live,
-            cover,
-            summary: raw.summary,
-            hosts: raw.hosts,
-            organizers: raw.organizers,
-            partners: raw.partners,
             talks,
-            slides,
-            replays,
-            articles,
-            project_links,
-            contacts,
-            tags: raw.tags,
-            targets: raw.targets,
-            extra,
+            details: Sparse::new(EventDetails {
+                venue: raw.venue,
+                address: raw.address,
+                targets: raw.targets,
+                series: raw.series,
+                number: raw.number,
+                registration,
+                cover,
+                summary: raw.summary,
+                hosts: raw.hosts,
+                organizers: raw.organizers,
+                partners: raw.partners,
+                slides,
+                replays,
+                articles,
+                project_links,
+                contacts,
+                tags: raw.tags,
+                extra,
+            }),
             source: Some(self.path.to_path_buf()),
         })
     }
@@ -256,14 +261,18 @@ impl Validator<'_> {
     }
 
     fn links(&mut self, raw: &[RawLink], field: &str) -> Vec<Link> {
-        raw.iter()
-            .filter_map(|l| {
-                Some(Link {
+        // Sized to the record: `filter_map` would leave room for four links (kept for as long
+        // as the daemon runs).
+        let mut links = Vec::with_capacity(raw.len());
+        for l in raw {
+            if let Some(url) = self.url(&l.url, field) {
+                links.push(Link {
                     title: clean(l.title.clone()),
-                    url: self.url(&l.url, field)?,
-                })
-            })
-            .collect()
+                    url,
+                });
+            }
+        }
+        links
     }
 
     fn talk(&mut self, raw: &RawTalk) -> Talk {
@@ -286,19 +295,23 @@ impl Validator<'_> {
             speakers: raw
                 .speakers
                 .iter()
-                .map(|s| Speaker {
-                    name: clean(s.name.clone()),
-                    alias: s.alias.clone(),
-                    role: s.role.clone(),
-                    bio: s.bio.clone(),
+                .map(|s| {
+                    Speaker::new(
+                        clean(s.name.clone()),
+                        s.alias.clone(),
+                        s.role.clone(),
+                        s.bio.clone(),
+                    )
                 })
                 .collect(),
             slot,
-            r#abstract: raw.r#abstract.clone(),
-            takeaways: raw.takeaways.clone(),
-            outline: raw.outline.clone(),
-            slides: self.opt_url(&raw.slides, "talks.slides"),
-            replay: self.opt_url(&raw.replay, "talks.replay"),
+            details: Sparse::new(TalkDetails {
+                slides: self.opt_url(&raw.slides, "talks.slides"),
+                r#abstract: raw.r#abstract.clone(),
+                takeaways: raw.takeaways.clone(),
+                outline: raw.outline.clone(),
+                replay: self.opt_url(&raw.replay, "talks.replay"),
+            }),
         }
     }
 }
@@ -351,6 +364,11 @@ fn first_instant(zone: Tz, day: NaiveDate) -> Option<DateTime<Tz>> {
 }
 
 fn to_datetime(raw: &RawTime, zone: Tz) -> Result<DateTime<Tz>, String> {
+    if let RawTime::Toml(dt) = raw
+        && let Some(t) = from_toml(dt, zone)
+    {
+        return Ok(t);
+    }
     if date_only(raw) {
         let text = match raw {
             RawTime::Toml(dt) => dt.to_string(),
@@ -387,6 +405,41 @@ fn to_datetime(raw: &RawTime, zone: Tz) -> Result<DateTime<Tz>, String> {
         LocalResult::None => Err(format!(
             "`{text}` does not exist in {zone} (a daylight-saving gap)"
         )),
+    }
+}
+
+/// A TOML datetime with a date and a time, read from its parts (formatting it and reading
+/// the text back was a tenth of parsing an event file). `None` for anything else — a date
+/// alone, a leap second, a local time in a daylight-saving gap — which the text path reads
+/// or words the problem of.
+fn from_toml(dt: &toml::value::Datetime, zone: Tz) -> Option<DateTime<Tz>> {
+    let (d, t) = (dt.date?, dt.time?);
+    let date = NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())?;
+    let time = NaiveTime::from_hms_nano_opt(
+        t.hour.into(),
+        t.minute.into(),
+        t.second.into(),
+        t.nanosecond,
+    )?;
+    let local = date.and_time(time);
+    match dt.offset {
+        Some(offset) => {
+            let minutes = match offset {
+                toml::value::Offset::Z => 0,
+                toml::value::Offset::Custom { minutes } => i32::from(minutes),
+            };
+            let fixed = FixedOffset::east_opt(minutes * 60)?;
+            Some(
+                fixed
+                    .from_local_datetime(&local)
+                    .single()?
+                    .with_timezone(&zone),
+            )
+        }
+        None => match zone.from_local_datetime(&local) {
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t),
+            LocalResult::None => None,
+        },
     }
 }
 
@@ -498,6 +551,37 @@ mod tests {
             "{}",
             errs[0]
         );
+    }
+
+    #[test]
+    fn toml_datetimes_read_from_their_parts_as_from_their_text() {
+        for (value, zone) in [
+            ("2026-12-26T01:48:08.127+00:00", "Asia/Shanghai"),
+            ("2026-12-26T01:48:08Z", "Europe/Berlin"),
+            ("2021-03-28T04:30:00.000000001+05:45", "Europe/Berlin"),
+            ("2021-09-11T13:30:00", "Asia/Shanghai"),
+            ("2021-10-31T02:30:00", "Europe/Berlin"),
+            ("1999-12-31 23:59:59.5", "America/New_York"),
+        ] {
+            let dt: toml::value::Datetime = value.parse().unwrap();
+            let zone: Tz = zone.parse().unwrap();
+            let direct = from_toml(&dt, zone).expect("read from parts");
+            let text = RawTime::Text(dt.to_string());
+            assert_eq!(Ok(direct), to_datetime(&text, zone), "{value}");
+        }
+        // Left to the text path, which words the problem.
+        let gap: toml::value::Datetime = "2021-03-28T02:30:00".parse().unwrap();
+        assert_eq!(from_toml(&gap, "Europe/Berlin".parse().unwrap()), None);
+        let date: toml::value::Datetime = "2021-03-28".parse().unwrap();
+        assert_eq!(from_toml(&date, Shanghai), None);
+    }
+
+    #[test]
+    fn a_start_of_the_wrong_type_says_what_it_wants() {
+        let errs = parse("title = \"T\"\nstart = 5\n").unwrap_err();
+        let shown = errs[0].to_string();
+        assert!(shown.starts_with("events/x.toml:2:9:"), "{shown}");
+        assert!(shown.contains("expected a date and time"), "{shown}");
     }
 
     #[test]

@@ -55,11 +55,42 @@ pub struct RawEvent {
 }
 
 /// A time: a TOML datetime (local or with offset) or a string like `2021-09-11 13:30`.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum RawTime {
     Toml(toml::value::Datetime),
     Text(String),
+}
+
+/// Read directly as either form (`#[serde(untagged)]` would copy every value into a buffer
+/// first and try each form in turn).
+impl<'de> Deserialize<'de> for RawTime {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<RawTime, D::Error> {
+        struct Either;
+
+        impl<'de> serde::de::Visitor<'de> for Either {
+            type Value = RawTime;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date and time, e.g. 2021-09-11T13:30:00 or \"2021-09-11 13:30\"")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RawTime, E> {
+                Ok(RawTime::Text(v.to_string()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<RawTime, E> {
+                Ok(RawTime::Text(v))
+            }
+
+            /// A TOML datetime arrives as a map with one private key.
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawTime, A::Error> {
+                let map = serde::de::value::MapAccessDeserializer::new(map);
+                toml::value::Datetime::deserialize(map).map(RawTime::Toml)
+            }
+        }
+
+        deserializer.deserialize_any(Either)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -13,10 +13,19 @@ const MAX_SET_ASIDE: usize = 50;
 /// Deserialize `text`; on errors, the value read without the offending lines (if it could
 /// be) and every error, each at its place in the original text.
 pub fn read_all<T: DeserializeOwned>(path: &Path, text: &str) -> (Option<T>, Vec<Problem>) {
+    // Most files read at once: copy the text only to set a line aside.
+    let first = match toml::from_str::<T>(text) {
+        Ok(v) => return (Some(v), Vec::new()),
+        Err(e) => e,
+    };
     let mut problems = Vec::new();
     let mut current = text.to_string();
+    let mut error = Some(first);
     for round in 0..MAX_SET_ASIDE {
-        let err = match toml::from_str::<T>(&current) {
+        let err = match error
+            .take()
+            .map_or_else(|| toml::from_str::<T>(&current), Err)
+        {
             Ok(v) => return (Some(v), problems),
             Err(e) => e,
         };

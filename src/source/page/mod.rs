@@ -17,7 +17,7 @@ mod when;
 pub use diff::differences;
 pub use when::{When, read as read_when};
 
-use crate::model::{Contact, Event, Location, Talk};
+use crate::model::{Contact, Event, EventDetails, Location, Sparse, Talk};
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Tz;
 use facts::Facts;
@@ -348,8 +348,6 @@ impl Reader {
         Some(Event {
             id: page_id(path),
             title,
-            series,
-            number,
             status,
             start,
             end,
@@ -357,24 +355,28 @@ impl Reader {
             open_end: false,
             format,
             city,
-            venue,
-            address: facts.place.clone(),
-            registration: facts.registration.clone(),
             live: facts.live.clone(),
-            cover,
-            summary: self.summary(),
-            hosts,
-            organizers,
-            partners: facts.partners.clone(),
             talks,
-            slides: facts.slides.clone(),
-            replays: facts.replays.clone(),
-            articles: facts.articles.clone(),
-            project_links: facts.projects.clone(),
-            contacts,
-            tags,
-            targets: Vec::new(),
-            extra,
+            details: Sparse::new(EventDetails {
+                venue,
+                address: facts.place.clone(),
+                targets: Vec::new(),
+                series,
+                number,
+                registration: facts.registration.clone(),
+                cover,
+                summary: self.summary(),
+                hosts,
+                organizers,
+                partners: facts.partners.clone(),
+                slides: facts.slides.clone(),
+                replays: facts.replays.clone(),
+                articles: facts.articles.clone(),
+                project_links: facts.projects.clone(),
+                contacts,
+                tags,
+                extra,
+            }),
             source: Some(path.to_path_buf()),
         })
     }

@@ -16,12 +16,12 @@ impl Person {
     /// As a speaker whose role is the whole rest.
     pub fn speaker(self) -> Speaker {
         let role = trim_end(&self.rest);
-        Speaker {
-            name: self.name,
-            alias: self.alias,
-            role: (!role.is_empty()).then(|| role.to_string()),
-            bio: None,
-        }
+        Speaker::new(
+            self.name,
+            self.alias,
+            (!role.is_empty()).then(|| role.to_string()),
+            None,
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use super::facts::Facts;
 use super::fields::{self, Field};
 use super::lines::Kind;
 use super::{Note, NoteKind, people, talks};
-use crate::model::{Link, Talk};
+use crate::model::{Link, Sparse, Talk, TalkDetails};
 
 pub(super) fn same_words(a: &str, b: &str) -> bool {
     let norm = |s: &str| -> String {
@@ -115,11 +115,10 @@ impl super::Reader {
                         .to_string(),
                     speakers: vec![speaker],
                     slot: None,
-                    r#abstract: None,
-                    takeaways: Vec::new(),
-                    outline: Vec::new(),
-                    slides: Some(s.url.clone()),
-                    replay: None,
+                    details: Sparse::new(TalkDetails {
+                        slides: Some(s.url.clone()),
+                        ..TalkDetails::default()
+                    }),
                 })
             })
             .collect()

@@ -7,7 +7,7 @@ use super::fields::{Field, labelled, part_label, urls};
 use super::lines::{Kind, Line, paragraphs};
 use super::people::{person, role_of_bio, speakers};
 use super::when::{read, slot_prefix};
-use crate::model::{Speaker, Talk, TalkSlot};
+use crate::model::{Sparse, Speaker, Talk, TalkDetails, TalkSlot};
 use chrono::NaiveTime;
 
 /// An agenda slot as written, talk or not (签到, 茶歇 …), for checks against the event's time.
@@ -260,11 +260,13 @@ impl Draft {
                 start: s.start,
                 end: s.end,
             }),
-            r#abstract: (!abstract_text.is_empty()).then_some(abstract_text),
-            takeaways,
-            outline,
-            slides,
-            replay,
+            details: Sparse::new(TalkDetails {
+                slides,
+                r#abstract: (!abstract_text.is_empty()).then_some(abstract_text),
+                takeaways,
+                outline,
+                replay,
+            }),
         }
     }
 
@@ -299,19 +301,15 @@ impl Draft {
             .iter()
             .all(|b| b.chars().count() <= 40 && !b.contains('。'));
         let speaker = if first.rest.is_empty() && short_lines {
-            Speaker {
-                name: first.name,
-                alias: first.alias,
-                role: (bios.len() > 1).then(|| bios[1..].join("；")),
-                bio: None,
-            }
+            Speaker::new(
+                first.name,
+                first.alias,
+                (bios.len() > 1).then(|| bios[1..].join("；")),
+                None,
+            )
         } else {
-            Speaker {
-                role: role_of_bio(&first.rest),
-                name: first.name,
-                alias: first.alias,
-                bio: Some(bios.join("\n\n")),
-            }
+            let role = role_of_bio(&first.rest);
+            Speaker::new(first.name, first.alias, role, Some(bios.join("\n\n")))
         };
         self.speakers.push(speaker);
     }
@@ -365,11 +363,7 @@ fn table(lines: &[Line], i: usize, found: &mut Found) -> Option<usize> {
                         start: s.start,
                         end: s.end,
                     }),
-                    r#abstract: None,
-                    takeaways: Vec::new(),
-                    outline: Vec::new(),
-                    slides: None,
-                    replay: None,
+                    details: Sparse::default(),
                 },
             ));
         }
