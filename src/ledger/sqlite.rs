@@ -46,6 +46,16 @@ impl Conn {
     fn run(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
         self.db.prepare_cached(sql)?.execute(params)
     }
+
+    /// Read one row with a statement from the cache (start-up asks once per event).
+    fn one<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.db.prepare_cached(sql)?.query_row(params, f)
+    }
 }
 
 impl Deref for Conn {
@@ -452,7 +462,7 @@ impl Backend for Sqlite {
     fn done(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
         let (rows, sent, total): (u32, u32, u32) = self
             .conn()
-            .query_row(
+            .one(
                 "SELECT COUNT(*), COALESCE(SUM(state = 'sent'), 0), COALESCE(MAX(parts_total), 0)
                  FROM deliveries WHERE event = ?1 AND rule = ?2 AND channel = ?3",
                 params![key.event, key.rule, key.channel],
@@ -505,7 +515,7 @@ impl Backend for Sqlite {
 
     fn meta_get(&self, key: &str) -> Result<Option<String>, LedgerError> {
         self.conn()
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .one("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
             .map_err(|e| self.err("read meta", e))
     }
@@ -519,7 +529,7 @@ impl Backend for Sqlite {
 
     fn snapshot_get(&self, event: &str) -> Result<Option<String>, LedgerError> {
         self.conn()
-            .query_row(
+            .one(
                 "SELECT facts FROM snapshots WHERE event = ?1",
                 [event],
                 |r| r.get(0),
@@ -556,7 +566,7 @@ impl Backend for Sqlite {
 
     fn held(&self, key: &DeliveryKey) -> Result<bool, LedgerError> {
         self.conn()
-            .query_row(
+            .one(
                 "SELECT EXISTS (SELECT 1 FROM holds WHERE event = ?1 AND rule IN (?2, '*') AND channel IN (?3, '*'))",
                 params![key.event, key.rule, key.channel],
                 |r| r.get(0),
