@@ -12,35 +12,57 @@ use std::path::PathBuf;
 /// The render errors already reported: (template and line, error).
 pub type Seen = HashSet<(Option<(String, usize)>, String)>;
 
-/// One problem per distinct (template, line, error), naming the first event that hits it.
-pub fn problems(ws: &Workspace, seen: &mut Seen) -> Vec<Problem> {
-    let pairs = shapes(ws);
+/// A render that failed, with what was rendered.
+pub struct Failed {
+    pub error: RenderError,
+    pub kind: MessageKind,
+    pub platform: Platform,
+    pub format: Format,
+}
+
+/// One event's render errors over every kind × `pairs` (see [`shapes`]), in that order.
+pub fn failures(ws: &Workspace, pairs: &[(Platform, Format)], event: &Event) -> Vec<Failed> {
+    let changes = sample_changes(event);
     let mut out = Vec::new();
-    for event in &ws.events {
-        let changes = sample_changes(event);
-        for kind in MessageKind::ALL {
-            for &(platform, format) in &pairs {
-                let req = RenderRequest {
-                    event,
+    for kind in MessageKind::ALL {
+        for &(platform, format) in pairs {
+            let req = RenderRequest {
+                event,
+                kind,
+                platform,
+                format,
+                now: moment(ws, event, kind),
+                changes: &changes,
+                digest: std::slice::from_ref(event),
+            };
+            if let Err(error) = ws.renderer.render(&req) {
+                out.push(Failed {
+                    error,
                     kind,
                     platform,
                     format,
-                    now: moment(ws, event, kind),
-                    changes: &changes,
-                    digest: std::slice::from_ref(event),
-                };
-                if let Err(e) = ws.renderer.render(&req) {
-                    out.extend(report(ws, seen, &e, kind, platform, format));
-                }
+                });
             }
         }
     }
     out
 }
 
+/// One problem per distinct (template, line, error), naming the first event that hits it.
+pub fn problems<'a>(
+    ws: &Workspace,
+    failed: impl IntoIterator<Item = &'a Failed>,
+    seen: &mut Seen,
+) -> Vec<Problem> {
+    failed
+        .into_iter()
+        .filter_map(|f| report(ws, seen, f))
+        .collect()
+}
+
 /// The (platform, format) pairs channels use, plus each platform a `{kind}.{platform}.j2`
 /// override names (in its usual format), so no override goes unrendered.
-fn shapes(ws: &Workspace) -> Vec<(Platform, Format)> {
+pub fn shapes(ws: &Workspace) -> Vec<(Platform, Format)> {
     let mut pairs: Vec<(Platform, Format)> = Vec::new();
     let mut add = |pair| {
         if !pairs.contains(&pair) {
@@ -100,25 +122,14 @@ fn sample_changes(event: &Event) -> Vec<FieldChange> {
 }
 
 /// The problem for a render error, unless the same error was reported already.
-pub fn report(
-    ws: &Workspace,
-    seen: &mut Seen,
-    e: &RenderError,
-    kind: MessageKind,
-    platform: Platform,
-    format: Format,
-) -> Option<Problem> {
+pub fn report(ws: &Workspace, seen: &mut Seen, f: &Failed) -> Option<Problem> {
+    let e = &f.error;
     seen.insert((e.at.clone(), e.message.clone()))
-        .then(|| problem(ws, e, kind, platform, format))
+        .then(|| problem(ws, f))
 }
 
-fn problem(
-    ws: &Workspace,
-    e: &RenderError,
-    kind: MessageKind,
-    platform: Platform,
-    format: Format,
-) -> Problem {
+fn problem(ws: &Workspace, f: &Failed) -> Problem {
+    let (e, kind, platform, format) = (&f.error, f.kind, f.platform, f.format);
     let what = format!(
         "render error for event `{}` ({kind}, {platform}/{format}): {}",
         e.event, e.message
