@@ -4,6 +4,7 @@
 //! any warning).
 
 mod refusals;
+mod rendered;
 mod renders;
 mod traps;
 
@@ -85,9 +86,10 @@ fn render_problems(ws: &Workspace) -> Vec<Problem> {
     let pairs = renders::shapes(ws);
     let picks = refusals::Picks::new(ws);
     let found = crate::daemon::parallel::map(&ws.events, EVENTS_PER_THREAD, |event| {
+        let mut rendered = rendered::Rendered::new(ws, event);
         (
-            renders::failures(ws, &pairs, event),
-            refusals::found(ws, &picks, event),
+            renders::failures(ws, &pairs, &mut rendered),
+            refusals::found(ws, &picks, &mut rendered),
         )
     });
     let (failed, refused): (Vec<_>, Vec<_>) = found.into_iter().unzip();

@@ -183,8 +183,16 @@ pub fn inlines(line: &str) -> Vec<Inline> {
             });
             rest = &rest[len..];
         } else {
-            let (c, len) = next_char(rest);
-            plain.push(c);
+            // Up to the next character that may start markup, the text is as written.
+            let run = rest.find(['*', '[', '\\']).unwrap_or(rest.len());
+            let len = if run > 0 {
+                plain.push_str(&rest[..run]);
+                run
+            } else {
+                let (c, len) = next_char(rest);
+                plain.push(c);
+                len
+            };
             rest = &rest[len..];
         }
     }

@@ -626,3 +626,23 @@ fn many_events_are_reported_in_file_order_each_render_error_once() {
     sorted.sort();
     assert_eq!(refused, sorted, "{stderr}");
 }
+
+/// A change notice is rendered with sample changes, so a typo inside its loop over them is
+/// found although no event has changed yet.
+#[test]
+fn a_change_notice_is_checked_with_changes_to_report() {
+    let dir = workspace("", &[("m8.toml", GOOD)]);
+    fs::create_dir(dir.path().join("templates")).unwrap();
+    fs::write(
+        dir.path().join("templates/change.j2"),
+        "# {{ event.title }}\n{% for c in changes %}{{ c.labl }}{% endfor %}\n",
+    )
+    .unwrap();
+    herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "templates/change.j2:2: render error for event `m8` (change, console/markdown): undefined value",
+        ));
+}

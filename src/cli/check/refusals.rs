@@ -5,11 +5,12 @@
 //! the checks treat alike ([`channels::check_key`]); each set is checked once, and only a set
 //! that fails is checked channel by channel, so every refused channel is still named.
 
+use super::rendered::Rendered;
 use super::renders;
 use crate::channels;
 use crate::daemon::Workspace;
 use crate::model::{ChannelSpec, Event, Format, Message, Platform, Problem, Rule};
-use crate::render::{RenderError, RenderRequest};
+use crate::render::RenderError;
 use std::collections::HashMap;
 
 /// A channel and its position in the config (problems keep the config's channel order).
@@ -56,29 +57,21 @@ impl<'a> Picks<'a> {
 /// What the send path's checks find for `event` at each rule's own moment: refusals are
 /// errors; every link a card format would leave out is a warning. Each rule's findings come
 /// in config order of the channels, as if checked one after another.
-pub fn found(ws: &Workspace, picks: &Picks, event: &Event) -> Vec<Found> {
+pub fn found(ws: &Workspace, picks: &Picks, r: &mut Rendered) -> Vec<Found> {
+    let event = r.event();
     let mut out = Vec::new();
-    for (r, rule) in ws.config.rules.iter().enumerate() {
+    for (i, rule) in ws.config.rules.iter().enumerate() {
         let Some((due, _)) = crate::plan::schedule(rule, event) else {
             continue;
         };
-        let Some(picked) = picks.0.get(&(r, event.targets.as_slice())) else {
+        let Some(picked) = picks.0.get(&(i, event.targets.as_slice())) else {
             continue;
         };
         let mut found: Vec<(usize, u8, Found)> = Vec::new();
         for shape in picked {
-            let req = RenderRequest {
-                event,
-                kind: rule.kind,
-                platform: shape.platform,
-                format: shape.format,
-                now: due,
-                changes: &[],
-                digest: std::slice::from_ref(event),
-            };
-            match ws.renderer.render(&req) {
-                Ok(m) => found.extend(checked(event, rule, shape, &m)),
-                Err(error) => found.push(render_error(rule, shape, error)),
+            match r.get(rule.kind, (shape.platform, shape.format), due, false) {
+                Ok(m) => found.extend(checked(event, rule, shape, m)),
+                Err(error) => found.push(render_error(rule, shape, error.clone())),
             }
         }
         found.sort_by_key(|(i, order, _)| (*i, *order));

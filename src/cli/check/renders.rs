@@ -2,9 +2,10 @@
 //! `{kind}.{platform}.j2` override — with strict undefined, so a typo such as
 //! `{{ event.titel }}` is reported at its template line before a send records it as failed.
 
+use super::rendered::Rendered;
 use crate::daemon::Workspace;
-use crate::model::{Event, FieldChange, Format, Location, MessageKind, Platform, Problem};
-use crate::render::{RenderError, RenderRequest};
+use crate::model::{Event, Format, Location, MessageKind, Platform, Problem};
+use crate::render::RenderError;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -20,27 +21,21 @@ pub struct Failed {
     pub format: Format,
 }
 
-/// One event's render errors over every kind × `pairs` (see [`shapes`]), in that order.
-pub fn failures(ws: &Workspace, pairs: &[(Platform, Format)], event: &Event) -> Vec<Failed> {
-    let changes = sample_changes(event);
+/// One event's render errors over every kind × `pairs` (see [`shapes`]), in that order. A
+/// change or resume notice carries sample changes; the other kinds none, as every send of
+/// them does.
+pub fn failures(ws: &Workspace, pairs: &[(Platform, Format)], r: &mut Rendered) -> Vec<Failed> {
     let mut out = Vec::new();
     for kind in MessageKind::ALL {
-        for &(platform, format) in pairs {
-            let req = RenderRequest {
-                event,
-                kind,
-                platform,
-                format,
-                now: moment(ws, event, kind),
-                changes: &changes,
-                digest: std::slice::from_ref(event),
-            };
-            if let Err(error) = ws.renderer.render(&req) {
+        let notice = matches!(kind, MessageKind::Change | MessageKind::Resume);
+        let now = moment(ws, r.event(), kind);
+        for &pair in pairs {
+            if let Err(error) = r.get(kind, pair, now, notice) {
                 out.push(Failed {
-                    error,
+                    error: error.clone(),
                     kind,
-                    platform,
-                    format,
+                    platform: pair.0,
+                    format: pair.1,
                 });
             }
         }
@@ -95,7 +90,7 @@ fn override_platforms(ws: &Workspace) -> Vec<Platform> {
 
 /// The instant a message of `kind` is rendered at: the first rule's due time for the event,
 /// or a day before the start when no rule sends that kind (manual sends, notices). (The
-/// rules' own moments are rendered again by the keyword and size checks.)
+/// keyword and size checks render every rule's own moment; the first one's render is shared.)
 fn moment(ws: &Workspace, event: &Event, kind: MessageKind) -> DateTime<Utc> {
     ws.config
         .rules
@@ -103,22 +98,6 @@ fn moment(ws: &Workspace, event: &Event, kind: MessageKind) -> DateTime<Utc> {
         .filter(|r| r.kind == kind)
         .find_map(|r| crate::plan::schedule(r, event).map(|(due, _)| due))
         .unwrap_or_else(|| event.start.to_utc() - TimeDelta::days(1))
-}
-
-/// A change notice's facts for the check: the event was an hour earlier, somewhere else.
-fn sample_changes(event: &Event) -> Vec<FieldChange> {
-    let hour = TimeDelta::hours(1);
-    let (start, end) = (event.start.fixed_offset(), event.end.fixed_offset());
-    vec![
-        FieldChange::Time {
-            old: (start - hour, end - hour),
-            new: (start, end),
-        },
-        FieldChange::Venue {
-            old: Some("-".to_string()),
-            new: event.venue.clone(),
-        },
-    ]
 }
 
 /// The problem for a render error, unless the same error was reported already.
