@@ -4,6 +4,7 @@
 //! any warning).
 
 mod refusals;
+mod rendered;
 mod renders;
 mod traps;
 
@@ -27,9 +28,7 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
     if let Some(ws) = &loaded.workspace {
         let now = ws.config.demo.map_or_else(Utc::now, |d| d.start);
         problems.extend(ws.config.missing_secrets.iter().map(|m| m.problem.clone()));
-        let mut seen = renders::Seen::new();
-        problems.extend(renders::problems(ws, &mut seen));
-        problems.extend(refusals::problems(ws, &mut seen));
+        problems.extend(render_problems(ws));
         problems.extend(titles_with_prefix(ws));
         problems.extend(covers_without_site(ws));
         problems.extend(traps::problems(ws, now));
@@ -76,6 +75,32 @@ pub fn run(path: &Path, args: Args) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Events per thread below which one thread renders them all.
+const EVENTS_PER_THREAD: usize = 200;
+
+/// Every render error and refusal: each event rendered on its own (on every core), then
+/// reported in event order, each distinct render error once — the render pass's first.
+fn render_problems(ws: &Workspace) -> Vec<Problem> {
+    let pairs = renders::shapes(ws);
+    let picks = refusals::Picks::new(ws);
+    let found = crate::daemon::parallel::map(&ws.events, EVENTS_PER_THREAD, |event| {
+        let mut rendered = rendered::Rendered::new(ws, event);
+        (
+            renders::failures(ws, &pairs, &mut rendered),
+            refusals::found(ws, &picks, &mut rendered),
+        )
+    });
+    let (failed, refused): (Vec<_>, Vec<_>) = found.into_iter().unzip();
+    let mut seen = renders::Seen::new();
+    let mut out = renders::problems(ws, failed.iter().flatten(), &mut seen);
+    out.extend(refusals::problems(
+        ws,
+        refused.into_iter().flatten(),
+        &mut seen,
+    ));
+    out
 }
 
 fn location(event: &Event) -> Location {

@@ -13,6 +13,7 @@ mod metrics;
 mod notices;
 pub mod organizer;
 mod outcome;
+pub mod parallel;
 mod queue;
 mod run;
 mod scheduler;

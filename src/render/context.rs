@@ -4,12 +4,14 @@
 use super::RenderRequest;
 use super::zh_time;
 use crate::model::{ContactKind, Event, EventFormat, FieldChange, Link, Moment, Speaker};
+use minijinja::Value;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 #[derive(Serialize)]
-pub struct Context<'a> {
-    pub event: EventView<'a>,
+pub struct Context {
+    /// An [`EventView`].
+    pub event: Value,
     pub kind: &'static str,
     /// The send instant in the event's zone (RFC 3339 with the zone's offset then).
     pub now: String,
@@ -18,7 +20,8 @@ pub struct Context<'a> {
     pub moment: &'static str,
     /// For `change`: one line per changed fact, worded.
     pub changes: Vec<ChangeLine>,
-    pub digest: Vec<EventView<'a>>,
+    /// [`EventView`]s (the event's own value again when a digest lists just it).
+    pub digest: Vec<Value>,
     /// Recap 资料下载: event slides, then talk slides not already listed.
     pub downloads: Vec<Link>,
 }
@@ -80,19 +83,37 @@ pub struct ContactView<'a> {
     pub label: Option<&'a str>,
 }
 
-pub fn build<'a>(req: &'a RenderRequest<'a>) -> Context<'a> {
+/// An event as templates read it: its [`EventView`] as a value.
+pub fn event(e: &Event) -> Value {
+    Value::from_serialize(view(e))
+}
+
+/// The context of one render, as the value templates read; `event` is [`event`] of
+/// `req.event`.
+pub fn build(req: &RenderRequest<'_>, event: Value) -> Value {
     let e = req.event;
     let zone = e.start.timezone();
-    Context {
-        event: view(e),
+    let digest = req
+        .digest()
+        .iter()
+        .map(|d| {
+            if std::ptr::eq(d, e) {
+                event.clone()
+            } else {
+                Value::from_serialize(view(d))
+            }
+        })
+        .collect();
+    Value::from_serialize(Context {
+        event,
         kind: req.kind.as_str(),
         now: req.now.with_timezone(&zone).to_rfc3339(),
         minutes_to_start: (e.start.to_utc() - req.now).num_minutes(),
         moment: Moment::at(e, req.now).as_str(),
         changes: req.changes.iter().map(change_line).collect(),
-        digest: req.digest().iter().map(view).collect(),
+        digest,
         downloads: downloads(e),
-    }
+    })
 }
 
 fn view(e: &Event) -> EventView<'_> {

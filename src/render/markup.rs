@@ -55,6 +55,10 @@ pub type Section = Vec<Block>;
 /// Escape event text for the markup: markup characters get a backslash, so the parser reads
 /// them back as the text as written.
 pub fn escape(text: &str) -> String {
+    let markup = ['\\', '*', '[', ']', '|', '#', '-', '+', '>'];
+    if !text.contains(markup) && !text.split('\n').any(|l| l.starts_with(char::is_whitespace)) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len() + 8);
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
@@ -183,8 +187,16 @@ pub fn inlines(line: &str) -> Vec<Inline> {
             });
             rest = &rest[len..];
         } else {
-            let (c, len) = next_char(rest);
-            plain.push(c);
+            // Up to the next character that may start markup, the text is as written.
+            let run = rest.find(['*', '[', '\\']).unwrap_or(rest.len());
+            let len = if run > 0 {
+                plain.push_str(&rest[..run]);
+                run
+            } else {
+                let (c, len) = next_char(rest);
+                plain.push(c);
+                len
+            };
             rest = &rest[len..];
         }
     }
@@ -274,6 +286,13 @@ mod tests {
             })
             .collect();
         assert_eq!(lines, expected.iter().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn plain_text_is_kept_and_leading_whitespace_still_dropped() {
+        assert_eq!(escape("云原生 Meetup 2.0：杭州"), "云原生 Meetup 2.0：杭州");
+        assert_eq!(escape("a\n  b\n\tc"), "a\nb\nc");
+        assert_eq!(escape("a\n- b"), "a\n\\- b");
     }
 
     #[test]

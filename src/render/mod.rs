@@ -70,6 +70,21 @@ impl Site {
     }
 }
 
+/// An event as its templates read it, for [`Renderer::render_prepared`].
+pub struct Prepared<'a> {
+    event: &'a Event,
+    value: Value,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(event: &'a Event) -> Prepared<'a> {
+        Prepared {
+            event,
+            value: context::event(event),
+        }
+    }
+}
+
 /// One message to render.
 pub struct RenderRequest<'a> {
     pub event: &'a Event,
@@ -96,7 +111,7 @@ impl RenderRequest<'_> {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("template `{template}` for event `{event}`: {message}")]
 pub struct RenderError {
     pub template: String,
@@ -141,6 +156,21 @@ impl Renderer {
     }
 
     pub fn render(&self, req: &RenderRequest<'_>) -> Result<Message, RenderError> {
+        self.render_prepared(req, &Prepared::new(req.event))
+    }
+
+    /// [`Renderer::render`] with the event's value built once for many renders of it
+    /// (`check` renders each event a dozen times); one prepared for another event is not used.
+    pub fn render_prepared(
+        &self,
+        req: &RenderRequest<'_>,
+        prepared: &Prepared<'_>,
+    ) -> Result<Message, RenderError> {
+        let event = if std::ptr::eq(prepared.event, req.event) {
+            prepared.value.clone()
+        } else {
+            context::event(req.event)
+        };
         let name = self.template_name(req.kind, req.platform);
         let err = |e: Error| RenderError {
             template: name.clone(),
@@ -151,9 +181,7 @@ impl Renderer {
                 .map(|line| (e.name().unwrap_or(&name).to_string(), line)),
         };
         let template = self.env.get_template(&name).map_err(err)?;
-        let markup = template
-            .render(Value::from_serialize(context::build(req)))
-            .map_err(err)?;
+        let markup = template.render(context::build(req, event)).map_err(err)?;
         if markup.len() > MAX_OUTPUT_BYTES {
             return Err(RenderError {
                 template: name,
@@ -354,14 +382,13 @@ fn environment() -> Environment<'static> {
         if value.is_none() || value.is_undefined() {
             return Ok(());
         }
-        let text = value.to_string();
-        let text = if value.is_safe() {
-            text
-        } else {
-            markup::escape(&text)
+        let written = match (value.as_str(), value.is_safe()) {
+            (Some(text), true) => out.write_str(text),
+            (Some(text), false) => out.write_str(&markup::escape(text)),
+            (None, true) => out.write_str(&value.to_string()),
+            (None, false) => out.write_str(&markup::escape(&value.to_string())),
         };
-        out.write_str(&text)
-            .map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write output"))
+        written.map_err(|_| Error::new(ErrorKind::WriteFailure, "cannot write output"))
     });
     env.add_filter(
         "zh_range",

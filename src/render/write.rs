@@ -242,7 +242,9 @@ fn card_text(inlines: &[Inline]) -> String {
 /// tags, code spans, a leading `#`, `>`, list marker; `|` in a v2 table), never a character
 /// inside a URL.
 pub fn escape_md(dialect: Dialect, text: &str, line_start: bool) -> String {
-    if !dialect.is_markdown() {
+    // Every other character is written as it is, URLs included.
+    const MAY_CHANGE: [char; 12] = ['*', '_', '`', '~', ']', '<', '|', '#', '>', '-', '+', '.'];
+    if !dialect.is_markdown() || !text.contains(MAY_CHANGE) {
         return text.to_string();
     }
     let chars: Vec<char> = text.chars().collect();
@@ -252,7 +254,7 @@ pub fn escape_md(dialect: Dialect, text: &str, line_start: bool) -> String {
     // every character made long texts quadratic).
     let (mut blank, mut digits) = (true, true);
     while i < chars.len() {
-        if let Some(len) = url_len(&chars[i..]) {
+        if let Some(len) = (chars[i] == 'h').then(|| url_len(&chars[i..])).flatten() {
             out.extend(&chars[i..i + len]);
             i += len;
             (blank, digits) = (false, false);

@@ -562,3 +562,87 @@ slot = "0 10 * * *"
     );
     assert_eq!(quiet.len(), 4, "{stderr}");
 }
+
+/// Hundreds of events are checked on every core, yet reported as one pass would: a render
+/// error once, naming the first event (in file order) that hits it, and every refusal in
+/// file order.
+#[test]
+fn many_events_are_reported_in_file_order_each_render_error_once() {
+    let keyword_robot = "[[channels]]\nname = \"dt\"\nplatform = \"dingtalk\"\nwebhook = \"http://127.0.0.1:9/robot/send?access_token=${HERALD_TEST_TOKEN}\"\nkeywords = [\"SOFA\"]\n";
+    let event = |title: &str| {
+        format!("title = \"{title}\"\nstart = 2030-01-01T13:30:00\nend = 2030-01-01T17:30:00\n")
+    };
+    let (broken, unkeyed) = ([100, 450], [50, 300, 599]);
+    let files: Vec<(String, String)> = (0..600)
+        .map(|i| {
+            let title = if broken.contains(&i) {
+                format!("坏 SOFA {i}")
+            } else if unkeyed.contains(&i) {
+                format!("云原生 {i}")
+            } else {
+                format!("SOFA 之夜 {i}")
+            };
+            (format!("e{i:03}.toml"), event(&title))
+        })
+        .collect();
+    let named: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let dir = workspace(keyword_robot, &named);
+    fs::create_dir(dir.path().join("templates")).unwrap();
+    fs::write(
+        dir.path().join("templates/remind.j2"),
+        "# {{ event.title }}\n{% if \"坏\" in event.title %}{{ event.nope }}{% endif %}\n",
+    )
+    .unwrap();
+    let out = herald(&dir.path().join("herald.toml"))
+        .env("HERALD_TEST_TOKEN", "fake-token-123")
+        .arg("check")
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("render error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("templates/remind.j2:2: render error for event `e100` (remind,"),
+        "{stderr}"
+    );
+    let refused: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("contains none of the robot's keywords"))
+        .map(|l| l.split(".toml").next().unwrap_or(""))
+        .map(|l| l.rsplit('/').next().unwrap_or(""))
+        .collect();
+    let mut seen: Vec<&str> = refused.clone();
+    seen.dedup();
+    assert_eq!(seen, ["e050", "e300", "e599"], "{stderr}");
+    let mut sorted = refused.clone();
+    sorted.sort();
+    assert_eq!(refused, sorted, "{stderr}");
+}
+
+/// A change notice is rendered with sample changes, so a typo inside its loop over them is
+/// found although no event has changed yet.
+#[test]
+fn a_change_notice_is_checked_with_changes_to_report() {
+    let dir = workspace("", &[("m8.toml", GOOD)]);
+    fs::create_dir(dir.path().join("templates")).unwrap();
+    fs::write(
+        dir.path().join("templates/change.j2"),
+        "# {{ event.title }}\n{% for c in changes %}{{ c.labl }}{% endfor %}\n",
+    )
+    .unwrap();
+    herald(&dir.path().join("herald.toml"))
+        .arg("check")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "templates/change.j2:2: render error for event `m8` (change, console/markdown): undefined value",
+        ));
+}

@@ -380,9 +380,10 @@ async fn actions_need_the_admin_token_and_land_in_the_ledger() {
     send.click().await.unwrap();
     let outcome = b
         .client
-        .find(Locator::Id("outcome"))
+        .wait()
+        .for_element(Locator::Id("outcome"))
         .await
-        .unwrap()
+        .expect("the answer page shows the outcome")
         .text()
         .await
         .unwrap();
@@ -438,6 +439,13 @@ async fn log_in(client: &fantoccini::Client, d: &Daemon) {
         .click()
         .await
         .unwrap();
+    // The answer to the login (a redirect to the timeline, with the session cookie) has
+    // loaded once its page offers to log out; going on earlier could cut the login short.
+    client
+        .wait()
+        .for_element(Locator::Css("form[action='/logout']"))
+        .await
+        .expect("the page after logging in offers to log out");
 }
 
 /// Click the button of the form posting to `action` on the timeline item of `rule`, and

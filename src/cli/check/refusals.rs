@@ -5,11 +5,12 @@
 //! the checks treat alike ([`channels::check_key`]); each set is checked once, and only a set
 //! that fails is checked channel by channel, so every refused channel is still named.
 
+use super::rendered::Rendered;
 use super::renders;
 use crate::channels;
 use crate::daemon::Workspace;
 use crate::model::{ChannelSpec, Event, Format, Message, Platform, Problem, Rule};
-use crate::render::{RenderError, RenderRequest};
+use crate::render::RenderError;
 use std::collections::HashMap;
 
 /// A channel and its position in the config (problems keep the config's channel order).
@@ -25,44 +26,73 @@ struct Shape<'a> {
     sets: Vec<Vec<Indexed<'a>>>,
 }
 
-/// Refusals are errors; every link a card format would leave out is a warning. A render
-/// error at a rule's own moment is reported once, like those of [`renders::problems`].
-pub fn problems(ws: &Workspace, seen: &mut renders::Seen) -> Vec<Problem> {
-    let channels = &ws.config.channels;
-    let mut shapes: HashMap<(usize, &[String]), Vec<Shape>> = HashMap::new();
-    let mut out = Vec::new();
-    for event in &ws.events {
-        for (r, rule) in ws.config.rules.iter().enumerate() {
-            let Some((due, _)) = crate::plan::schedule(rule, event) else {
-                continue;
-            };
-            let picked = shapes
-                .entry((r, event.targets.as_slice()))
-                .or_insert_with(|| {
-                    shapes_of(crate::plan::targets(rule, event, channels), channels)
-                });
-            let mut found: Vec<(usize, u8, Problem)> = Vec::new();
-            for shape in picked.iter() {
-                let req = RenderRequest {
-                    event,
-                    kind: rule.kind,
-                    platform: shape.platform,
-                    format: shape.format,
-                    now: due,
-                    changes: &[],
-                    digest: std::slice::from_ref(event),
-                };
-                match ws.renderer.render(&req) {
-                    Ok(m) => found.extend(checked(event, rule, shape, &m)),
-                    Err(e) => found.extend(render_error(ws, seen, rule, shape, &e)),
-                }
+/// What the checks found at one rule's moment: a problem, or a render error (reported once,
+/// like those of [`renders::problems`], at the shape's first channel).
+pub enum Found {
+    Problem(Problem),
+    Failed(renders::Failed),
+}
+
+/// The channels each rule picks for each target list the events give, grouped into shapes
+/// once for all events.
+pub struct Picks<'a>(HashMap<(usize, &'a [String]), Vec<Shape<'a>>>);
+
+impl<'a> Picks<'a> {
+    pub fn new(ws: &'a Workspace) -> Picks<'a> {
+        let channels = &ws.config.channels;
+        let mut picks = HashMap::new();
+        for event in &ws.events {
+            for (r, rule) in ws.config.rules.iter().enumerate() {
+                picks
+                    .entry((r, event.targets.as_slice()))
+                    .or_insert_with(|| {
+                        shapes_of(crate::plan::targets(rule, event, channels), channels)
+                    });
             }
-            // Each channel's problems in config order, as if checked one after another.
-            found.sort_by_key(|(i, order, _)| (*i, *order));
-            out.extend(found.into_iter().map(|(_, _, p)| p));
         }
+        Picks(picks)
+    }
+}
+
+/// What the send path's checks find for `event` at each rule's own moment: refusals are
+/// errors; every link a card format would leave out is a warning. Each rule's findings come
+/// in config order of the channels, as if checked one after another.
+pub fn found(ws: &Workspace, picks: &Picks, r: &mut Rendered) -> Vec<Found> {
+    let event = r.event();
+    let mut out = Vec::new();
+    for (i, rule) in ws.config.rules.iter().enumerate() {
+        let Some((due, _)) = crate::plan::schedule(rule, event) else {
+            continue;
+        };
+        let Some(picked) = picks.0.get(&(i, event.targets.as_slice())) else {
+            continue;
+        };
+        let mut found: Vec<(usize, u8, Found)> = Vec::new();
+        for shape in picked {
+            match r.get(rule.kind, (shape.platform, shape.format), due, false) {
+                Ok(m) => found.extend(checked(event, rule, shape, m)),
+                Err(error) => found.push(render_error(rule, shape, error.clone())),
+            }
+        }
+        found.sort_by_key(|(i, order, _)| (*i, *order));
+        out.extend(found.into_iter().map(|(_, _, f)| f));
     }
     out
+}
+
+/// The problems of what [`found`] found, each render error reported once.
+pub fn problems(
+    ws: &Workspace,
+    found: impl IntoIterator<Item = Found>,
+    seen: &mut renders::Seen,
+) -> Vec<Problem> {
+    found
+        .into_iter()
+        .filter_map(|f| match f {
+            Found::Problem(p) => Some(p),
+            Found::Failed(f) => renders::report(ws, seen, &f),
+        })
+        .collect()
 }
 
 /// Group `picked` by (platform, format) in order of first appearance, then into check sets.
@@ -104,7 +134,7 @@ fn shapes_of<'a>(picked: Vec<&'a ChannelSpec>, all: &'a [ChannelSpec]) -> Vec<Sh
 
 /// The send path's checks on `m` for every channel of `shape`: (config position, order
 /// within the channel, problem).
-fn checked(event: &Event, rule: &Rule, shape: &Shape, m: &Message) -> Vec<(usize, u8, Problem)> {
+fn checked(event: &Event, rule: &Rule, shape: &Shape, m: &Message) -> Vec<(usize, u8, Found)> {
     let mut found = Vec::new();
     for set in &shape.sets {
         if channels::check_message(set[0].1, m).is_ok() {
@@ -112,14 +142,14 @@ fn checked(event: &Event, rule: &Rule, shape: &Shape, m: &Message) -> Vec<(usize
         }
         for &(i, ch) in set {
             if let Err(e) = channels::check_message(ch, m) {
-                found.push((i, 1, refusal(event, rule, &e)));
+                found.push((i, 1, Found::Problem(refusal(event, rule, &e))));
             }
         }
     }
     if !m.dropped.is_empty() {
         let names: Vec<&str> = m.dropped.iter().map(|l| l.title.as_str()).collect();
         for &(i, ch) in &shape.channels {
-            found.push((i, 2, dropped(event, rule, ch, &names)));
+            found.push((i, 2, Found::Problem(dropped(event, rule, ch, &names))));
         }
     }
     found
@@ -154,14 +184,14 @@ fn dropped(event: &Event, rule: &Rule, ch: &ChannelSpec, names: &[&str]) -> Prob
     .with_hint("use format = \"markdown\" for a channel where every link must reach the group")
 }
 
-/// A render error, reported at the shape's first channel unless it was reported already.
-fn render_error(
-    ws: &Workspace,
-    seen: &mut renders::Seen,
-    rule: &Rule,
-    shape: &Shape,
-    e: &RenderError,
-) -> Option<(usize, u8, Problem)> {
+/// A render error, to be reported at the shape's first channel unless it was reported already.
+fn render_error(rule: &Rule, shape: &Shape, error: RenderError) -> (usize, u8, Found) {
     let first = shape.channels.first().map_or(0, |(i, _)| *i);
-    renders::report(ws, seen, e, rule.kind, shape.platform, shape.format).map(|p| (first, 0, p))
+    let failed = renders::Failed {
+        error,
+        kind: rule.kind,
+        platform: shape.platform,
+        format: shape.format,
+    };
+    (first, 0, Found::Failed(failed))
 }

@@ -2,9 +2,10 @@
 //! `{kind}.{platform}.j2` override — with strict undefined, so a typo such as
 //! `{{ event.titel }}` is reported at its template line before a send records it as failed.
 
+use super::rendered::Rendered;
 use crate::daemon::Workspace;
-use crate::model::{Event, FieldChange, Format, Location, MessageKind, Platform, Problem};
-use crate::render::{RenderError, RenderRequest};
+use crate::model::{Event, Format, Location, MessageKind, Platform, Problem};
+use crate::render::RenderError;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -12,35 +13,51 @@ use std::path::PathBuf;
 /// The render errors already reported: (template and line, error).
 pub type Seen = HashSet<(Option<(String, usize)>, String)>;
 
-/// One problem per distinct (template, line, error), naming the first event that hits it.
-pub fn problems(ws: &Workspace, seen: &mut Seen) -> Vec<Problem> {
-    let pairs = shapes(ws);
+/// A render that failed, with what was rendered.
+pub struct Failed {
+    pub error: RenderError,
+    pub kind: MessageKind,
+    pub platform: Platform,
+    pub format: Format,
+}
+
+/// One event's render errors over every kind × `pairs` (see [`shapes`]), in that order. A
+/// change or resume notice carries sample changes; the other kinds none, as every send of
+/// them does.
+pub fn failures(ws: &Workspace, pairs: &[(Platform, Format)], r: &mut Rendered) -> Vec<Failed> {
     let mut out = Vec::new();
-    for event in &ws.events {
-        let changes = sample_changes(event);
-        for kind in MessageKind::ALL {
-            for &(platform, format) in &pairs {
-                let req = RenderRequest {
-                    event,
+    for kind in MessageKind::ALL {
+        let notice = matches!(kind, MessageKind::Change | MessageKind::Resume);
+        let now = moment(ws, r.event(), kind);
+        for &pair in pairs {
+            if let Err(error) = r.get(kind, pair, now, notice) {
+                out.push(Failed {
+                    error: error.clone(),
                     kind,
-                    platform,
-                    format,
-                    now: moment(ws, event, kind),
-                    changes: &changes,
-                    digest: std::slice::from_ref(event),
-                };
-                if let Err(e) = ws.renderer.render(&req) {
-                    out.extend(report(ws, seen, &e, kind, platform, format));
-                }
+                    platform: pair.0,
+                    format: pair.1,
+                });
             }
         }
     }
     out
 }
 
+/// One problem per distinct (template, line, error), naming the first event that hits it.
+pub fn problems<'a>(
+    ws: &Workspace,
+    failed: impl IntoIterator<Item = &'a Failed>,
+    seen: &mut Seen,
+) -> Vec<Problem> {
+    failed
+        .into_iter()
+        .filter_map(|f| report(ws, seen, f))
+        .collect()
+}
+
 /// The (platform, format) pairs channels use, plus each platform a `{kind}.{platform}.j2`
 /// override names (in its usual format), so no override goes unrendered.
-fn shapes(ws: &Workspace) -> Vec<(Platform, Format)> {
+pub fn shapes(ws: &Workspace) -> Vec<(Platform, Format)> {
     let mut pairs: Vec<(Platform, Format)> = Vec::new();
     let mut add = |pair| {
         if !pairs.contains(&pair) {
@@ -73,7 +90,7 @@ fn override_platforms(ws: &Workspace) -> Vec<Platform> {
 
 /// The instant a message of `kind` is rendered at: the first rule's due time for the event,
 /// or a day before the start when no rule sends that kind (manual sends, notices). (The
-/// rules' own moments are rendered again by the keyword and size checks.)
+/// keyword and size checks render every rule's own moment; the first one's render is shared.)
 fn moment(ws: &Workspace, event: &Event, kind: MessageKind) -> DateTime<Utc> {
     ws.config
         .rules
@@ -83,42 +100,15 @@ fn moment(ws: &Workspace, event: &Event, kind: MessageKind) -> DateTime<Utc> {
         .unwrap_or_else(|| event.start.to_utc() - TimeDelta::days(1))
 }
 
-/// A change notice's facts for the check: the event was an hour earlier, somewhere else.
-fn sample_changes(event: &Event) -> Vec<FieldChange> {
-    let hour = TimeDelta::hours(1);
-    let (start, end) = (event.start.fixed_offset(), event.end.fixed_offset());
-    vec![
-        FieldChange::Time {
-            old: (start - hour, end - hour),
-            new: (start, end),
-        },
-        FieldChange::Venue {
-            old: Some("-".to_string()),
-            new: event.venue.clone(),
-        },
-    ]
-}
-
 /// The problem for a render error, unless the same error was reported already.
-pub fn report(
-    ws: &Workspace,
-    seen: &mut Seen,
-    e: &RenderError,
-    kind: MessageKind,
-    platform: Platform,
-    format: Format,
-) -> Option<Problem> {
+pub fn report(ws: &Workspace, seen: &mut Seen, f: &Failed) -> Option<Problem> {
+    let e = &f.error;
     seen.insert((e.at.clone(), e.message.clone()))
-        .then(|| problem(ws, e, kind, platform, format))
+        .then(|| problem(ws, f))
 }
 
-fn problem(
-    ws: &Workspace,
-    e: &RenderError,
-    kind: MessageKind,
-    platform: Platform,
-    format: Format,
-) -> Problem {
+fn problem(ws: &Workspace, f: &Failed) -> Problem {
+    let (e, kind, platform, format) = (&f.error, f.kind, f.platform, f.format);
     let what = format!(
         "render error for event `{}` ({kind}, {platform}/{format}): {}",
         e.event, e.message
