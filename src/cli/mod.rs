@@ -55,6 +55,10 @@ enum Command {
         /// Print the problems as JSON on stdout (file, line, col, severity, message, hint).
         #[arg(long)]
         json: bool,
+        /// Render every event again, neither reading nor writing the cache of unchanged
+        /// files' findings (`HERALD_CACHE_DIR`, else `~/.cache/herald`).
+        #[arg(long)]
+        no_cache: bool,
     },
     /// List the events.
     List {
@@ -374,7 +378,18 @@ fn config_path(cli: &Cli) -> PathBuf {
 fn run(cli: Cli) -> anyhow::Result<()> {
     let path = config_path(&cli);
     match cli.command {
-        Command::Check { strict, json } => check::run(&path, check::Args { strict, json }),
+        Command::Check {
+            strict,
+            json,
+            no_cache,
+        } => check::run(
+            &path,
+            check::Args {
+                strict,
+                json,
+                no_cache,
+            },
+        ),
         Command::List { json } => list::run(&path, json),
         Command::Preview {
             event,

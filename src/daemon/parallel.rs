@@ -1,5 +1,6 @@
 //! A parallel map over a slice on scoped threads, one contiguous chunk per core, results in
-//! the slice's order: for CPU-bound work over thousands of items (`herald check`'s renders).
+//! the slice's order: for CPU-bound work over thousands of items (`herald check`'s renders,
+//! parsing a workspace's event files).
 
 /// `f` applied to every item of `items`, in order, on up to one thread per core; one thread
 /// (the caller's) when there are fewer than `min_per_thread` items per extra thread.

@@ -32,11 +32,25 @@ impl Workspace {
     /// [`Workspace::load`] for a command that only looks (`check`, `list`, `preview`,
     /// `plan`, `history`): secrets that cannot be read are noted, not problems.
     pub fn load_with(config_path: &Path, secrets: config::Secrets) -> Loaded {
+        Workspace::load_seen(config_path, secrets, |_| ()).0
+    }
+
+    /// [`Workspace::load_with`], also applying `seen` to the text of each event file as it
+    /// was parsed (`check` hashes it to key its cache): each readable file's path with what
+    /// `seen` made of it, in file order.
+    pub fn load_seen<D: Send>(
+        config_path: &Path,
+        secrets: config::Secrets,
+        seen: impl Fn(&str) -> D + Sync,
+    ) -> (Loaded, Vec<(PathBuf, D)>) {
         let config = match config::load_with(config_path, secrets) {
             Ok(c) => c,
-            Err(problems) => return Workspace::load_without_config(config_path, problems),
+            Err(problems) => {
+                let loaded = Workspace::load_without_config(config_path, problems);
+                return (loaded, Vec::new());
+            }
         };
-        let (events, mut problems) = load_events(&config.events_dir, config.zone);
+        let (events, mut problems, seen) = load_events(&config.events_dir, config.zone, &seen);
         let site = Site {
             community: config.community.clone(),
             base: config.site.clone(),
@@ -47,10 +61,11 @@ impl Workspace {
             events,
             renderer,
         });
-        Loaded {
+        let loaded = Loaded {
             workspace,
             problems,
-        }
+        };
+        (loaded, seen)
     }
 
     /// The config is broken, so nothing can run; still check the events and templates in
@@ -98,37 +113,33 @@ impl Workspace {
 const FILES_PER_THREAD: usize = 500;
 
 /// The events in `dir`, parsed on every core for thousands of files (reading and parsing
-/// TOML is most of start-up, a reload and `check`); files keep their sorted order.
-fn load_events(dir: &Path, zone: chrono_tz::Tz) -> (Vec<Event>, Vec<Problem>) {
+/// TOML is most of start-up, a reload and `check`); files keep their sorted order. Also each
+/// readable file's path with `seen` applied to its text (see [`Workspace::load_seen`]).
+fn load_events<D: Send>(
+    dir: &Path,
+    zone: chrono_tz::Tz,
+    seen: &(impl Fn(&str) -> D + Sync),
+) -> (Vec<Event>, Vec<Problem>, Vec<(PathBuf, D)>) {
     let files = match source::event_files(dir) {
         Ok(files) => files,
-        Err(p) => return (Vec::new(), vec![p]),
+        Err(p) => return (Vec::new(), vec![p], Vec::new()),
     };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = cores.min(files.len() / FILES_PER_THREAD).max(1);
-    let parts: Vec<(Vec<Event>, Vec<Problem>)> = if threads == 1 {
-        vec![source::load_files(&files, dir, zone)]
-    } else {
-        let chunk = files.len().div_ceil(threads);
-        std::thread::scope(|s| {
-            let parsers: Vec<_> = files
-                .chunks(chunk)
-                .map(|c| s.spawn(move || source::load_files(c, dir, zone)))
-                .collect();
-            parsers
-                .into_iter()
-                .map(|p| p.join().expect("an event parser thread panicked"))
-                .collect()
-        })
-    };
+    let loaded = super::parallel::map(&files, FILES_PER_THREAD, |file| {
+        source::load_file(file, dir, zone, seen)
+    });
+    // Sized once: grown by doubling, 10,000 events would leave room for 16,384 (~4 MB idle).
     let mut events = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
-    for (e, p) in parts {
-        events.extend(e);
-        problems.extend(p);
+    let mut digests = Vec::new();
+    for (file, (parsed, d)) in files.into_iter().zip(loaded) {
+        match parsed {
+            Ok(event) => events.push(event),
+            Err(ps) => problems.extend(ps),
+        }
+        digests.extend(d.map(|d| (file, d)));
     }
     source::reject_duplicate_ids(&mut events, &mut problems);
-    (events, problems)
+    (events, problems, digests)
 }
 
 fn keep_last_good(events: &mut Vec<Event>, previous: &Workspace, problems: &[Problem]) {

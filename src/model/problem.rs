@@ -1,10 +1,10 @@
 //! A located problem in a config, event or template file: `file:line:col: what (hint)`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     pub file: PathBuf,
     /// 1-based; 0 when unknown.
@@ -52,7 +52,7 @@ impl fmt::Display for Location {
 
 /// How bad a problem is: an error stops the input from being used (and `herald check` fails);
 /// a warning is a trap worth a look (it fails `check` only with `--strict`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     #[default]
@@ -61,7 +61,7 @@ pub enum Severity {
 }
 
 /// One thing wrong with one input. Validation collects all of them, like a compiler.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub severity: Severity,
     pub location: Location,

@@ -111,7 +111,7 @@ impl RenderRequest<'_> {
     }
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[error("template `{template}` for event `{event}`: {message}")]
 pub struct RenderError {
     pub template: String,
@@ -146,6 +146,16 @@ impl Renderer {
             })
         } else {
             Err(problems)
+        }
+    }
+
+    /// Every template it renders with (built-in or override) as (name, source), by name:
+    /// `check` keys its cache by them.
+    pub fn each_source(&self, mut f: impl FnMut(&str, &str)) {
+        let mut all: Vec<_> = self.env.templates().collect();
+        all.sort_unstable_by_key(|(name, _)| *name);
+        for (name, template) in all {
+            f(name, template.source());
         }
     }
 

@@ -46,25 +46,42 @@ pub fn load_dir(dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
     (events, problems)
 }
 
-/// Parse `files` (callers may split a folder's files among threads, then call
-/// [`reject_duplicate_ids`] on the joined result).
+/// Parse `files` (callers may parse a folder's files on several threads with [`load_file`],
+/// then call [`reject_duplicate_ids`] on the joined result).
 pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
     // Sized once: grown by doubling, 10,000 events would leave room for 16,384 (~4 MB idle).
     let mut events = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
     for file in files {
-        match crate::input::read_text(file, Some(dir)) {
-            Ok(text) => match parse_event(file, &text, default_zone) {
-                Ok(event) => events.push(event),
-                Err(mut ps) => problems.append(&mut ps),
-            },
-            Err(e) => problems.push(Problem::new(
-                Location::file(file),
-                format!("event file {e}"),
-            )),
+        match load_file(file, dir, default_zone, |_| ()).0 {
+            Ok(event) => events.push(event),
+            Err(mut ps) => problems.append(&mut ps),
         }
     }
     (events, problems)
+}
+
+/// One event file: its event or its problems, and `seen` applied to the very text that was
+/// parsed (`check` keys its cache by it), when the file could be read.
+pub fn load_file<D>(
+    file: &Path,
+    dir: &Path,
+    default_zone: Tz,
+    seen: impl FnOnce(&str) -> D,
+) -> (Result<Event, Vec<Problem>>, Option<D>) {
+    match crate::input::read_text(file, Some(dir)) {
+        Ok(text) => {
+            let seen = seen(&text);
+            (parse_event(file, &text, default_zone), Some(seen))
+        }
+        Err(e) => (
+            Err(vec![Problem::new(
+                Location::file(file),
+                format!("event file {e}"),
+            )]),
+            None,
+        ),
+    }
 }
 
 /// Two files with the same id would share ledger keys: keep the first, report the second.

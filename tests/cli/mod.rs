@@ -1,5 +1,6 @@
 //! Integration tests: the `herald` command line, run as a process.
 
+mod cache;
 mod check;
 mod commands;
 mod edges;
@@ -13,10 +14,15 @@ mod website;
 use assert_cmd::Command;
 use std::path::Path;
 
-/// `herald` with a clean environment pointing at `config`.
+/// `herald` with a clean environment pointing at `config`; `check`'s cache goes under
+/// `target/tmp`, not the user's `~/.cache`.
 pub fn herald(config: &Path) -> Command {
     let mut cmd = Command::cargo_bin("herald").unwrap();
     cmd.env_remove("HERALD_CONFIG")
+        .env(
+            "HERALD_CACHE_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("check-cache"),
+        )
         .env("HERALD_LOG", "warn")
         .arg("--config")
         .arg(config);

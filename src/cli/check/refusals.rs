@@ -11,6 +11,7 @@ use crate::channels;
 use crate::daemon::Workspace;
 use crate::model::{ChannelSpec, Event, Format, Message, Platform, Problem, Rule};
 use crate::render::RenderError;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// A channel and its position in the config (problems keep the config's channel order).
@@ -28,6 +29,7 @@ struct Shape<'a> {
 
 /// What the checks found at one rule's moment: a problem, or a render error (reported once,
 /// like those of [`renders::problems`], at the shape's first channel).
+#[derive(Clone, Serialize, Deserialize)]
 pub enum Found {
     Problem(Problem),
     Failed(renders::Failed),

@@ -7,6 +7,7 @@ use crate::daemon::Workspace;
 use crate::model::{Event, Format, Location, MessageKind, Platform, Problem};
 use crate::render::RenderError;
 use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 pub type Seen = HashSet<(Option<(String, usize)>, String)>;
 
 /// A render that failed, with what was rendered.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Failed {
     pub error: RenderError,
     pub kind: MessageKind,
