@@ -716,12 +716,12 @@ def scale_why(label, s):
                 "per event (what its groups were told), which a batch read in the ledger would save.")
     if label.startswith("`check`"):
         c = h["check"]["warm_cpu_ms"]
-        return (f"run again over unchanged files, `check` took {c:.0f} ms of CPU: no event is "
-                "rendered (each one's findings come from the cache), but every file is still "
-                "read, hashed and parsed (the duplicate ids, the date-dependent traps and the "
-                "event count need the parsed events), which is most of it; the rest is one "
-                "lstat, open and read per file and reading the cache file (about 1 MB of JSON). "
-                "The first run, which renders everything, is the row above.")
+        return (f"run again over unchanged files, `check` took {c:.0f} ms of CPU: no file is "
+                "parsed and no event rendered (each file's record comes from the cache), but "
+                "every file is still read and hashed (two stats, an open and a read each: about "
+                "half of it, in the kernel) and the cache file (about 2 MB of JSON) read; then "
+                "the duplicate ids, the date-dependent and the rules' traps are found again. "
+                "The first run, which parses and renders everything, is the row above.")
     if label.startswith("one announcement"):
         f, l = h["fanout"], h["ledger"]
         main = f.get("main_cpu_s", float("nan"))
@@ -786,8 +786,9 @@ HOW = [
     "median of 5. herald keeps each event's own findings in a cache (a throwaway "
     "`HERALD_CACHE_DIR` here): the first row is a run with an empty cache folder each time "
     "(rendering everything and writing the cache), the second a run again over the same, "
-    "unchanged files (each event's findings from the cache; files are still read, hashed and "
-    "parsed, and cross-event and date-dependent findings computed). The goal is read against "
+    "unchanged files (each file's record from the cache: files are still read and hashed, "
+    "but neither parsed nor rendered; cross-event and date-dependent findings are computed "
+    "again). The goal is read against "
     "the second: like a linter's, `check` runs again and again — before each commit, in each "
     "CI run — over files that are mostly unchanged since the last run; the first row stays "
     "the cost of a fresh checkout, a new herald or a changed config or template. The Python "
@@ -807,8 +808,8 @@ WHY = {
     "equally for the build of the day before (p50 about 1.1 ms for both, 0.56 ms on 2026-11-23), "
     "so the spread is the machine's; one cause not ruled out is an SQLite WAL checkpoint (an "
     "fsync) on the path of the send that triggers it.",
-    "warm_ms": "each event's findings come from the cache, but every file is still read, "
-    "hashed and parsed on each run.",
+    "warm_ms": "each file's record comes from the cache, but every file is still read and "
+    "hashed, and the cache file read, on each run.",
     "wall_ms": "since issue 13 `check` also renders every rule's message at its own due time and "
     "runs the send path's checks on it (the figure was 41 ms before that); this session made it "
     "about twice as fast (0.8 → 0.37 s on this machine) by rendering each distinct message once "

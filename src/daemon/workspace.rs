@@ -32,25 +32,11 @@ impl Workspace {
     /// [`Workspace::load`] for a command that only looks (`check`, `list`, `preview`,
     /// `plan`, `history`): secrets that cannot be read are noted, not problems.
     pub fn load_with(config_path: &Path, secrets: config::Secrets) -> Loaded {
-        Workspace::load_seen(config_path, secrets, |_| ()).0
-    }
-
-    /// [`Workspace::load_with`], also applying `seen` to the text of each event file as it
-    /// was parsed (`check` hashes it to key its cache): each readable file's path with what
-    /// `seen` made of it, in file order.
-    pub fn load_seen<D: Send>(
-        config_path: &Path,
-        secrets: config::Secrets,
-        seen: impl Fn(&str) -> D + Sync,
-    ) -> (Loaded, Vec<(PathBuf, D)>) {
         let config = match config::load_with(config_path, secrets) {
             Ok(c) => c,
-            Err(problems) => {
-                let loaded = Workspace::load_without_config(config_path, problems);
-                return (loaded, Vec::new());
-            }
+            Err(problems) => return Workspace::load_without_config(config_path, problems),
         };
-        let (events, mut problems, seen) = load_events(&config.events_dir, config.zone, &seen);
+        let (events, mut problems) = load_events(&config.events_dir, config.zone);
         let site = Site {
             community: config.community.clone(),
             base: config.site.clone(),
@@ -61,11 +47,27 @@ impl Workspace {
             events,
             renderer,
         });
-        let loaded = Loaded {
+        Loaded {
             workspace,
             problems,
+        }
+    }
+
+    /// The config and the templates without the events, when both load (`None`: load the
+    /// whole workspace to see its problems): for `check`, which reads the event files itself,
+    /// most of them from its cache.
+    pub fn load_frame(config_path: &Path, secrets: config::Secrets) -> Option<Workspace> {
+        let config = config::load_with(config_path, secrets).ok()?;
+        let site = Site {
+            community: config.community.clone(),
+            base: config.site.clone(),
         };
-        (loaded, seen)
+        let renderer = renderer(&config.templates_dir, site, &mut Vec::new())?;
+        Some(Workspace {
+            config,
+            events: Vec::new(),
+            renderer,
+        })
     }
 
     /// The config is broken, so nothing can run; still check the events and templates in
@@ -113,33 +115,26 @@ impl Workspace {
 const FILES_PER_THREAD: usize = 500;
 
 /// The events in `dir`, parsed on every core for thousands of files (reading and parsing
-/// TOML is most of start-up, a reload and `check`); files keep their sorted order. Also each
-/// readable file's path with `seen` applied to its text (see [`Workspace::load_seen`]).
-fn load_events<D: Send>(
-    dir: &Path,
-    zone: chrono_tz::Tz,
-    seen: &(impl Fn(&str) -> D + Sync),
-) -> (Vec<Event>, Vec<Problem>, Vec<(PathBuf, D)>) {
+/// TOML is most of start-up, a reload and `check`); files keep their sorted order.
+fn load_events(dir: &Path, zone: chrono_tz::Tz) -> (Vec<Event>, Vec<Problem>) {
     let files = match source::event_files(dir) {
         Ok(files) => files,
-        Err(p) => return (Vec::new(), vec![p], Vec::new()),
+        Err(p) => return (Vec::new(), vec![p]),
     };
     let loaded = super::parallel::map(&files, FILES_PER_THREAD, |file| {
-        source::load_file(file, dir, zone, seen)
+        source::load_file(file, dir, zone)
     });
     // Sized once: grown by doubling, 10,000 events would leave room for 16,384 (~4 MB idle).
     let mut events = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
-    let mut digests = Vec::new();
-    for (file, (parsed, d)) in files.into_iter().zip(loaded) {
+    for parsed in loaded {
         match parsed {
             Ok(event) => events.push(event),
             Err(ps) => problems.extend(ps),
         }
-        digests.extend(d.map(|d| (file, d)));
     }
     source::reject_duplicate_ids(&mut events, &mut problems);
-    (events, problems, digests)
+    (events, problems)
 }
 
 fn keep_last_good(events: &mut Vec<Event>, previous: &Workspace, problems: &[Problem]) {

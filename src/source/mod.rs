@@ -53,7 +53,7 @@ pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Tz) -> (Vec<Event
     let mut events = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
     for file in files {
-        match load_file(file, dir, default_zone, |_| ()).0 {
+        match load_file(file, dir, default_zone) {
             Ok(event) => events.push(event),
             Err(mut ps) => problems.append(&mut ps),
         }
@@ -61,27 +61,17 @@ pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Tz) -> (Vec<Event
     (events, problems)
 }
 
-/// One event file: its event or its problems, and `seen` applied to the very text that was
-/// parsed (`check` keys its cache by it), when the file could be read.
-pub fn load_file<D>(
-    file: &Path,
-    dir: &Path,
-    default_zone: Tz,
-    seen: impl FnOnce(&str) -> D,
-) -> (Result<Event, Vec<Problem>>, Option<D>) {
+/// One event file: its event, or its problems.
+pub fn load_file(file: &Path, dir: &Path, default_zone: Tz) -> Result<Event, Vec<Problem>> {
     match crate::input::read_text(file, Some(dir)) {
-        Ok(text) => {
-            let seen = seen(&text);
-            (parse_event(file, &text, default_zone), Some(seen))
-        }
-        Err(e) => (
-            Err(vec![Problem::new(
-                Location::file(file),
-                format!("event file {e}"),
-            )]),
-            None,
-        ),
+        Ok(text) => parse_event(file, &text, default_zone),
+        Err(e) => Err(vec![unreadable(file, &e)]),
     }
+}
+
+/// The problem of an event file that cannot be read.
+pub fn unreadable(file: &Path, e: &crate::input::InputError) -> Problem {
+    Problem::new(Location::file(file), format!("event file {e}"))
 }
 
 /// Two files with the same id would share ledger keys: keep the first, report the second.
@@ -102,17 +92,8 @@ pub fn reject_duplicate_ids(events: &mut Vec<Event>, problems: &mut Vec<Problem>
     }
     let source = |e: &Event| e.source.clone().unwrap_or_default();
     for &(i, f) in &repeated {
-        problems.push(
-            Problem::new(
-                Location::file(source(&events[i])),
-                format!(
-                    "field `id`: `{}` is already used by {}",
-                    events[i].id,
-                    source(&events[f]).display()
-                ),
-            )
-            .with_hint("give each event a unique id"),
-        );
+        let e = &events[i];
+        problems.push(duplicate_id(&source(e), &e.id, &source(&events[f])));
     }
     let mut index = 0;
     let mut next = repeated.iter().map(|(i, _)| *i).peekable();
@@ -121,4 +102,13 @@ pub fn reject_duplicate_ids(events: &mut Vec<Event>, problems: &mut Vec<Problem>
         index += 1;
         keep
     });
+}
+
+/// The problem of the event in `file` whose id the event in `first` has already.
+pub fn duplicate_id(file: &Path, id: &str, first: &Path) -> Problem {
+    Problem::new(
+        Location::file(file),
+        format!("field `id`: `{id}` is already used by {}", first.display()),
+    )
+    .with_hint("give each event a unique id")
 }

@@ -1,28 +1,21 @@
-//! `check`'s cache of each event's own findings (its render errors and the send path's
-//! refusals), content-addressed like ruff's or `eslint --cache`'s: an entry's key hashes
-//! everything they depend on, so a second `check` over unchanged files skips their renders.
+//! `check`'s cache of each event file's record (everything found for it on its own, see
+//! `record.rs`), content-addressed like ruff's or `eslint --cache`'s: an entry's key hashes
+//! everything the record depends on, so a second `check` neither parses nor renders an
+//! unchanged file.
 //! One file per config in the cache folder, written whole to a temporary file and renamed;
 //! a file that cannot be read, parsed or written is the same as none.
 
-use super::refusals::Found;
-use super::renders::Failed;
+use super::record::Record;
 use crate::daemon::Workspace;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Bumped whenever what an entry holds, or what the findings depend on, changes.
+/// Bumped whenever what an entry holds, or what a record depends on, changes.
 const FORMAT: u32 = 1;
 
-/// What `check` found for one event on its own (cross-event findings are not kept).
-#[derive(Clone, Serialize, Deserialize)]
-pub struct Findings {
-    pub render: Vec<Failed>,
-    pub refusals: Vec<Found>,
-}
-
-/// An event file's text as parsed, hashed (see `daemon::Workspace::load_seen`).
+/// An event file's text as read (and parsed, when it is), hashed.
 pub type Digest = blake3::Hash;
 
 pub fn digest(text: &str) -> Digest {
@@ -35,7 +28,7 @@ struct Stored {
     format: u32,
     herald: String,
     build: String,
-    entries: HashMap<String, Findings>,
+    entries: HashMap<String, Record>,
 }
 
 pub struct Cache {
@@ -45,8 +38,8 @@ pub struct Cache {
     base: blake3::Hash,
     /// The config's bytes hashed before the workspace was loaded (see [`Cache::save`]).
     config: Option<Digest>,
-    old: HashMap<String, Findings>,
-    new: HashMap<String, Findings>,
+    old: HashMap<String, Record>,
+    new: HashMap<String, Record>,
     /// Whether an entry was added (else only dropped ones can make the file change).
     added: bool,
 }
@@ -99,16 +92,21 @@ impl Cache {
         Some(h.finalize().to_hex().to_string())
     }
 
-    /// The findings stored under `key`, kept for the next run.
-    pub fn get(&mut self, key: &str) -> Option<Findings> {
+    /// Whether a record is stored under `key`.
+    pub fn has(&self, key: &str) -> bool {
+        self.old.contains_key(key)
+    }
+
+    /// The record stored under `key`, kept for the next run.
+    pub fn take(&mut self, key: &str) -> Option<Record> {
         let found = self.old.remove(key)?;
         self.new.insert(key.to_string(), found.clone());
         Some(found)
     }
 
-    pub fn put(&mut self, key: String, findings: Findings) {
+    pub fn put(&mut self, key: String, record: Record) {
         self.added = true;
-        self.new.insert(key, findings);
+        self.new.insert(key, record);
     }
 
     /// Write the entries of this run (only those: the files gone or changed are dropped)
@@ -191,7 +189,7 @@ fn field(h: &mut blake3::Hasher, bytes: &[u8]) {
 
 /// The entries of a cache file written by this very build; none from a missing, broken or
 /// foreign one.
-fn read(file: &Path) -> HashMap<String, Findings> {
+fn read(file: &Path) -> HashMap<String, Record> {
     let Ok(bytes) = std::fs::read(file) else {
         return HashMap::new();
     };

@@ -8,38 +8,70 @@ use crate::daemon::Workspace;
 use crate::model::{Event, EventStatus, Location, Platform, Problem, QuietHours, Rule, Slot, When};
 use chrono::offset::LocalResult;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use std::path::Path;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
 
-pub fn problems(ws: &Workspace, now: DateTime<Utc>) -> Vec<Problem> {
+/// One event's own traps that do not depend on today: talks outside it, times that happen
+/// twice.
+pub fn of_event(event: &Event) -> Vec<Problem> {
+    let mut out = talks_outside(event);
+    out.extend(local_times_twice(event));
+    out
+}
+
+/// The traps of the rules and channels: `first_fold[i]` is the id of the first event for
+/// which rule `i`'s slot falls at a local time that happens twice (see [`folds`]).
+pub fn of_rules(ws: &Workspace, now: DateTime<Utc>, first_fold: &[Option<&str>]) -> Vec<Problem> {
     let mut out = Vec::new();
-    for event in &ws.events {
-        out.extend(event_over(event, now));
-        out.extend(talks_outside(event));
-        out.extend(local_times_twice(event));
-    }
-    for rule in &ws.config.rules {
-        out.extend(slot_traps(ws, rule, now));
+    for (i, rule) in ws.config.rules.iter().enumerate() {
+        out.extend(slot_traps(
+            ws,
+            rule,
+            now,
+            first_fold.get(i).copied().flatten(),
+        ));
         out.extend(targets_nothing(ws, rule));
     }
     out.extend(budgets(ws));
     out
 }
 
-/// An event whose end has passed is never planned: usually a typo in the year.
-fn event_over(event: &Event, now: DateTime<Utc>) -> Option<Problem> {
-    if event.status == EventStatus::Cancelled || event.end.to_utc() > now {
-        return None;
-    }
-    Some(
-        Problem::warning(
-            field_location(event, "start"),
-            format!(
-                "field `start`: the event is already over ({}): nothing will be planned for it",
-                event.start.format("%Y-%m-%d %H:%M %Z")
+/// When an event is over (a cancelled one never is), and what the warning then says: its
+/// end has passed, so it is never planned — usually a typo in the year. Kept instead of the
+/// warning, which is made (and its line looked up) only once `now` reaches `end`.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Over {
+    end: DateTime<Utc>,
+    start: String,
+    file: PathBuf,
+}
+
+impl Over {
+    pub fn at(&self, now: DateTime<Utc>) -> Option<Problem> {
+        if self.end > now {
+            return None;
+        }
+        Some(
+            Problem::warning(
+                located(&self.file, |line| key_of(line) == Some("start")),
+                format!(
+                    "field `start`: the event is already over ({}): nothing will be planned for it",
+                    self.start
+                ),
+            )
+            .with_hint(
+                "a typo in the year? a past event only needs its record for history and export",
             ),
         )
-        .with_hint("a typo in the year? a past event only needs its record for history and export"),
-    )
+    }
+}
+
+pub fn over(event: &Event) -> Option<Over> {
+    (event.status != EventStatus::Cancelled).then(|| Over {
+        end: event.end.to_utc(),
+        start: event.start.format("%Y-%m-%d %H:%M %Z").to_string(),
+        file: event_file(event).to_path_buf(),
+    })
 }
 
 /// A talk whose time lies outside the event's (same-day events): an agenda from another
@@ -109,7 +141,12 @@ fn local_times_twice(event: &Event) -> Vec<Problem> {
         .collect()
 }
 
-fn slot_traps(ws: &Workspace, rule: &Rule, now: DateTime<Utc>) -> Vec<Problem> {
+fn slot_traps(
+    ws: &Workspace,
+    rule: &Rule,
+    now: DateTime<Utc>,
+    first_fold: Option<&str>,
+) -> Vec<Problem> {
     let slot = match &rule.when {
         When::Event { slot: Some(s), .. } | When::Digest { slot: s, .. } => s,
         When::Event { slot: None, .. } => return Vec::new(),
@@ -136,7 +173,7 @@ fn slot_traps(ws: &Workspace, rule: &Rule, now: DateTime<Utc>) -> Vec<Problem> {
     }
     out.extend(seconds_first(rule, slot, at.clone()));
     out.extend(slot_in_quiet_hours(ws, rule, slot, now, &at));
-    out.extend(slot_in_fold(ws, rule, at));
+    out.extend(first_fold.map(|id| slot_in_fold(rule, id, at)));
     out
 }
 
@@ -237,24 +274,38 @@ fn seconds_first(rule: &Rule, slot: &Slot, at: Location) -> Option<Problem> {
     )
 }
 
-/// A slot that falls in a daylight-saving fold for some event fires at the first of the two.
-fn slot_in_fold(ws: &Workspace, rule: &Rule, at: Location) -> Option<Problem> {
-    let event = ws.events.iter().find(|e| {
-        crate::plan::schedule(rule, e).is_some_and(|(due, _)| {
+/// The rules (by index) whose slot falls at a local time that happens twice for `event`.
+pub fn folds(ws: &Workspace, event: &Event) -> Vec<usize> {
+    let in_fold = |rule: &Rule| {
+        crate::plan::schedule(rule, event).is_some_and(|(due, _)| {
             let local: NaiveDateTime = due.with_timezone(&rule.zone).naive_local();
             matches!(
                 rule.zone.from_local_datetime(&local),
                 LocalResult::Ambiguous(..)
             )
         })
-    })?;
-    Some(Problem::warning(
+    };
+    let slotted = |rule: &Rule| {
+        matches!(
+            rule.when,
+            When::Event { slot: Some(_), .. } | When::Digest { .. }
+        )
+    };
+    (ws.config.rules.iter().enumerate())
+        .filter(|(_, r)| slotted(r) && in_fold(r))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A slot that falls in a daylight-saving fold for some event fires at the first of the two.
+fn slot_in_fold(rule: &Rule, event: &str, at: Location) -> Problem {
+    Problem::warning(
         at,
         format!(
-            "rule `{}`: for event `{}` the slot falls at a local time that happens twice in {} (daylight saving ends); it goes at the first",
-            rule.name, event.id, rule.zone
+            "rule `{}`: for event `{event}` the slot falls at a local time that happens twice in {} (daylight saving ends); it goes at the first",
+            rule.name, rule.zone
         ),
-    ))
+    )
 }
 
 /// A rule target that picks no channel (a typo in a name or tag): that rule sends nothing there.
