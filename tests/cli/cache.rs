@@ -1,4 +1,4 @@
-//! `herald check`'s cache of each event's findings: a warm run reports exactly what a cold
+//! `herald check`'s cache of each event file's record: a warm run reports exactly what a cold
 //! one does, every input it depends on invalidates it, and a broken, foreign or unwritable
 //! cache changes nothing but the time taken.
 
@@ -335,4 +335,25 @@ fn the_first_event_a_slot_falls_in_a_fold_for_is_named_warm_or_cold() {
     fs::write(events.join("b.toml"), event(9)).unwrap();
     let edited = assert_same_as_uncached(dir.path(), cache.path(), 1, 3);
     assert_eq!(folds(&edited), (1, false, true), "{}", edited.report);
+}
+
+/// Runs at once over one cache folder (each writes a temporary file and renames it): every
+/// one reports what a run without the cache does, and what is left is one whole cache file.
+#[test]
+fn concurrent_checks_leave_one_whole_cache_file() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let want = truth(dir.path(), cache.path());
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let (dir, cache) = (dir.path().to_path_buf(), cache.path().to_path_buf());
+            std::thread::spawn(move || check(&dir, &cache, &[]))
+        })
+        .collect();
+    for run in runs {
+        let run = run.join().unwrap();
+        assert_eq!((run.code, &run.report), (want.code, &want.report));
+    }
+    assert_eq!(cache_files(cache.path()).len(), 1);
+    assert_same_as_uncached(dir.path(), cache.path(), 0, EVENTS);
 }
