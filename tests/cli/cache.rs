@@ -357,3 +357,27 @@ fn concurrent_checks_leave_one_whole_cache_file() {
     assert_eq!(cache_files(cache.path()).len(), 1);
     assert_same_as_uncached(dir.path(), cache.path(), 0, EVENTS);
 }
+
+/// A temporary file a killed `check` left behind (older than ten minutes) is removed when the
+/// cache is written next; one as young as a run still writing it stays.
+#[test]
+fn a_killed_runs_temporary_file_is_removed_later() {
+    let dir = workspace();
+    let cache = tempfile::tempdir().unwrap();
+    let (old, young) = (
+        cache.path().join(".check-killed.tmp"),
+        cache.path().join(".check-running.tmp"),
+    );
+    fs::write(&old, "{\"format\":").unwrap();
+    fs::write(&young, "{\"format\":").unwrap();
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+    check(dir.path(), cache.path(), &[]);
+    assert!(!old.exists());
+    assert!(young.exists());
+}

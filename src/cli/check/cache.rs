@@ -227,5 +227,27 @@ fn write(file: &Path, stored: &Stored) -> std::io::Result<()> {
         out.flush()?;
     }
     tmp.persist(file).map_err(|e| e.error)?;
+    remove_stale(dir);
     Ok(())
+}
+
+/// How old a temporary file must be to be taken for one a killed `check` left behind.
+const STALE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The temporary files of runs killed before their rename, so the folder stays bounded.
+fn remove_stale(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t.elapsed().is_ok_and(|age| age > STALE));
+        if name.starts_with(".check-") && name.ends_with(".tmp") && old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
