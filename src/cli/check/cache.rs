@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 /// Bumped whenever what an entry holds, or what a record depends on, changes.
 const FORMAT: u32 = 1;
 
-/// An event file's text as read (and parsed, when it is), hashed.
-pub type Digest = blake3::Hash;
+/// A file's text, hashed.
+type Digest = blake3::Hash;
 
-pub fn digest(text: &str) -> Digest {
+fn digest(text: &str) -> Digest {
     blake3::hash(text.as_bytes())
 }
 
@@ -81,14 +81,14 @@ impl Cache {
         self.base = h.finalize();
     }
 
-    /// The key of the event read from `file` whose text hashed to `digest`; `None`
-    /// without a cache.
-    pub fn key(&self, file: &Path, digest: &Digest) -> Option<String> {
+    /// The key of the record of the event file `file` that reads `text`; `None` without a
+    /// cache.
+    pub fn key(&self, file: &Path, text: &str) -> Option<String> {
         self.file.as_ref()?;
         let mut h = blake3::Hasher::new();
         field(&mut h, self.base.as_bytes());
         field(&mut h, file.as_os_str().as_encoded_bytes());
-        field(&mut h, digest.as_bytes());
+        field(&mut h, digest(text).as_bytes());
         Some(h.finalize().to_hex().to_string())
     }
 

@@ -1,7 +1,7 @@
 //! `check`'s own reading of the event files: each one read and hashed on every core, and
 //! parsed only when the cache holds no record of that very text; in file order.
 
-use super::cache::{self, Cache};
+use super::cache::Cache;
 use super::record::Record;
 use crate::daemon::Workspace;
 use crate::model::{Event, Problem};
@@ -39,7 +39,7 @@ pub fn entries(ws: &Workspace, cache: &mut Cache) -> Result<Vec<Entry>, Problem>
             crate::daemon::parallel::map(&files, FILES_PER_THREAD, |file| {
                 match crate::input::read_text(file, Some(dir)) {
                     Err(e) => Read::Unreadable(source::unreadable(file, &e)),
-                    Ok(text) => match cache.key(file, &cache::digest(&text)) {
+                    Ok(text) => match cache.key(file, &text) {
                         Some(key) if cache.has(&key) => Read::Cached(key),
                         key => Read::Parsed(key, source::parse_event(file, &text, zone)),
                     },
