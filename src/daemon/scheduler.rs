@@ -192,6 +192,8 @@ impl Scheduler {
                             // in-flight task, so its end plans no further trim.
                             let store = self.engine.store.clone();
                             tokio::spawn(async move {
+                                // The checkpoint's own connection is gone before the trim.
+                                checkpoint(store.ledger().clone()).await;
                                 let _ = store
                                     .call_quietly(|l| {
                                         l.release_memory();
@@ -199,7 +201,6 @@ impl Scheduler {
                                     })
                                     .await;
                                 super::memory::release_free_heap();
-                                checkpoint(store.ledger().clone()).await;
                             });
                         }
                     }
