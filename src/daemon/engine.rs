@@ -596,6 +596,10 @@ impl Drop for ChannelTurn<'_> {
             .is_some_and(|l| Arc::strong_count(l) == 2)
         {
             locks.remove(self.channel);
+            if locks.is_empty() {
+                // The table a fan-out grew (mid-burst) goes too.
+                locks.shrink_to_fit();
+            }
         }
     }
 }
@@ -713,6 +717,7 @@ mod tests {
         let renderer = Renderer::new(None).unwrap();
         let reports = engine.deliver(&renderer, Arc::new(job), channels).await;
         assert_eq!(reports.iter().filter(|r| r.delivered()).count(), 50);
-        assert!(engine.locks.lock().unwrap().is_empty());
+        let locks = engine.locks.lock().unwrap();
+        assert!(locks.is_empty() && locks.capacity() == 0);
     }
 }

@@ -168,6 +168,11 @@ fn work(queue: &Mutex<Queue>, ledger: &Ledger) {
             let mut queue = lock(queue);
             if queue.first.is_empty() && queue.calls.is_empty() {
                 queue.working = false;
+                // A fan-out's thousands of waiting calls leave no grown buffer behind.
+                if queue.calls.capacity() > MAX_BATCH {
+                    queue.first.shrink_to_fit();
+                    queue.calls.shrink_to_fit();
+                }
                 return;
             }
             let first = queue.first.len().min(MAX_BATCH);

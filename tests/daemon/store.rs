@@ -120,5 +120,8 @@ async fn a_posting_mark_goes_ahead_of_the_calls_already_waiting() {
     let order = order.lock().unwrap();
     assert_eq!(order.len(), 21);
     assert_eq!(order[0], "posting", "{order:?}");
-    assert_eq!(order[1], "claim 0", "the others kept their order: {order:?}");
+    assert_eq!(
+        order[1], "claim 0",
+        "the others kept their order: {order:?}"
+    );
 }
