@@ -192,6 +192,8 @@ impl Scheduler {
                             // in-flight task, so its end plans no further trim.
                             let store = self.engine.store.clone();
                             tokio::spawn(async move {
+                                // The checkpoint's own connection is gone before the trim.
+                                checkpoint(store.ledger().clone()).await;
                                 let _ = store
                                     .call_quietly(|l| {
                                         l.release_memory();
@@ -546,5 +548,14 @@ async fn sleep_until(at: Option<tokio::time::Instant>, real_clock: bool) {
     let rest = at.saturating_duration_since(tokio::time::Instant::now());
     if !rest.is_zero() {
         std::thread::sleep(rest);
+    }
+}
+
+/// Fold the burst's writes into the ledger file now that nothing is being posted, on a
+/// blocking thread and a connection of the ledger's own (see `Backend::checkpoint`).
+async fn checkpoint(ledger: Arc<Ledger>) {
+    let done = tokio::task::spawn_blocking(move || ledger.checkpoint()).await;
+    if let Ok(Err(e)) = done {
+        warn!(error = %e, "ledger checkpoint failed; the log is folded in later");
     }
 }

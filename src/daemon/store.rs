@@ -7,6 +7,7 @@
 
 use super::Health;
 use crate::ledger::{Ledger, LedgerError};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The most calls one transaction takes: a fan-out's first posts leave while the rest of
@@ -20,7 +21,9 @@ type Call = Box<dyn FnOnce(&Ledger) -> Answer + Send>;
 
 #[derive(Default)]
 struct Queue {
-    calls: Vec<Call>,
+    /// Calls a request waits on (`posting` marks): taken before any other.
+    first: VecDeque<Call>,
+    calls: VecDeque<Call>,
     /// A worker is on the blocking pool, running batches until the queue is empty.
     working: bool,
 }
@@ -61,12 +64,29 @@ impl Store {
         &self,
         f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
     ) -> Result<T, LedgerError> {
-        let result = self.call_quietly(f).await;
-        match &result {
+        let result = self.queued(f, Lane::Behind).await;
+        self.report(&result);
+        result
+    }
+
+    /// Like [`Store::call`] for a write a request is waiting on (the `posting` mark right
+    /// before it goes on the wire): it goes into the next transaction ahead of every other
+    /// call, so a fan-out's first requests leave while the rest of its claims wait, instead of
+    /// after all of them.
+    pub async fn call_first<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
+    ) -> Result<T, LedgerError> {
+        let result = self.queued(f, Lane::First).await;
+        self.report(&result);
+        result
+    }
+
+    fn report<T>(&self, result: &Result<T, LedgerError>) {
+        match result {
             Ok(_) => self.health.ledger_ok(),
             Err(e) => self.health.ledger_failed(e),
         }
-        result
     }
 
     /// Like [`Store::call`] without touching health (reads whose failure says nothing new).
@@ -76,16 +96,27 @@ impl Store {
         &self,
         f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
     ) -> Result<T, LedgerError> {
+        self.queued(f, Lane::Behind).await
+    }
+
+    async fn queued<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
+        lane: Lane,
+    ) -> Result<T, LedgerError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.submit(Box::new(move |ledger: &Ledger| -> Answer {
-            let result = f(ledger);
-            Box::new(move |failed: Option<&LedgerError>| {
-                let _ = tx.send(match failed {
-                    Some(e) => Err(e.again()),
-                    None => result,
-                });
-            })
-        }));
+        self.submit(
+            Box::new(move |ledger: &Ledger| -> Answer {
+                let result = f(ledger);
+                Box::new(move |failed: Option<&LedgerError>| {
+                    let _ = tx.send(match failed {
+                        Some(e) => Err(e.again()),
+                        None => result,
+                    });
+                })
+            }),
+            lane,
+        );
         rx.await.unwrap_or_else(|_| {
             Err(LedgerError::Unavailable {
                 path: self.ledger.path().to_path_buf(),
@@ -95,15 +126,25 @@ impl Store {
     }
 
     /// Queue a call; start a worker unless one is running (it takes this call too).
-    fn submit(&self, call: Call) {
+    fn submit(&self, call: Call, lane: Lane) {
         let mut queue = lock(&self.queue);
-        queue.calls.push(call);
+        match lane {
+            Lane::First => queue.first.push_back(call),
+            Lane::Behind => queue.calls.push_back(call),
+        }
         if !queue.working {
             queue.working = true;
             let (queue, ledger) = (self.queue.clone(), self.ledger.clone());
             tokio::task::spawn_blocking(move || work(&queue, &ledger));
         }
     }
+}
+
+/// Where a call joins the queue.
+#[derive(Clone, Copy)]
+enum Lane {
+    First,
+    Behind,
 }
 
 fn lock(queue: &Mutex<Queue>) -> MutexGuard<'_, Queue> {
@@ -125,12 +166,20 @@ fn work(queue: &Mutex<Queue>, ledger: &Ledger) {
     loop {
         let calls: Vec<Call> = {
             let mut queue = lock(queue);
-            if queue.calls.is_empty() {
+            if queue.first.is_empty() && queue.calls.is_empty() {
                 queue.working = false;
+                // A fan-out's thousands of waiting calls leave no grown buffer behind.
+                if queue.calls.capacity() > MAX_BATCH {
+                    queue.first.shrink_to_fit();
+                    queue.calls.shrink_to_fit();
+                }
                 return;
             }
-            let n = queue.calls.len().min(MAX_BATCH);
-            queue.calls.drain(..n).collect()
+            let first = queue.first.len().min(MAX_BATCH);
+            let rest = queue.calls.len().min(MAX_BATCH - first);
+            let mut calls: Vec<Call> = queue.first.drain(..first).collect();
+            calls.extend(queue.calls.drain(..rest));
+            calls
         };
         run_batch(ledger, calls);
     }

@@ -256,6 +256,11 @@ pub trait Backend: Send + Sync {
     /// Give back the page cache a burst of writes filled (it refills from disk on demand).
     fn release_memory(&self);
 
+    /// Fold the writes logged since the last time into the store's main file, on a connection
+    /// of its own so that sends meanwhile do not wait (the daemon calls it when no post has
+    /// been in flight for a while). A store without such a log does nothing.
+    fn checkpoint(&self) -> Result<(), LedgerError>;
+
     /// Atomically claim (event, rule, channel, part): `Claimed` if this call inserted the row
     /// and its commit succeeded, `Taken` with the existing row otherwise. Safe across
     /// connections and processes. Any error (disk full, lock held, file gone) means no claim.

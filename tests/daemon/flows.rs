@@ -336,3 +336,25 @@ async fn cancel_and_resume_come_in_rounds() {
     );
     assert!(rows.iter().all(|r| r.state == State::Sent), "{rows:#?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_ledger_log_is_folded_into_its_file_once_posting_stops() {
+    let setup = Setup::new(&["console"]);
+    setup.write_event("ch99", EVENT);
+    let db = setup.dir.path().join("herald.db");
+    // In WAL mode a commit only appends to the log; only a checkpoint writes the file itself.
+    let bytes = || std::fs::read(&db).unwrap();
+    let daemon = start(&setup, ORIGIN).await;
+    daemon.run_until("2030-05-25T10:00:00.300+08:00").await;
+    let during = bytes();
+    assert_eq!(sent(&setup.rows(), "announce").len(), 1, "not posted yet");
+    // A quiet while later the daemon checkpoints (on a blocking thread, in real time).
+    daemon.run_until("2030-05-25T10:00:05+08:00").await;
+    let started = std::time::Instant::now();
+    while bytes() == during && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let folded = bytes() != during;
+    daemon.stop().await;
+    assert!(folded, "the ledger file was not written after the posts");
+}

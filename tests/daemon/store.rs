@@ -69,3 +69,59 @@ async fn calls_waiting_on_a_locked_ledger_fail_together_not_one_timeout_each() {
     let claimed = store.call(move |l| l.claim(&request)).await.unwrap();
     assert!(matches!(claimed, Claim::Claimed(_)));
 }
+
+#[tokio::test]
+async fn a_posting_mark_goes_ahead_of_the_calls_already_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir.path().join("herald.db"));
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    // Keep the worker busy until every other call has queued.
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let busy = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .call(move |_| {
+                    wait.recv().unwrap();
+                    Ok(())
+                })
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let (store, order) = (store.clone(), order.clone());
+        tasks.spawn(async move {
+            store
+                .call(move |_| {
+                    order.lock().unwrap().push(format!("claim {i}"));
+                    Ok(())
+                })
+                .await
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (store2, order2) = (store.clone(), order.clone());
+    tasks.spawn(async move {
+        store2
+            .call_first(move |_| {
+                order2.lock().unwrap().push("posting".to_string());
+                Ok(())
+            })
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    release.send(()).unwrap();
+    busy.await.unwrap().unwrap();
+    for result in tasks.join_all().await {
+        result.unwrap();
+    }
+    let order = order.lock().unwrap();
+    assert_eq!(order.len(), 21);
+    assert_eq!(order[0], "posting", "{order:?}");
+    assert_eq!(
+        order[1], "claim 0",
+        "the others kept their order: {order:?}"
+    );
+}

@@ -257,3 +257,60 @@ fn an_sqlite_ledger_is_in_wal_mode() {
     ledger.meta_set("k", "v").unwrap();
     assert!(dir.path().join("herald.db-wal").exists(), "WAL mode");
 }
+
+fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+#[test]
+fn an_sqlite_ledger_folds_its_log_when_told_not_when_a_send_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let wal = dir.path().join("herald.db-wal");
+    let ledger = Ledger::open(&path).unwrap();
+    // Each claim commits on its own and logs at least one 4 KiB page: SQLite's default would
+    // fold the log into the file (an fsync, on that send's path) every 1,000 pages.
+    for i in 0..1_500 {
+        assert!(matches!(
+            ledger.claim(&req(&format!("c{i}"), 1)).unwrap(),
+            Claim::Claimed(_)
+        ));
+    }
+    let (file_before, wal_before) = (file_len(&path), file_len(&wal));
+    assert!(
+        wal_before > 1_200 * 4096,
+        "the log was folded during the sends: {wal_before} bytes"
+    );
+    ledger.checkpoint().unwrap();
+    let file_after = file_len(&path);
+    assert!(
+        file_after > file_before + 100 * 1024,
+        "the checkpoint left the rows in the log: file {file_before} → {file_after} bytes"
+    );
+    // What was folded is still all there, and the log is reused from its start.
+    assert_eq!(
+        Ledger::open(&path).unwrap().history(None).unwrap().len(),
+        1_500
+    );
+    ledger.claim(&req("after", 1)).unwrap();
+    assert_eq!(
+        file_len(&wal),
+        wal_before,
+        "the log grew instead of restarting"
+    );
+}
+
+#[test]
+fn a_checkpoint_of_a_removed_ledger_fails_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("herald.db");
+    let ledger = Ledger::open(&path).unwrap();
+    ledger.claim(&req("c", 1)).unwrap();
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let err = ledger.checkpoint().unwrap_err();
+    assert!(err.to_string().contains("herald.db"), "{err}");
+    assert!(!path.exists(), "a checkpoint created a fresh ledger");
+    assert!(Ledger::open_in_memory().unwrap().checkpoint().is_ok());
+}
