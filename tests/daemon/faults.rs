@@ -43,12 +43,21 @@ async fn a_held_lock_delays_the_post_until_it_clears() {
     let setup = Setup::new(&["console"]);
     setup.write_event("ch99", EVENT);
     let daemon = start(&setup, ORIGIN).await;
+    // Start-up (its migrations write) is over before the lock is taken, and the lock is held
+    // before the due instant comes: on a loaded machine neither thread may lag behind.
+    until("the daemon has started", || {
+        daemon.metrics.wakeups.get() > 0
+    })
+    .await;
     let db = setup.dir.path().join("herald.db");
     let (release, released) = std::sync::mpsc::channel::<()>();
+    let (locked, holding) = std::sync::mpsc::channel::<()>();
     let holder = std::thread::spawn(move || {
         let _lock = hold_write_lock(&db);
+        locked.send(()).unwrap();
         let _ = released.recv();
     });
+    holding.recv().unwrap();
     daemon.run_until("2030-05-25T10:00:01+08:00").await;
     until(
         "the daemon reports a delivery waiting on the ledger",
