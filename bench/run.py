@@ -754,12 +754,18 @@ def scale_why(label, s):
         return (f"the burst cost herald {f['cpu_s']:.2f} s of CPU, {main:.2f} s of it on the runtime's "
                 f"one thread, which makes every request: {main / SCALE_ROBOTS * 1e6:.0f} µs each for "
                 "connecting, writing and reading 2,000 HTTP requests (about half of it in the kernel's "
-                "loopback TCP, the rest hyper, reqwest, tokio and the allocator), while the fake "
-                "server answering them runs on the same two cores. The ledger is no longer the "
-                f"bottleneck: its four calls per robot take {l['store_s']:.2f} s through the daemon's "
-                f"`Store` (group commit: the calls that wait share one transaction; "
-                f"{l['direct_s']:.2f} s called one by one, a commit each). Under 0.5 s needs the "
-                "requests made on more than one thread, on a machine with a core to spare for it.")
+                "loopback TCP, where the fake's side of each handshake runs too; the rest hyper, "
+                "reqwest, tokio and the allocator), while the fake server answering them (about "
+                "0.27 s of CPU more, measured apart) runs on the same two cores: both are busy the whole burst. "
+                f"The ledger is not the bottleneck: its four calls per robot take {l['store_s']:.2f} s "
+                "through the daemon's `Store` (group commit; "
+                f"{l['direct_s']:.2f} s called one by one, a commit each), and the `posting` marks go "
+                "ahead of waiting claims, so the first requests leave within tens of ms. Tried on "
+                "2026-11-26 and dropped: a two-thread runtime (the burst's CPU rose from about 0.58 to "
+                "0.77 s, threads handing work over, and the wall time did not fall: there was no idle "
+                "core to use) and opt-level 3 for the HTTP crates (no measurable change, 0.3 MB more "
+                "binary). Under 0.5 s on this machine needs about a third less CPU per request on "
+                "both sides of the loopback.")
     if label.startswith("same: RSS 10 s after"):
         b = max(h["fanout"]["back_mib"], h["bounded"]["back_mib"])
         return (f"{b:.2f} MiB above the level before. A heap profile (heaptrack, live allocations "
@@ -767,7 +773,9 @@ def scale_why(label, s):
                 "live data; the rest is anonymous pages glibc keeps after `malloc_trim`: free "
                 "chunks smaller than a page between live ones, and the top of the ledger thread's "
                 "arena, which `malloc_trim` does not shrink (MALLOC_ARENA_MAX=1 and a fixed mmap "
-                "threshold did not change it measurably).")
+                "threshold did not change it measurably). Since 2026-11-26 the two buffers a "
+                "fan-out grew mid-burst and kept (the channel-lock map and the ledger queue) are "
+                "freed once empty.")
     return "see the raw figures below."
 
 
@@ -829,11 +837,13 @@ WHY = {
     "helper's measurements; what grew it from the 9.3 MiB of 2026-11-23 (the Postgres driver, "
     "the console, issue 13's notices) was not measured apart.",
     "p99_ms": "the figure includes claiming the ledger row, rendering and a fresh TCP "
-    "connection per robot; the machine's load during the run adds scheduling jitter. On the day "
-    "of this run the same scenario gave a p99 of 2.6 to 8.5 ms from run to run for this build and "
-    "equally for the build of the day before (p50 about 1.1 ms for both, 0.56 ms on 2026-11-23), "
-    "so the spread is the machine's; one cause not ruled out is an SQLite WAL checkpoint (an "
-    "fsync) on the path of the send that triggers it.",
+    "connection per robot. The SQLite checkpoint (folding the write-ahead log into the file, "
+    "with an fsync of a few ms) is no longer made by whichever send's commit crosses 1,000 "
+    "pages of log — before 2026-11-26 two of them fell inside this run's 10 s (strace), each "
+    "delaying one send by about 5 ms — but by the daemon a second after a burst ends. What "
+    "remains of the spread is the machine's: the next row is a plain `time.sleep(0.05)` loop "
+    "run right after, late by that much with no work at all, on two cores shared with other "
+    "builds.",
     "warm_ms": "each file's record comes from the cache, but every file is still read and "
     "hashed, and the cache file read, on each run.",
     "wall_ms": "since issue 13 `check` also renders every rule's message at its own due time and "
