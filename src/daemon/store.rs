@@ -64,9 +64,7 @@ impl Store {
         &self,
         f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
     ) -> Result<T, LedgerError> {
-        let result = self.queued(f, Lane::Behind).await;
-        self.report(&result);
-        result
+        self.reported(f, Lane::Behind).await
     }
 
     /// Like [`Store::call`] for a write a request is waiting on (the `posting` mark right
@@ -77,16 +75,21 @@ impl Store {
         &self,
         f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
     ) -> Result<T, LedgerError> {
-        let result = self.queued(f, Lane::First).await;
-        self.report(&result);
-        result
+        self.reported(f, Lane::First).await
     }
 
-    fn report<T>(&self, result: &Result<T, LedgerError>) {
-        match result {
+    /// Queue `f` in `lane`; its result is also reported to health.
+    async fn reported<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Ledger) -> Result<T, LedgerError> + Send + 'static,
+        lane: Lane,
+    ) -> Result<T, LedgerError> {
+        let result = self.queued(f, lane).await;
+        match &result {
             Ok(_) => self.health.ledger_ok(),
             Err(e) => self.health.ledger_failed(e),
         }
+        result
     }
 
     /// Like [`Store::call`] without touching health (reads whose failure says nothing new).
