@@ -2,10 +2,10 @@
 //! with every note at page:line; `--check` compares the records with their pages instead.
 
 use super::Exit;
+use crate::model::Zone;
 use crate::source::page::{Imported, differences, page_files, read_page};
 use crate::source::{parse_event, write_record};
 use anyhow::Context;
-use chrono_tz::Tz;
 use std::path::{Path, PathBuf};
 
 pub struct Args {
@@ -69,7 +69,7 @@ pub fn run(config: &Path, args: Args) -> anyhow::Result<()> {
 fn one(
     file: &Path,
     imported: Imported,
-    zone: Tz,
+    zone: Zone,
     out: &Path,
     args: &Args,
     tally: &mut Tally,
@@ -114,7 +114,7 @@ fn one(
 
 /// A record that already exists keeps what pages do not carry: its channel `targets` and its
 /// `extra` table. Returns whether there was one.
-fn keep_what_pages_lack(event: &mut crate::model::Event, target: &Path, zone: Tz) -> bool {
+fn keep_what_pages_lack(event: &mut crate::model::Event, target: &Path, zone: Zone) -> bool {
     let Ok(text) = std::fs::read_to_string(target) else {
         return false;
     };
@@ -131,7 +131,7 @@ fn compare(
     file: &Path,
     event: &crate::model::Event,
     target: &Path,
-    zone: Tz,
+    zone: Zone,
     tally: &mut Tally,
 ) -> anyhow::Result<()> {
     let Ok(text) = crate::input::read_text(target, None) else {

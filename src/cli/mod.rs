@@ -283,7 +283,7 @@ fn format_names() -> clap::builder::PossibleValuesParser {
 }
 
 /// The herald zone (`[herald].timezone`) for reading a local `--now`/`--from`.
-fn herald_zone(path: &Path) -> chrono_tz::Tz {
+fn herald_zone(path: &Path) -> crate::model::Zone {
     crate::config::load_with(path, Secrets::Optional)
         .map_or(crate::config::DEFAULT_ZONE, |c| c.zone)
 }

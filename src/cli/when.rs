@@ -2,9 +2,9 @@
 //! time or a date read in the herald zone (`2026-11-25 10:00`, `2026-11-25T10:00`,
 //! `2026-11-25`, which is its first instant).
 
+use crate::model::Zone;
 use chrono::offset::LocalResult;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Tz;
 
 /// A time as typed: an instant, or a wall-clock time still to be read in a zone.
 #[derive(Debug, Clone, Copy)]
@@ -40,7 +40,7 @@ pub fn parse(s: &str) -> Result<TimeArg, String> {
 impl TimeArg {
     /// The instant meant, reading a local time in `zone` (a time that happens twice is its
     /// first; one that does not exist, in a daylight-saving gap, is an error).
-    pub fn resolve(self, zone: Tz) -> Result<DateTime<Utc>, String> {
+    pub fn resolve(self, zone: Zone) -> Result<DateTime<Utc>, String> {
         match self {
             TimeArg::Instant(t) => Ok(t),
             TimeArg::Local(t) => match zone.from_local_datetime(&t) {
@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn reads_instants_local_times_and_dates_in_the_zone() {
-        let zone = chrono_tz::Asia::Shanghai;
+        let zone = crate::model::Zone::SHANGHAI;
         let at = |s: &str| parse(s).unwrap().resolve(zone).unwrap().to_rfc3339();
         assert_eq!(at("2026-11-25"), "2026-11-24T16:00:00+00:00");
         assert_eq!(at("2026-11-25 10:00"), "2026-11-25T02:00:00+00:00");
@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn a_local_time_in_a_gap_is_refused() {
-        let ny = chrono_tz::America::New_York;
+        let ny = crate::model::Zone::known("America/New_York");
         let err = parse("2026-03-08 02:30").unwrap().resolve(ny).unwrap_err();
         assert!(err.contains("daylight-saving gap"), "{err}");
     }

@@ -14,7 +14,7 @@ impl Checker<'_> {
     pub(super) fn channel(
         &mut self,
         raw: &RawChannel,
-        zone: chrono_tz::Tz,
+        zone: crate::model::Zone,
         quiet: Option<QuietHours>,
     ) -> Option<ChannelSpec> {
         // Every field is read before any problem ends the channel: each is reported.
@@ -95,12 +95,12 @@ impl Checker<'_> {
     fn channel_quiet_hours(
         &mut self,
         raw: &RawChannel,
-        zone: chrono_tz::Tz,
+        zone: crate::model::Zone,
         quiet: Option<QuietHours>,
     ) -> Option<Option<QuietHours>> {
         let zone = match &raw.timezone {
             Some(z) => self.parsed(z, "channels.timezone", |s| {
-                s.parse::<chrono_tz::Tz>()
+                s.parse::<crate::model::Zone>()
                     .map_err(|_| format!("unknown zone `{s}`"))
             })?,
             None => zone,

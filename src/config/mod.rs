@@ -12,9 +12,9 @@ pub use duration::parse_duration;
 pub use rules::{default_rules, parse_deadline, parse_slot};
 pub use secret::{Env, Secrets};
 
+use crate::model::Zone;
 use crate::model::{ChannelSpec, Location, Origin, PgUrl, Problem, QuietHours, Rule};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use raw::RawConfig;
 use secrecy::ExposeSecret;
 use std::collections::HashSet;
@@ -24,13 +24,13 @@ use std::time::Duration;
 use toml::Spanned;
 
 /// The zone of events and rules when `[herald].timezone` does not name one.
-pub const DEFAULT_ZONE: Tz = chrono_tz::Asia::Shanghai;
+pub const DEFAULT_ZONE: Zone = crate::model::Zone::SHANGHAI;
 
 /// The validated configuration. Relative paths are resolved against the config file's folder.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub path: PathBuf,
-    pub zone: Tz,
+    pub zone: Zone,
     pub events_dir: PathBuf,
     pub templates_dir: PathBuf,
     /// The SQLite ledger file; with a Postgres ledger, the folder of `admin.token`.
@@ -294,7 +294,7 @@ impl Checker<'_> {
     fn config(&mut self, raw: RawConfig) -> Option<Config> {
         let zone = match &raw.herald.timezone {
             Some(z) => self.parsed(z, "herald.timezone", |s| {
-                s.parse::<Tz>().map_err(|_| format!("unknown zone `{s}`"))
+                s.parse::<Zone>().map_err(|_| format!("unknown zone `{s}`"))
             }),
             None => Some(DEFAULT_ZONE),
         };
@@ -470,7 +470,7 @@ impl Checker<'_> {
         &mut self,
         raw: Option<&Spanned<String>>,
         field: &str,
-        zone: Tz,
+        zone: Zone,
         default: Option<&str>,
     ) -> Option<QuietHours> {
         match raw {
@@ -483,7 +483,7 @@ impl Checker<'_> {
     fn channels(
         &mut self,
         raw: &RawConfig,
-        zone: Tz,
+        zone: Zone,
         quiet: Option<QuietHours>,
     ) -> Vec<ChannelSpec> {
         let mut seen = HashSet::new();
@@ -504,7 +504,7 @@ impl Checker<'_> {
         out
     }
 
-    fn rules(&mut self, raw: &RawConfig, zone: Tz) -> Vec<Rule> {
+    fn rules(&mut self, raw: &RawConfig, zone: Zone) -> Vec<Rule> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for r in &raw.rules {

@@ -3,9 +3,9 @@
 use super::Checker;
 use super::duration::parse_duration;
 use super::raw::RawRule;
+use crate::model::Zone;
 use crate::model::{Anchor, Deadline, DeadlineAnchor, EventFormat, MessageKind, Rule, Slot, When};
 use chrono::TimeDelta;
-use chrono_tz::Tz;
 use std::str::FromStr;
 use toml::Spanned;
 
@@ -172,12 +172,12 @@ fn never_before_deadline(when: &When, deadline: Deadline) -> bool {
 }
 
 impl Checker<'_> {
-    pub(super) fn rule(&mut self, raw: &RawRule, zone: Tz) -> Option<Rule> {
+    pub(super) fn rule(&mut self, raw: &RawRule, zone: Zone) -> Option<Rule> {
         // Every field is read before any problem ends the rule: each is reported.
         let kind = self.parsed(&raw.kind, "rules.kind", MessageKind::from_str);
         let zone = match &raw.timezone {
             Some(z) => self.parsed(z, "rules.timezone", |s| {
-                s.parse::<Tz>().map_err(|_| format!("unknown zone `{s}`"))
+                s.parse::<Zone>().map_err(|_| format!("unknown zone `{s}`"))
             }),
             None => Some(zone),
         };
@@ -270,7 +270,7 @@ impl Checker<'_> {
 /// The rules used when the config gives none: announce a week before at 10:00, remind the day
 /// before at 10:00 and an hour before, post the live link at the start of online events, and a
 /// recap the day after at 10:00 once slides exist (at the latest a week after).
-pub fn default_rules(zone: Tz) -> Vec<Rule> {
+pub fn default_rules(zone: Zone) -> Vec<Rule> {
     let ten = || Some(parse_slot("0 10 * * *").expect("valid built-in slot"));
     let rule = |name: &str, kind, anchor, offset, slot, deadline: &str| Rule {
         name: name.to_string(),

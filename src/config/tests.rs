@@ -18,7 +18,7 @@ fn parse_str(text: &str) -> Result<Config, Vec<Problem>> {
 #[test]
 fn empty_config_has_defaults_and_built_in_rules() {
     let c = parse_str("").unwrap();
-    assert_eq!(c.zone, chrono_tz::Asia::Shanghai);
+    assert_eq!(c.zone, crate::model::Zone::SHANGHAI);
     assert_eq!(c.events_dir, Path::new("cfg/events"));
     assert_eq!(c.ledger_path, Path::new("cfg/../data/herald.db"));
     let names: Vec<&str> = c.rules.iter().map(|r| r.name.as_str()).collect();

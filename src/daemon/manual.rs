@@ -226,7 +226,7 @@ fn forced(
     subject: &Subject,
     channel: &str,
     now: DateTime<Utc>,
-    zone: chrono_tz::Tz,
+    zone: crate::model::Zone,
 ) -> Result<Origin, ManualError> {
     let mut at = now;
     loop {

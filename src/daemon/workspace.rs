@@ -116,7 +116,7 @@ const FILES_PER_THREAD: usize = 500;
 
 /// The events in `dir`, parsed on every core for thousands of files (reading and parsing
 /// TOML is most of start-up, a reload and `check`); files keep their sorted order.
-fn load_events(dir: &Path, zone: chrono_tz::Tz) -> (Vec<Event>, Vec<Problem>) {
+fn load_events(dir: &Path, zone: crate::model::Zone) -> (Vec<Event>, Vec<Problem>) {
     let files = match source::event_files(dir) {
         Ok(files) => files,
         Err(p) => return (Vec::new(), vec![p]),

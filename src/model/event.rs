@@ -1,8 +1,8 @@
 //! The event record: everything herald knows about one meetup or live stream.
 
 use super::sparse::{Empty, Sparse};
+use crate::model::Zone;
 use chrono::{DateTime, NaiveTime};
-use chrono_tz::Tz;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
@@ -23,8 +23,8 @@ pub struct Event {
     /// Start and end in the event's own zone. An all-day event starts at the first instant of
     /// its first day; one without a given end (or all day) ends at the first instant of the
     /// day after its last.
-    pub start: DateTime<Tz>,
-    pub end: DateTime<Tz>,
+    pub start: DateTime<Zone>,
+    pub end: DateTime<Zone>,
     /// `start = 2025-04-26`: the record gives dates, no times.
     pub all_day: bool,
     /// The record gives no end: messages show only the start.
@@ -275,7 +275,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn event() -> Event {
-        let start = chrono_tz::Asia::Shanghai
+        let start = crate::model::Zone::SHANGHAI
             .with_ymd_and_hms(2031, 1, 1, 10, 0, 0)
             .unwrap();
         Event {

@@ -1,23 +1,23 @@
 //! An instant as a person reads it in logs: the local time in a zone with its offset and the
 //! zone's name (`2026-11-28T10:00:00+08:00[Asia/Shanghai]`, RFC 9557's form), or `none`.
 
+use crate::model::Zone;
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalTime {
     at: Option<DateTime<Utc>>,
-    zone: Tz,
+    zone: Zone,
 }
 
 impl LocalTime {
-    pub fn new(at: DateTime<Utc>, zone: Tz) -> LocalTime {
+    pub fn new(at: DateTime<Utc>, zone: Zone) -> LocalTime {
         LocalTime { at: Some(at), zone }
     }
 
     /// `none` when there is no instant (nothing planned).
-    pub fn maybe(at: Option<DateTime<Utc>>, zone: Tz) -> LocalTime {
+    pub fn maybe(at: Option<DateTime<Utc>>, zone: Zone) -> LocalTime {
         LocalTime { at, zone }
     }
 }
@@ -45,7 +45,7 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2026-11-28T02:00:00Z")
             .unwrap()
             .to_utc();
-        let zone = chrono_tz::Asia::Shanghai;
+        let zone = crate::model::Zone::SHANGHAI;
         assert_eq!(
             LocalTime::new(t, zone).to_string(),
             "2026-11-28T10:00:00+08:00[Asia/Shanghai]"

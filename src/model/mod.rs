@@ -19,6 +19,7 @@ mod rule;
 mod shape;
 mod sparse;
 mod subject;
+mod zone;
 
 pub use channel::{ChannelSpec, Mentions, ServerErrors, redact_url};
 pub use clock::{Clock, ScaledClock, SystemClock};
@@ -41,3 +42,4 @@ pub use rule::{Anchor, Deadline, DeadlineAnchor, Rule, Slot, When};
 pub use shape::{CardLink, LinkRole, Shape, card_links};
 pub use sparse::{Empty, Sparse};
 pub use subject::{Origin, Subject};
+pub use zone::{UnknownZone, Zone, ZoneOffset};

@@ -2,20 +2,20 @@
 //! catch-up and no change notice that can wait. Pure: when does a span that contains an
 //! instant end?
 
+use crate::model::Zone;
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
-use chrono_tz::Tz;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuietHours {
     pub start: NaiveTime,
     pub end: NaiveTime,
-    pub zone: Tz,
+    pub zone: Zone,
 }
 
 impl QuietHours {
     /// Parse `HH:MM-HH:MM` (the span may run past midnight).
-    pub fn parse(text: &str, zone: Tz) -> Result<QuietHours, String> {
+    pub fn parse(text: &str, zone: Zone) -> Result<QuietHours, String> {
         let bad = || format!("`{text}` is not a span of local time like `22:00-08:00`");
         let (a, b) = text.trim().split_once('-').ok_or_else(bad)?;
         let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| bad());
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn a_night_span_defers_to_the_morning_if_the_deadline_allows() {
-        let q = QuietHours::parse("22:00-08:00", chrono_tz::Asia::Shanghai).unwrap();
+        let q = QuietHours::parse("22:00-08:00", crate::model::Zone::SHANGHAI).unwrap();
         let late = at("2026-11-25T23:26:00+08:00");
         assert_eq!(
             q.defer(late, at("2026-11-27T00:00:00+08:00")),
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn a_day_span_and_bad_spans() {
-        let q = QuietHours::parse("12:00-13:30", chrono_tz::Asia::Shanghai).unwrap();
+        let q = QuietHours::parse("12:00-13:30", crate::model::Zone::SHANGHAI).unwrap();
         assert_eq!(
             q.ends_after(at("2026-11-26T12:10:00+08:00")),
             Some(at("2026-11-26T13:30:00+08:00"))
@@ -118,7 +118,7 @@ mod tests {
         assert_eq!(q.ends_after(at("2026-11-26T11:59:00+08:00")), None);
         for bad in ["22:00", "25:00-08:00", "08:00-08:00", "night"] {
             assert!(
-                QuietHours::parse(bad, chrono_tz::Asia::Shanghai).is_err(),
+                QuietHours::parse(bad, crate::model::Zone::SHANGHAI).is_err(),
                 "{bad}"
             );
         }

@@ -2,8 +2,8 @@
 //! digests), until when it is still worth sending, and to which channels.
 
 use super::{EventFormat, MessageKind};
+use crate::model::Zone;
 use chrono::TimeDelta;
-use chrono_tz::Tz;
 
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -17,7 +17,7 @@ pub struct Rule {
     /// Only events of these formats (empty = all), e.g. the live-link reminder is online-only.
     pub formats: Vec<EventFormat>,
     /// Zone the slot is read in.
-    pub zone: Tz,
+    pub zone: Zone,
 }
 
 #[derive(Debug, Clone)]

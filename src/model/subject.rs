@@ -3,8 +3,8 @@
 //! in the forms existing ledgers hold.
 
 use super::{DeliveryKey, FieldChange, MessageKind};
+use crate::model::Zone;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use chrono_tz::Tz;
 
 /// What a delivery is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl Subject {
     }
 
     /// The digest sent at `at` by a rule in `zone`.
-    pub fn digest(at: DateTime<Utc>, zone: Tz) -> Subject {
+    pub fn digest(at: DateTime<Utc>, zone: Zone) -> Subject {
         Subject::Digest {
             week: at.with_timezone(&zone).date_naive(),
         }
@@ -167,7 +167,7 @@ mod tests {
         let at = DateTime::parse_from_rfc3339("2030-01-05T17:00:00Z")
             .unwrap()
             .to_utc();
-        let digest = Subject::digest(at, chrono_tz::Asia::Shanghai);
+        let digest = Subject::digest(at, crate::model::Zone::SHANGHAI);
         let key = DeliveryKey::new(&digest, &Origin::Rule("weekly".into()), "g");
         assert_eq!(key.to_string(), "digest@2030-01-06/weekly/g");
         let change = Subject::Change {

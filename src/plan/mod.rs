@@ -1,12 +1,12 @@
 //! Pure planning: (events, rules, channels, window) → deliveries with due instants and
 //! deadlines. `herald plan` and the daemon use the same functions; nothing here does I/O.
 
+use crate::model::Zone;
 use crate::model::{
     Anchor, ChannelSpec, Deadline, DeadlineAnchor, Delivery, DeliveryKey, Event, EventStatus,
     Origin, Rule, Slot, Subject, When,
 };
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use chrono_tz::Tz;
 
 /// Every delivery with `due` in `[from, until)`, sorted by (due, key): one per
 /// (event, rule, channel), plus one per (digest slot, channel).
@@ -131,7 +131,7 @@ fn has_slides(event: &Event) -> bool {
 }
 
 /// The first slot at or after the start of the calendar day (in `zone`) of `instant`.
-fn first_slot_on_day(slot: &Slot, zone: Tz, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
+fn first_slot_on_day(slot: &Slot, zone: Zone, instant: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let day = instant.with_timezone(&zone).date_naive();
     let midnight = zone
         .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
@@ -144,7 +144,7 @@ fn first_slot_on_day(slot: &Slot, zone: Tz, instant: DateTime<Utc>) -> Option<Da
 }
 
 /// Slot occurrences in `[from, until)`.
-fn slots(slot: &Slot, zone: Tz, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+fn slots(slot: &Slot, zone: Zone, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
     let start = (from - TimeDelta::seconds(1)).with_timezone(&zone);
     slot.schedule
         .after(&start)

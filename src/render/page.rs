@@ -151,7 +151,7 @@ pub fn page(event: &Event, kind: PageKind, author: &str) -> Result<String, PageE
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         }),
-        timezone: (zone != chrono_tz::Asia::Shanghai).then(|| zone.name().to_string()),
+        timezone: (zone != crate::model::Zone::SHANGHAI).then(|| zone.name().to_string()),
         time: zh_time::range(&event.start, &event.end),
         format_label: super::context::format_label(event.format),
         talks: event.talks.iter().map(talk).collect(),

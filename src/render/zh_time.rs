@@ -131,9 +131,11 @@ fn same_week<Tz: TimeZone>(a: &DateTime<Tz>, b: &DateTime<Tz>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::{America::New_York, Asia::Shanghai, Tz};
+    use crate::model::Zone;
+    const NEW_YORK: Zone = Zone::known("America/New_York");
+    const SHANGHAI: Zone = Zone::SHANGHAI;
 
-    fn t(zone: Tz, s: &str) -> DateTime<Tz> {
+    fn t(zone: Zone, s: &str) -> DateTime<Zone> {
         let naive = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
         zone.from_local_datetime(&naive).single().unwrap()
     }
@@ -141,16 +143,16 @@ mod tests {
     #[test]
     fn all_day_and_open_ended_events_read_naturally() {
         let (a, b) = (
-            t(Shanghai, "2025-04-26 00:00"),
-            t(Shanghai, "2025-04-27 00:00"),
+            t(SHANGHAI, "2025-04-26 00:00"),
+            t(SHANGHAI, "2025-04-27 00:00"),
         );
         assert_eq!(when(&a, &b, true, false), "2025 年 04 月 26 日（周六）全天");
-        let c = t(Shanghai, "2025-04-28 00:00");
+        let c = t(SHANGHAI, "2025-04-28 00:00");
         assert_eq!(
             when(&a, &c, true, false),
             "2025 年 04 月 26 日（周六）至 2025 年 04 月 27 日（周日）全天"
         );
-        let s = t(Shanghai, "2025-04-26 19:00");
+        let s = t(SHANGHAI, "2025-04-26 19:00");
         assert_eq!(
             when(&s, &b, false, true),
             "2025 年 04 月 26 日（周六）19:00 开始"
@@ -160,32 +162,32 @@ mod tests {
     #[test]
     fn same_day_range_in_house_style() {
         let (s, e) = (
-            t(Shanghai, "2021-09-11 13:30"),
-            t(Shanghai, "2021-09-11 17:00"),
+            t(SHANGHAI, "2021-09-11 13:30"),
+            t(SHANGHAI, "2021-09-11 17:00"),
         );
         assert_eq!(range(&s, &e), "2021 年 09 月 11 日（周六）13:30-17:00");
     }
 
     #[test]
     fn across_midnight_and_across_days_and_years() {
-        let s = t(Shanghai, "2021-12-31 22:00");
+        let s = t(SHANGHAI, "2021-12-31 22:00");
         assert_eq!(
-            range(&s, &t(Shanghai, "2022-01-01 01:00")),
+            range(&s, &t(SHANGHAI, "2022-01-01 01:00")),
             "2021 年 12 月 31 日（周五）22:00-次日 01:00"
         );
         assert_eq!(
-            range(&s, &t(Shanghai, "2022-01-02 12:00")),
+            range(&s, &t(SHANGHAI, "2022-01-02 12:00")),
             "2021 年 12 月 31 日（周五）22:00 至 2022 年 01 月 02 日（周日）12:00"
         );
-        let s = t(Shanghai, "2021-09-11 09:00");
+        let s = t(SHANGHAI, "2021-09-11 09:00");
         assert_eq!(
-            range(&s, &t(Shanghai, "2021-09-12 17:00")),
+            range(&s, &t(SHANGHAI, "2021-09-12 17:00")),
             "2021 年 09 月 11 日（周六）09:00 至 09 月 12 日（周日）17:00"
         );
         assert_eq!(
             range(
-                &t(Shanghai, "2022-01-01 00:00"),
-                &t(Shanghai, "2022-01-01 00:30")
+                &t(SHANGHAI, "2022-01-01 00:00"),
+                &t(SHANGHAI, "2022-01-01 00:30")
             ),
             "2022 年 01 月 01 日（周六）00:00-00:30"
         );
@@ -193,8 +195,8 @@ mod tests {
 
     #[test]
     fn the_event_zone_decides_not_the_utc_instant() {
-        // 2021-09-11 01:00 in Shanghai is still 09-10 in UTC: the date must be the 11th.
-        let s = t(Shanghai, "2021-09-11 01:00");
+        // 2021-09-11 01:00 in SHANGHAI is still 09-10 in UTC: the date must be the 11th.
+        let s = t(SHANGHAI, "2021-09-11 01:00");
         assert_eq!(date(&s), "2021 年 09 月 11 日（周六）");
         assert_eq!(
             date(&s.with_timezone(&chrono::Utc)),
@@ -205,22 +207,22 @@ mod tests {
     #[test]
     fn dst_change_in_a_non_shanghai_zone() {
         // New York springs forward on 2021-03-14 at 02:00 → 03:00.
-        let s = t(New_York, "2021-03-13 19:00");
-        let e = t(New_York, "2021-03-14 04:00");
+        let s = t(NEW_YORK, "2021-03-13 19:00");
+        let e = t(NEW_YORK, "2021-03-14 04:00");
         assert_eq!((e - s).num_hours(), 8, "one hour is skipped");
         assert_eq!(range(&s, &e), "2021 年 03 月 13 日（周六）19:00-次日 04:00");
-        let now = t(New_York, "2021-03-13 09:00");
-        let next_day_evening = t(New_York, "2021-03-14 19:00");
+        let now = t(NEW_YORK, "2021-03-13 09:00");
+        let next_day_evening = t(NEW_YORK, "2021-03-14 19:00");
         assert_eq!(relative(&next_day_evening, &now), "明天晚上 19:00");
         // Instants converted from UTC land on the right local wall time either side of the change.
         let before = chrono::Utc
             .with_ymd_and_hms(2021, 3, 14, 6, 30, 0)
             .unwrap()
-            .with_timezone(&New_York);
+            .with_timezone(&NEW_YORK);
         let after = chrono::Utc
             .with_ymd_and_hms(2021, 3, 14, 7, 30, 0)
             .unwrap()
-            .with_timezone(&New_York);
+            .with_timezone(&NEW_YORK);
         assert_eq!(
             (time(&before), time(&after)),
             ("01:30".to_string(), "03:30".to_string())
@@ -229,8 +231,8 @@ mod tests {
 
     #[test]
     fn relative_phrases() {
-        let now = t(Shanghai, "2021-09-06 10:00"); // Monday
-        let at = |s| relative(&t(Shanghai, s), &now);
+        let now = t(SHANGHAI, "2021-09-06 10:00"); // Monday
+        let at = |s| relative(&t(SHANGHAI, s), &now);
         assert_eq!(at("2021-09-06 19:00"), "今天晚上 19:00");
         assert_eq!(at("2021-09-07 09:30"), "明天上午 09:30");
         assert_eq!(at("2021-09-08 14:00"), "后天下午 14:00");
@@ -245,13 +247,13 @@ mod tests {
 
     #[test]
     fn year_end_week_spans_years() {
-        let now = t(Shanghai, "2021-12-27 10:00"); // Monday
+        let now = t(SHANGHAI, "2021-12-27 10:00"); // Monday
         assert_eq!(
-            relative(&t(Shanghai, "2022-01-01 14:00"), &now),
+            relative(&t(SHANGHAI, "2022-01-01 14:00"), &now),
             "本周六下午 14:00"
         );
         assert_eq!(
-            relative(&t(Shanghai, "2022-01-08 14:00"), &now),
+            relative(&t(SHANGHAI, "2022-01-08 14:00"), &now),
             "下周六下午 14:00"
         );
     }

@@ -13,8 +13,8 @@ pub use parse::{parse_event, toml_problem};
 pub use record::write_record;
 pub use recover::read_all;
 
+use crate::model::Zone;
 use crate::model::{Event, Location, Problem};
-use chrono_tz::Tz;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -36,7 +36,7 @@ pub fn event_files(dir: &Path) -> Result<Vec<PathBuf>, Problem> {
 }
 
 /// Load every event in `dir`. Good events are returned even when other files are broken.
-pub fn load_dir(dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
+pub fn load_dir(dir: &Path, default_zone: Zone) -> (Vec<Event>, Vec<Problem>) {
     let files = match event_files(dir) {
         Ok(files) => files,
         Err(p) => return (Vec::new(), vec![p]),
@@ -48,7 +48,7 @@ pub fn load_dir(dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
 
 /// Parse `files` (callers may parse a folder's files on several threads with [`load_file`],
 /// then call [`reject_duplicate_ids`] on the joined result).
-pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Tz) -> (Vec<Event>, Vec<Problem>) {
+pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Zone) -> (Vec<Event>, Vec<Problem>) {
     // Sized once: grown by doubling, 10,000 events would leave room for 16,384 (~4 MB idle).
     let mut events = Vec::with_capacity(files.len());
     let mut problems = Vec::new();
@@ -62,7 +62,7 @@ pub fn load_files(files: &[PathBuf], dir: &Path, default_zone: Tz) -> (Vec<Event
 }
 
 /// One event file: its event, or its problems.
-pub fn load_file(file: &Path, dir: &Path, default_zone: Tz) -> Result<Event, Vec<Problem>> {
+pub fn load_file(file: &Path, dir: &Path, default_zone: Zone) -> Result<Event, Vec<Problem>> {
     match crate::input::read_text(file, Some(dir)) {
         Ok(text) => parse_event(file, &text, default_zone),
         Err(e) => Err(vec![unreadable(file, &e)]),

@@ -2,18 +2,18 @@
 
 use super::hint::did_you_mean;
 use super::raw::{RawEvent, RawLink, RawTalk, RawTime};
+use crate::model::Zone;
 use crate::model::{
     Contact, Event, EventDetails, Link, Location, Problem, Sparse, Speaker, Talk, TalkDetails,
     TalkSlot,
 };
 use chrono::{DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
-use chrono_tz::Tz;
 use std::path::Path;
 use toml::Spanned;
 
 /// Parse and validate one event file. `text` is its content; `path` is used for the id (file
 /// stem) and in problem locations.
-pub fn parse_event(path: &Path, text: &str, default_zone: Tz) -> Result<Event, Vec<Problem>> {
+pub fn parse_event(path: &Path, text: &str, default_zone: Zone) -> Result<Event, Vec<Problem>> {
     let (raw, set_aside) = super::recover::read_all::<RawEvent>(path, text);
     let Some(raw) = raw else {
         return Err(set_aside);
@@ -60,7 +60,7 @@ struct Validator<'a> {
 pub const MAX_TITLE_CHARS: usize = 200;
 
 impl Validator<'_> {
-    fn event(mut self, raw: RawEvent, default_zone: Tz) -> Result<Event, Vec<Problem>> {
+    fn event(mut self, raw: RawEvent, default_zone: Zone) -> Result<Event, Vec<Problem>> {
         let id = match &raw.id {
             Some(id) => self.id(id),
             None => self
@@ -218,8 +218,8 @@ impl Validator<'_> {
         id.get_ref().clone()
     }
 
-    fn zone(&mut self, zone: &Spanned<String>) -> Option<Tz> {
-        match zone.get_ref().parse::<Tz>() {
+    fn zone(&mut self, zone: &Spanned<String>) -> Option<Zone> {
+        match zone.get_ref().parse::<Zone>() {
             Ok(tz) => Some(tz),
             Err(_) => {
                 self.problem(
@@ -232,7 +232,7 @@ impl Validator<'_> {
         }
     }
 
-    fn time(&mut self, raw: &Spanned<RawTime>, zone: Tz, field: &str) -> Option<DateTime<Tz>> {
+    fn time(&mut self, raw: &Spanned<RawTime>, zone: Zone, field: &str) -> Option<DateTime<Zone>> {
         match to_datetime(raw.get_ref(), zone) {
             Ok(t) => Some(t),
             Err(why) => {
@@ -349,21 +349,21 @@ fn date_only(raw: &RawTime) -> bool {
 }
 
 /// The first instant of the day after `t`'s, in its zone.
-fn next_midnight(t: DateTime<Tz>) -> DateTime<Tz> {
+fn next_midnight(t: DateTime<Zone>) -> DateTime<Zone> {
     let zone = t.timezone();
     let day = t.date_naive().succ_opt().unwrap_or(t.date_naive());
     first_instant(zone, day).unwrap_or(t)
 }
 
 /// The first instant of `day` in `zone` (midnight, or the end of a daylight-saving gap).
-fn first_instant(zone: Tz, day: NaiveDate) -> Option<DateTime<Tz>> {
+fn first_instant(zone: Zone, day: NaiveDate) -> Option<DateTime<Zone>> {
     (0..=3).find_map(|h| {
         zone.from_local_datetime(&day.and_hms_opt(h, 0, 0)?)
             .earliest()
     })
 }
 
-fn to_datetime(raw: &RawTime, zone: Tz) -> Result<DateTime<Tz>, String> {
+fn to_datetime(raw: &RawTime, zone: Zone) -> Result<DateTime<Zone>, String> {
     if let RawTime::Toml(dt) = raw
         && let Some(t) = from_toml(dt, zone)
     {
@@ -412,7 +412,7 @@ fn to_datetime(raw: &RawTime, zone: Tz) -> Result<DateTime<Tz>, String> {
 /// the text back was a tenth of parsing an event file). `None` for anything else — a date
 /// alone, a leap second, a local time in a daylight-saving gap — which the text path reads
 /// or words the problem of.
-fn from_toml(dt: &toml::value::Datetime, zone: Tz) -> Option<DateTime<Tz>> {
+fn from_toml(dt: &toml::value::Datetime, zone: Zone) -> Option<DateTime<Zone>> {
     let (d, t) = (dt.date?, dt.time?);
     let date = NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())?;
     let time = NaiveTime::from_hms_nano_opt(
@@ -460,30 +460,31 @@ fn parse_slot(s: &str) -> Option<TalkSlot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono_tz::Asia::Shanghai;
+    use crate::model::Zone;
+    const SHANGHAI: Zone = Zone::SHANGHAI;
 
     const MINIMAL: &str = "title = \"T\"\nstart = 2021-09-11T13:30:00\nend = 2021-09-11T17:00:00\n";
 
     fn parse(text: &str) -> Result<Event, Vec<Problem>> {
-        parse_event(Path::new("events/x.toml"), text, Shanghai)
+        parse_event(Path::new("events/x.toml"), text, SHANGHAI)
     }
 
     #[test]
     fn all_day_and_open_ended_events() {
         let all_day = "title = \"T\"\nstart = 2025-04-26\n";
-        let e = parse_event(Path::new("events/x.toml"), all_day, Shanghai).unwrap();
+        let e = parse_event(Path::new("events/x.toml"), all_day, SHANGHAI).unwrap();
         assert!(e.all_day && !e.open_end);
         assert_eq!(e.start.to_rfc3339(), "2025-04-26T00:00:00+08:00");
         assert_eq!(e.end.to_rfc3339(), "2025-04-27T00:00:00+08:00");
         let two_days = "title = \"T\"\nstart = 2025-04-26\nend = \"2025-04-27\"\n";
-        let e = parse_event(Path::new("events/x.toml"), two_days, Shanghai).unwrap();
+        let e = parse_event(Path::new("events/x.toml"), two_days, SHANGHAI).unwrap();
         assert_eq!(e.end.to_rfc3339(), "2025-04-28T00:00:00+08:00");
         let open = "title = \"T\"\nstart = 2025-04-26T19:00:00\n";
-        let e = parse_event(Path::new("events/x.toml"), open, Shanghai).unwrap();
+        let e = parse_event(Path::new("events/x.toml"), open, SHANGHAI).unwrap();
         assert!(e.open_end && !e.all_day);
         assert_eq!(e.end.to_rfc3339(), "2025-04-27T00:00:00+08:00");
         let mixed = "title = \"T\"\nstart = 2025-04-26\nend = 2025-04-26T18:00:00\n";
-        let errs = parse_event(Path::new("events/x.toml"), mixed, Shanghai).unwrap_err();
+        let errs = parse_event(Path::new("events/x.toml"), mixed, SHANGHAI).unwrap_err();
         assert!(
             errs[0]
                 .to_string()
@@ -564,7 +565,7 @@ mod tests {
             ("1999-12-31 23:59:59.5", "America/New_York"),
         ] {
             let dt: toml::value::Datetime = value.parse().unwrap();
-            let zone: Tz = zone.parse().unwrap();
+            let zone: Zone = zone.parse().unwrap();
             let direct = from_toml(&dt, zone).expect("read from parts");
             let text = RawTime::Text(dt.to_string());
             assert_eq!(Ok(direct), to_datetime(&text, zone), "{value}");
@@ -573,7 +574,7 @@ mod tests {
         let gap: toml::value::Datetime = "2021-03-28T02:30:00".parse().unwrap();
         assert_eq!(from_toml(&gap, "Europe/Berlin".parse().unwrap()), None);
         let date: toml::value::Datetime = "2021-03-28".parse().unwrap();
-        assert_eq!(from_toml(&date, Shanghai), None);
+        assert_eq!(from_toml(&date, SHANGHAI), None);
     }
 
     #[test]

@@ -324,7 +324,7 @@ fn wecom_markdown_parts_leave_room_for_mentions() {
                 "title = \"SOFA\"\nstart = 2031-01-01T10:00:00\nend = 2031-01-01T12:00:00\nregistration = \"https://example.com/r\"\n[[talks]]\ntitle = \"t\"\nabstract = \"{}\"\n",
                 "啊".repeat(k * 5)
             );
-            parse_event(std::path::Path::new("e.toml"), &text, chrono_tz::Asia::Shanghai).unwrap()
+            parse_event(std::path::Path::new("e.toml"), &text, herald::model::Zone::SHANGHAI).unwrap()
         })
         .take_while(|e| render(e, MessageKind::Announce, Format::Markdown).parts.len() == 1)
         .collect();

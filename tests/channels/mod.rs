@@ -77,7 +77,7 @@ pub fn sample(kind: MessageKind, platform: Platform, format: Format) -> Message 
     let event = parse_event(
         &path,
         &std::fs::read_to_string(&path).unwrap(),
-        chrono_tz::Asia::Shanghai,
+        herald::model::Zone::SHANGHAI,
     )
     .unwrap();
     let now = event.start.to_utc() - chrono::TimeDelta::hours(20);

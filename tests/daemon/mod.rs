@@ -234,7 +234,7 @@ pub async fn budget_fanout(herald: &str, due_in_s: i64) -> (crate::util::fake::F
     )
     .unwrap();
     let start = (Utc::now() + TimeDelta::seconds(60 + due_in_s))
-        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .with_timezone(&herald::model::Zone::SHANGHAI)
         .format("%Y-%m-%dT%H:%M:%S");
     for i in 0..FANOUT_EVENTS {
         setup.write_event(

@@ -196,7 +196,7 @@ fn hold_and_release_are_honoured_by_a_running_daemon_at_once() {
     // Due 4 s from now; the deadline (the start) a minute later.
     let due = Utc::now() + TimeDelta::seconds(4);
     let start = (due + TimeDelta::minutes(1))
-        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .with_timezone(&herald::model::Zone::SHANGHAI)
         .format("%Y-%m-%dT%H:%M:%S");
     setup.write_event(
         "ch99",

@@ -131,7 +131,7 @@ const BASE_EVENT: &str =
 
 /// Plan and render `event` for every rule, kind, platform and format: must not panic.
 fn exercise(renderer: &Renderer, event: &herald::model::Event) {
-    for rule in herald::config::default_rules(chrono_tz::Asia::Shanghai) {
+    for rule in herald::config::default_rules(herald::model::Zone::SHANGHAI) {
         let _ = herald::plan::schedule(&rule, event);
     }
     for kind in MessageKind::ALL {
@@ -159,7 +159,7 @@ proptest! {
     fn event_records_never_panic(extra in lines(EVENT_KEYS, EVENT_TABLES), raw in "[\\PC\\n]{0,200}") {
         let renderer = Renderer::new(None).unwrap();
         for text in [format!("{BASE_EVENT}{extra}"), raw.clone(), format!("{extra}{raw}")] {
-            if let Ok(event) = herald::source::parse_event(Path::new("e.toml"), &text, chrono_tz::Asia::Shanghai) {
+            if let Ok(event) = herald::source::parse_event(Path::new("e.toml"), &text, herald::model::Zone::SHANGHAI) {
                 exercise(&renderer, &event);
             }
         }
@@ -190,7 +190,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("announce.j2"), &body).unwrap();
         if let Ok(renderer) = Renderer::new(Some(dir.path())) {
-            let event = herald::source::parse_event(Path::new("e.toml"), BASE_EVENT, chrono_tz::Asia::Shanghai).unwrap();
+            let event = herald::source::parse_event(Path::new("e.toml"), BASE_EVENT, herald::model::Zone::SHANGHAI).unwrap();
             exercise(&renderer, &event);
         }
     }
@@ -198,9 +198,12 @@ proptest! {
 
 #[test]
 fn a_runaway_template_is_a_render_error_not_a_hang() {
-    let event =
-        herald::source::parse_event(Path::new("e.toml"), BASE_EVENT, chrono_tz::Asia::Shanghai)
-            .unwrap();
+    let event = herald::source::parse_event(
+        Path::new("e.toml"),
+        BASE_EVENT,
+        herald::model::Zone::SHANGHAI,
+    )
+    .unwrap();
     for body in [
         "{% for i in range(100000000) %}{{ i }}{% endfor %}",
         "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",

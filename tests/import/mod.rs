@@ -22,12 +22,12 @@ pub fn import(id: &str) -> Imported {
     read_page(
         &path,
         &std::fs::read_to_string(&path).unwrap(),
-        chrono_tz::Asia::Shanghai,
+        herald::model::Zone::SHANGHAI,
     )
     .unwrap_or_else(|notes| panic!("{id} did not import: {notes:#?}"))
 }
 
 /// Import a page given as text (for the broken-page tests).
 pub fn import_text(text: &str) -> Result<Imported, Vec<Note>> {
-    read_page(Path::new("pages/x.md"), text, chrono_tz::Asia::Shanghai)
+    read_page(Path::new("pages/x.md"), text, herald::model::Zone::SHANGHAI)
 }

@@ -20,7 +20,7 @@ fn import_of_export_gives_back_every_fixture() {
         for kind in [PageKind::Recap, PageKind::Announce] {
             let text = page(e, kind, "SOFA 团队").unwrap();
             let path = Path::new("site").join(&e.id).join("index.md");
-            let back = read_page(&path, &text, chrono_tz::Asia::Shanghai)
+            let back = read_page(&path, &text, herald::model::Zone::SHANGHAI)
                 .unwrap_or_else(|n| panic!("{}: {n:#?}\n{text}", e.id))
                 .event;
             let diff = differences(&back, e);
@@ -45,7 +45,7 @@ fn an_imported_record_reads_back_the_same() {
         let imported = super::import(id).event;
         let text = write_record(&imported, "imported");
         let path = Path::new("events").join(format!("{id}.toml"));
-        let mut back = parse_event(&path, &text, chrono_tz::Asia::Shanghai)
+        let mut back = parse_event(&path, &text, herald::model::Zone::SHANGHAI)
             .unwrap_or_else(|p| panic!("{id}: {p:#?}\n{text}"));
         back.source = imported.source.clone();
         assert_eq!(back, imported, "{id}\n{text}");
@@ -130,7 +130,7 @@ fn links_titled_any_way_come_back() {
         let back = read_page(
             Path::new("x/sofa-channel-35/index.md"),
             &text,
-            chrono_tz::Asia::Shanghai,
+            herald::model::Zone::SHANGHAI,
         )
         .unwrap()
         .event;
@@ -153,7 +153,7 @@ fn line_breaks_inside_paragraphs_and_leading_markdown_characters_come_back() {
     let back = read_page(
         Path::new("x/sofa-meetup-8-chengdu/index.md"),
         &text,
-        chrono_tz::Asia::Shanghai,
+        herald::model::Zone::SHANGHAI,
     )
     .unwrap()
     .event;
@@ -184,7 +184,7 @@ fn contacts_of_every_kind_come_back() {
     let back = read_page(
         Path::new("x/sofa-channel-24/index.md"),
         &text,
-        chrono_tz::Asia::Shanghai,
+        herald::model::Zone::SHANGHAI,
     )
     .unwrap()
     .event;

@@ -8,7 +8,7 @@ use herald::plan::{digest_events, plan, schedule, targets};
 use herald::source::parse_event;
 use std::path::Path;
 
-const SHANGHAI: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+const SHANGHAI: herald::model::Zone = herald::model::Zone::SHANGHAI;
 
 fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().to_utc()
@@ -108,7 +108,7 @@ fn recap_without_slides_waits_for_the_fallback() {
 fn slots_are_read_in_the_rule_zone_across_dst() {
     // A Berlin rule for an event right after the 2021-03-28 DST change: 10:00 local is UTC+2.
     let mut r = rule(
-        &default_rules(chrono_tz::Europe::Berlin),
+        &default_rules(herald::model::Zone::known("Europe/Berlin")),
         "remind-day-before",
     );
     let ev = event(

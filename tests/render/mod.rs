@@ -31,7 +31,7 @@ pub fn fixtures() -> Vec<Event> {
             parse_event(
                 p,
                 &std::fs::read_to_string(p).unwrap(),
-                chrono_tz::Asia::Shanghai,
+                herald::model::Zone::SHANGHAI,
             )
             .unwrap()
         })

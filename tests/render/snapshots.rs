@@ -59,8 +59,8 @@ fn every_fixture_kind_and_platform() {
             "{tests/fixtures/events,tests/fixtures/shipped/events}/*.toml",
             |path| {
                 let text = std::fs::read_to_string(path).unwrap();
-                let event =
-                    herald::source::parse_event(path, &text, chrono_tz::Asia::Shanghai).unwrap();
+                let event = herald::source::parse_event(path, &text, herald::model::Zone::SHANGHAI)
+                    .unwrap();
                 for kind in [
                     MessageKind::Announce,
                     MessageKind::Remind,

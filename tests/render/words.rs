@@ -162,7 +162,7 @@ fn all_day_open_ended_notes_and_project_links() {
         herald::source::parse_event(
             std::path::Path::new("x.toml"),
             text,
-            chrono_tz::Asia::Shanghai,
+            herald::model::Zone::SHANGHAI,
         )
         .unwrap()
     };

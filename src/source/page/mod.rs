@@ -17,9 +17,9 @@ mod when;
 pub use diff::differences;
 pub use when::{When, read as read_when};
 
+use crate::model::Zone;
 use crate::model::{Contact, Event, EventDetails, Location, Sparse, Talk};
 use chrono::{NaiveDate, TimeZone};
-use chrono_tz::Tz;
 use facts::Facts;
 use front::Front;
 use lines::{Kind, Line};
@@ -123,7 +123,7 @@ pub fn page_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Read one page. `Err` holds the notes when no event can be made (no readable time).
-pub fn read_page(path: &Path, text: &str, zone: Tz) -> Result<Imported, Vec<Note>> {
+pub fn read_page(path: &Path, text: &str, zone: Zone) -> Result<Imported, Vec<Note>> {
     let split = front::split(text);
     let mut notes = Vec::new();
     let front: Front = match serde_yaml_ng::from_str::<Option<Front>>(split.yaml) {
@@ -180,8 +180,8 @@ impl Reader {
     }
 
     /// The front matter's `timezone`, else the given default.
-    fn zone(&mut self, default: Tz) -> Tz {
-        match self.front.timezone.as_deref().map(str::parse::<Tz>) {
+    fn zone(&mut self, default: Zone) -> Zone {
+        match self.front.timezone.as_deref().map(str::parse::<Zone>) {
             Some(Ok(z)) => z,
             Some(Err(_)) => {
                 let line = self.front_line("timezone");
@@ -201,8 +201,8 @@ impl Reader {
         &mut self,
         facts: &mut Facts,
         slots: &[talks::Slot],
-        zone: Tz,
-    ) -> Option<(chrono::DateTime<Tz>, chrono::DateTime<Tz>)> {
+        zone: Zone,
+    ) -> Option<(chrono::DateTime<Zone>, chrono::DateTime<Zone>)> {
         let description = self
             .front
             .description
@@ -294,7 +294,7 @@ impl Reader {
         contacts
     }
 
-    fn event(&mut self, path: &Path, zone: Tz) -> Option<Event> {
+    fn event(&mut self, path: &Path, zone: Zone) -> Option<Event> {
         let found = talks::find(&self.lines);
         let mut facts = self.facts(&found.used);
         let (title, status) = strip_title(self.front.title.as_deref().unwrap_or_default());
