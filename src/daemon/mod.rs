@@ -19,6 +19,7 @@ mod run;
 mod scheduler;
 pub mod settle;
 mod store;
+mod timer;
 mod view;
 mod watch;
 mod workspace;

@@ -530,24 +530,16 @@ fn next_digest(rule: &Rule, index: usize, after: DateTime<Utc>) -> Option<Entry>
     })
 }
 
-/// How much before a due instant the scheduler stops trusting tokio's timer, which wakes on
-/// whole milliseconds (rounded up, then rounded up again by `epoll_wait`).
-const FINE_WAIT: std::time::Duration = std::time::Duration::from_millis(2);
-
-/// Sleep until `at`. On the real clock, tokio's timer takes us to within `FINE_WAIT` and
-/// the rest is slept on the thread with the kernel's microsecond timer: at most 2 ms of
-/// blocking, once per due instant, for posts that leave on time instead of up to 2 ms late.
+/// Sleep until `at`: to the microsecond on the real clock (`timer`), on tokio's (paused in
+/// tests) otherwise.
 async fn sleep_until(at: Option<tokio::time::Instant>, real_clock: bool) {
     let Some(at) = at else {
         return std::future::pending().await;
     };
-    if !real_clock {
-        return tokio::time::sleep_until(at).await;
-    }
-    tokio::time::sleep_until(at.checked_sub(FINE_WAIT).unwrap_or(at)).await;
-    let rest = at.saturating_duration_since(tokio::time::Instant::now());
-    if !rest.is_zero() {
-        std::thread::sleep(rest);
+    if real_clock {
+        super::timer::sleep_until(at).await;
+    } else {
+        tokio::time::sleep_until(at).await;
     }
 }
 
