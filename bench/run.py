@@ -128,7 +128,12 @@ def stop(proc):
 # ---------------------------------------------------------------- workloads
 
 def iso(ts):
-    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds")
+    """`ts` to the nearest millisecond (the precision herald reads; `isoformat` alone would
+    cut the rest off, so the due instant herald plans would be up to 1 ms before the one the
+    lateness is measured from)."""
+    ms = round(ts * 1000)
+    whole = datetime.fromtimestamp(ms // 1000, tz=timezone.utc).isoformat(timespec="seconds")
+    return f"{whole[:-6]}.{ms % 1000:03d}+00:00"
 
 
 def herald_dir(work, fake, robots, events, rules, per_minute=20, listen=None, send=None):
@@ -231,8 +236,9 @@ def lateness(who):
     with tempfile.TemporaryDirectory() as work:
         fake = Fake(work)
         robots = [f"robot-{i:03}" for i in range(200)]
-        t0 = time.time() + 8
-        events = [(f"late{i:03}", t0 + i * 0.05, [robots[i]]) for i in range(200)]
+        # Due instants in whole milliseconds, herald's precision, so both sides mean the same.
+        t0 = round(time.time() + 8, 3)
+        events = [(f"late{i:03}", round(t0 + i * 0.05, 3), [robots[i]]) for i in range(200)]
         due = {eid: ts for eid, ts, _ in events}
         if who == "herald":
             proc, _ = run_herald(herald_dir(work, fake, robots, events, AT_START))

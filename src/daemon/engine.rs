@@ -5,6 +5,7 @@
 //! Used by the scheduler and by `herald send`, so both share the ledger's exactly-once rule.
 
 use super::outcome::{ChannelOutcome, ChannelReport, Decided, Interruption, Refused};
+use super::start::StartGate;
 use super::{Metrics, Store};
 use crate::channels::{self, Gate, Hub};
 use crate::ledger::{Claim, ClaimRequest, Hold, LedgerError, Row, State};
@@ -35,6 +36,9 @@ pub struct Job {
     /// A late catch-up or a change notice: it waits out the channel's quiet hours when its
     /// deadline allows.
     pub deferrable: bool,
+    /// Handed over before its due instant (the scheduler prepares ahead on the real clock):
+    /// claimed at once, posted from this instant on (`StartGate`).
+    pub not_before: Option<tokio::time::Instant>,
 }
 
 impl Job {
@@ -162,10 +166,15 @@ impl Engine {
         let rendered = self.render_all(renderer, &job, &channels);
         let checked = checked(&rendered, &channels);
         let holds = self.holds_now(&job).await;
+        let start = StartGate::at(job.not_before);
         let mut tasks = tokio::task::JoinSet::new();
         for (i, (ch, message)) in channels.into_iter().zip(checked).enumerate() {
-            let (engine, job, holds) = (self.clone(), job.clone(), holds.clone());
-            tasks.spawn(async move { (i, engine.deliver_one(&job, &ch, message, holds).await) });
+            let (engine, job, holds, start) =
+                (self.clone(), job.clone(), holds.clone(), start.clone());
+            tasks.spawn(async move {
+                let report = engine.deliver_one(&job, &ch, message, holds, &start);
+                (i, report.await)
+            });
         }
         let mut reports: Vec<(usize, ChannelReport)> = tasks.join_all().await;
         reports.sort_by_key(|(i, _)| *i);
@@ -228,6 +237,7 @@ impl Engine {
         ch: &ChannelSpec,
         message: Result<Checked, String>,
         holds: Option<Arc<Vec<Hold>>>,
+        start: &StartGate,
     ) -> ChannelReport {
         let key = job.key(&ch.name);
         let message = match message {
@@ -243,7 +253,7 @@ impl Engine {
             return report(ch, total, 0, outcome);
         }
         let _turn = self.channel_turn(&ch.name).await;
-        let (sent, outcome) = self.post_parts(job, ch, &key, &message).await;
+        let (sent, outcome) = self.post_parts(job, ch, &key, &message, start).await;
         log_outcome(&key, &outcome);
         report(ch, total, sent, outcome)
     }
@@ -255,6 +265,7 @@ impl Engine {
         ch: &ChannelSpec,
         key: &DeliveryKey,
         checked: &Checked,
+        start: &StartGate,
     ) -> (usize, ChannelOutcome) {
         let (message, hash) = (&*checked.message, &checked.hash);
         let deadline = self.clock.instant_at(job.deadline);
@@ -291,6 +302,16 @@ impl Engine {
                     );
                 }
             };
+            // Claimed ahead of its due instant: posted from it on.
+            let stopping = tokio::select! {
+                biased;
+                () = self.hub.stopped() => true,
+                () = start.wait() => false,
+            };
+            if stopping {
+                self.release_unposted(id, key, part).await;
+                return (sent, ChannelOutcome::Interrupted(Interruption::Shutdown));
+            }
             let gate = LedgerGate {
                 store: &self.store,
                 id,
@@ -300,11 +321,7 @@ impl Engine {
                 .post_part(&ch.name, message, part - 1, deadline, &gate)
                 .await;
             if posted.interrupted {
-                let released = self.store.call(move |l| l.release(id)).await;
-                if let Err(e) = released {
-                    warn!(%key, part, error = %e, "could not release the claim; the next start releases it");
-                }
-                info!(%key, part, "not posted before shutdown; planned again at the next start");
+                self.release_unposted(id, key, part).await;
                 return (sent, ChannelOutcome::Interrupted(Interruption::Shutdown));
             }
             self.metrics.delivery(
@@ -324,6 +341,16 @@ impl Engine {
             sent += 1;
         }
         (sent, ChannelOutcome::Delivered)
+    }
+
+    /// Give back the claim of a part that herald stops before posting: the next start plans
+    /// it again.
+    async fn release_unposted(&self, id: i64, key: &DeliveryKey, part: usize) {
+        let released = self.store.call(move |l| l.release(id)).await;
+        if let Err(e) = released {
+            warn!(%key, part, error = %e, "could not release the claim; the next start releases it");
+        }
+        info!(%key, part, "not posted before shutdown; planned again at the next start");
     }
 
     /// Wait while the channel's quiet hours (late catch-ups and notices, deadline allowing)
@@ -713,6 +740,7 @@ mod tests {
             deadline: now + chrono::TimeDelta::hours(1),
             digest: Vec::new(),
             deferrable: false,
+            not_before: None,
         };
         let renderer = Renderer::new(None).unwrap();
         let reports = engine.deliver(&renderer, Arc::new(job), channels).await;

@@ -18,6 +18,7 @@ mod queue;
 mod run;
 mod scheduler;
 pub mod settle;
+mod start;
 mod store;
 mod timer;
 mod view;

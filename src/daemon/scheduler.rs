@@ -166,7 +166,7 @@ impl Scheduler {
             let wake = self
                 .queue
                 .next_due()
-                .map(|t| self.engine.clock.instant_at(t));
+                .map(|t| self.engine.clock.instant_at(t - self.ahead()));
             // A delivery finishing is not a wake-up of the schedule: keep waiting.
             loop {
                 tokio::select! {
@@ -306,13 +306,24 @@ impl Scheduler {
         }
     }
 
+    /// How long before its due instant a job is handed to the engine, which renders it,
+    /// reads the holds and claims its parts meanwhile and posts from the due instant on (a
+    /// fan-out's claims, group-committed, take tens of ms). On the real clock only: a test's
+    /// paused clock or the demo's scaled one fire at the due instant itself.
+    fn ahead(&self) -> chrono::TimeDelta {
+        match self.engine.clock.is_real() {
+            true => PREPARE_AHEAD,
+            false => chrono::TimeDelta::zero(),
+        }
+    }
+
     fn fire_due(&mut self, now: DateTime<Utc>) {
         let ws = &self.ws;
         let deadline = |event: usize, rule: usize| {
             let (event, rule) = (ws.events.get(event)?, ws.config.rules.get(rule)?);
             plan::schedule(rule, event).map(|(_, deadline)| deadline)
         };
-        for entry in self.queue.pop_due(now, deadline) {
+        for entry in self.queue.pop_due(now + self.ahead(), deadline) {
             if entry.deadline <= now {
                 self.record_missed(entry);
                 continue;
@@ -330,6 +341,7 @@ impl Scheduler {
                 info!(event = %job.event.id, rule = %job.origin.ledger_rule(&job.subject), late_s = late.num_seconds(), "firing late (herald was down or busy)");
             }
             job.deferrable = late > plan::LATE_AFTER || matches!(entry.job, Job::Notice(_));
+            job.not_before = (entry.due > now).then(|| self.engine.clock.instant_at(entry.due));
             let (engine, ws) = (self.engine.clone(), self.ws.clone());
             self.in_flight.spawn(async move {
                 engine.deliver(&ws.renderer, Arc::new(job), channels).await;
@@ -506,6 +518,7 @@ fn job(
         deadline: entry.deadline,
         digest,
         deferrable: false,
+        not_before: None,
     }
 }
 
@@ -529,6 +542,9 @@ fn next_digest(rule: &Rule, index: usize, after: DateTime<Utc>) -> Option<Entry>
         },
     })
 }
+
+/// See `Scheduler::ahead`.
+const PREPARE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::milliseconds(100);
 
 /// Sleep until `at`: to the microsecond on the real clock (`timer`), on tokio's (paused in
 /// tests) otherwise.

@@ -252,3 +252,77 @@ fn hold_and_release_are_honoured_by_a_running_daemon_at_once() {
     daemon.kill().unwrap();
     daemon.wait().unwrap();
 }
+
+/// On the real clock a job is handed over ahead of its due instant: rendered, its holds read
+/// and its part claimed before the instant, posted at it — never before it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_due_post_is_claimed_ahead_and_arrives_at_its_instant_not_before() {
+    use crate::util::fake::{Fake, Spec};
+    use chrono::{DurationRound, TimeDelta, Utc};
+    use herald::model::{Platform, SystemClock};
+    let fake = Fake::start(
+        Spec::new(Platform::Dingtalk),
+        std::sync::Arc::new(SystemClock),
+    )
+    .await;
+    let setup = Setup::new(&[]);
+    std::fs::write(
+        setup.dir.path().join("robot.url"),
+        fake.webhook("fake-token-123"),
+    )
+    .unwrap();
+    std::fs::write(
+        setup.config(),
+        "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"herald.db\"\nquiet_hours = \"off\"\n\
+         [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\n\
+         [[rules]]\nname = \"at-start\"\nkind = \"remind\"\nanchor = \"start\"\noffset = \"0\"\ndeadline = \"start+10m\"\n",
+    )
+    .unwrap();
+    // Due 3 s from now, at a millisecond that is not a whole second.
+    let due = (Utc::now() + TimeDelta::seconds(3))
+        .duration_trunc(TimeDelta::milliseconds(1))
+        .unwrap()
+        + TimeDelta::milliseconds(337);
+    let start = due
+        .with_timezone(&herald::model::Zone::SHANGHAI)
+        .format("%Y-%m-%dT%H:%M:%S%.3f");
+    setup.write_event(
+        "e01",
+        &format!("title = \"SOFA 准点\"\nstart = {start}\nend = 2099-01-01T00:00:00\n"),
+    );
+    let mut daemon = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .arg("--config")
+        .arg(setup.config())
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tokio::task::block_in_place(|| {
+        let started = std::time::Instant::now();
+        while fake.record(|r| r.accepted.len()) == 0 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "never posted"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+    daemon.kill().unwrap();
+    daemon.wait().unwrap();
+    let arrived = fake.record(|r| r.arrived.clone());
+    assert_eq!(arrived.len(), 1);
+    assert!(
+        arrived[0] >= due,
+        "posted {} before its due instant",
+        due - arrived[0]
+    );
+    let rows = setup.rows();
+    let row = rows.iter().find(|r| r.rule == "at-start").unwrap();
+    assert_eq!(row.due, due);
+    assert!(
+        row.claimed_at < due,
+        "claimed at {}, not ahead of {due}",
+        row.claimed_at
+    );
+}

@@ -64,6 +64,8 @@ impl Spec {
 pub struct Record {
     /// Bodies of accepted messages, in order.
     pub accepted: Vec<Value>,
+    /// When each accepted message arrived, by the fake's clock.
+    pub arrived: Vec<chrono::DateTime<chrono::Utc>>,
     /// Every request that reached the handler.
     pub requests: usize,
     pub throttled: usize,
@@ -145,7 +147,10 @@ fn reject(s: &Shared, code: i64, msg: &str) -> Response {
 }
 
 fn ok(s: &Shared, body: Value) -> Response {
-    s.record.lock().unwrap().accepted.push(body);
+    let mut record = s.record.lock().unwrap();
+    record.accepted.push(body);
+    record.arrived.push(s.clock.now());
+    drop(record);
     let mut faults = s.faults.lock().unwrap();
     if matches!(faults.front(), Some(Fault::AcceptThenServerError)) {
         faults.pop_front();
