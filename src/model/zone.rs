@@ -62,11 +62,7 @@ impl Zone {
     }
 
     fn rules(self) -> &'static TimeZoneRef<'static> {
-        match tzdb_data::find_tz(self.name().as_bytes()) {
-            Some(rules) => rules,
-            // Every name of TZ_NAMES has its rules (the data crate's own test checks all).
-            None => unreachable!("tz database name without rules"),
-        }
+        RULES[usize::from(self.0)]
     }
 
     /// The local time type in force at a Unix time. Beyond what the rules can compute (years
@@ -78,6 +74,26 @@ impl Zone {
             .unwrap_or(&rules.local_time_types()[0]);
         ZoneOffset::new(self, kind)
     }
+}
+
+/// Each zone's rules by its index, found once, at compile time (a lookup by name hashes it).
+static RULES: [&TimeZoneRef<'static>; tzdb_data::TZ_NAMES.len()] = rules_by_index();
+
+const fn rules_by_index() -> [&'static TimeZoneRef<'static>; tzdb_data::TZ_NAMES.len()] {
+    const fn find(name: &str) -> &'static TimeZoneRef<'static> {
+        match tzdb_data::find_tz(name.as_bytes()) {
+            Some(rules) => rules,
+            None => panic!("a tz database name without rules"),
+        }
+    }
+    let names = tzdb_data::TZ_NAMES;
+    let mut out = [find("UTC"); tzdb_data::TZ_NAMES.len()];
+    let mut i = 0;
+    while i < names.len() {
+        out[i] = find(names[i]);
+        i += 1;
+    }
+    out
 }
 
 const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
@@ -182,7 +198,15 @@ impl TimeZone for Zone {
     fn offset_from_local_datetime(&self, local: &NaiveDateTime) -> MappedLocalTime<ZoneOffset> {
         let wall = local.and_utc().timestamp();
         // The offsets in force a day around the wall time are the only candidates: the
-        // database has no two changes of offset within two days.
+        // database has no two changes of offset within two days. The same offset on both
+        // sides (almost always): one instant.
+        let (before, after) = (self.offset_at(wall - 86_400), self.offset_at(wall + 86_400));
+        if before.seconds == after.seconds {
+            let at = self.offset_at(wall - i64::from(before.seconds));
+            if at.seconds == before.seconds {
+                return MappedLocalTime::Single(at);
+            }
+        }
         let mut found: Vec<(i64, ZoneOffset)> = Vec::with_capacity(2);
         for probe in [wall - 86_400, wall, wall + 86_400] {
             let guess = self.offset_at(probe).seconds;
