@@ -767,13 +767,16 @@ def scale_why(label, s):
                 "0.27 s of CPU more, measured apart) runs on the same two cores: both are busy the whole burst. "
                 f"The ledger is not the bottleneck: its four calls per robot take {l['store_s']:.2f} s "
                 "through the daemon's `Store` (group commit; "
-                f"{l['direct_s']:.2f} s called one by one, a commit each), and the `posting` marks go "
-                "ahead of waiting claims, so the first requests leave within tens of ms. Tried on "
+                f"{l['direct_s']:.2f} s called one by one, a commit each), and since 2026-11-26 "
+                "the claims are made in the 100 ms before the due instant, so at the instant each "
+                "request waits only for its `posting` mark. Tried on "
                 "2026-11-26 and dropped: a two-thread runtime (the burst's CPU rose from about 0.58 to "
                 "0.77 s, threads handing work over, and the wall time did not fall: there was no idle "
                 "core to use) and opt-level 3 for the HTTP crates (no measurable change, 0.3 MB more "
                 "binary). Under 0.5 s on this machine needs about a third less CPU per request on "
-                "both sides of the loopback.")
+                "both sides of the loopback. This run came while the machine ran about 1.4 times "
+                "slower than in the morning (the previous build's `check` of the 10,000 files: 3.9 s "
+                "of CPU then, 5.6-5.7 s right after this run); the morning's run gave 0.662 s.")
     if label.startswith("same: RSS 10 s after"):
         b = max(h["fanout"]["back_mib"], h["bounded"]["back_mib"])
         return (f"{b:.2f} MiB above the level before. A heap profile (heaptrack, live allocations "
@@ -838,23 +841,31 @@ HOW = [
 ]
 
 WHY = {
-    "rss_mib": "about 7 MiB of the figure are file pages — the binary's own code and read-only "
-    "data touched at start-up (TLS, SQLite, HTTP server, templates, time zones) and libc, which "
-    "the kernel maps in 64 KiB runs around each fault — and about 3 MiB the heap (the 1,000 "
-    "parsed events, the queue, the runtime). On 2026-11-26, three builds (before and after "
-    "this session's changes) each gave 10.1 to 10.4 MiB from run to run, the heap steady at "
-    "3.05 MiB and the file pages between 7.05 and 7.37 MiB; what grew it from the 9.3 MiB of "
-    "2026-11-23 (the Postgres driver, the console, issue 13's notices) was not measured apart.",
-    "p99_ms": "the figure includes claiming the ledger row, rendering and a fresh TCP "
-    "connection per robot. The SQLite checkpoint (folding the write-ahead log into the file, "
-    "with an fsync of a few ms) is no longer made by whichever send's commit crosses 1,000 "
-    "pages of log — before 2026-11-26 two of them fell inside this run's 10 s (strace), each "
-    "delaying one send by about 5 ms — but by the daemon a second after a burst ends. The "
-    "rest of the tail is herald's own and not yet found: the next row (a plain "
-    "`time.sleep(0.05)` loop right after the run) shows how late the machine itself wakes, "
-    "and on 2026-11-26, on a quiet machine, repeated runs gave a p99 of 2.0 to 5.7 ms with a "
-    "p50 of 0.7 to 1.4 ms: most sends arrive within 1 ms, a few at random places of the "
-    "run 3 to 10 ms late, the same with the ledger on tmpfs (so not the disk).",
+    "rss_mib": "about 7.5 MiB of the figure are file pages — the binary's own code and "
+    "read-only data touched at start-up (TLS, SQLite, HTTP server, templates) and libc, which "
+    "the kernel maps in 64 KiB runs around each fault, so nearly all of the 5 MB of code is "
+    "resident — and about 2.1 MiB the heap and written data (the 1,000 parsed events, the "
+    "queue, the runtime). On 2026-11-26 the time zones moved from chrono-tz, whose 1 MB of "
+    "tables hold a pointer per transition that the loader rewrote at every start (private "
+    "memory), to tzdb_data's plain numbers: 3.08 → 2.12 MiB of anonymous memory, 10.6 → 9.6-9.9 "
+    "MiB in all from run to run; the file pages move by about 0.3 MiB between runs.",
+    "p99_ms": "since 2026-11-26 a send's path after its due instant is only its `posting` "
+    "mark (a ledger commit on the blocking thread, about 0.25 ms), a fresh TCP connection and "
+    "the request: rendering, the holds and the claim are done in the 100 ms before, and the "
+    "due instant wakes herald through a timerfd instead of tokio's millisecond timer (three "
+    "runs each before and after, on a machine quieter than during this table's run: p50 "
+    "1.7-1.9 → 1.35-1.55 ms, p99 6.8-15 → 2.6-4.8 ms). What is left of the tail is this "
+    "machine's: the next row (a plain sleep loop after the run, alone) gave a p99 of 4.6 ms "
+    "in this table's run; a plain Python client posting to the same fake took 0.43 ms at the "
+    "median to reach it and 1.5 to 7.5 ms at p99 (two runs of 200); and a `time.sleep(0.01)` "
+    "loop run beside herald during a lateness run woke more than 1 ms late 3% of the time and "
+    "up to 10 ms late, at the same moments as herald's late sends. This table was taken while "
+    "the machine ran about 1.4 times slower than in the morning (the previous build's `check` "
+    "of the 10,000 files: 3.9 s of CPU in the morning's run, 5.6-5.7 s right after this one). "
+    "Also fixed on 2026-11-26: "
+    "the bench wrote due instants cut, not rounded, to the millisecond, so herald's planned "
+    "instant was up to 1 ms before the one its lateness was measured from; earlier figures "
+    "flattered herald by about 0.5 ms.",
     "warm_ms": "each file's record comes from the cache, but every file is still read and "
     "hashed, and the cache file read, on each run.",
     "wall_ms": "since issue 13 `check` also renders every rule's message at its own due time and "
