@@ -126,6 +126,14 @@ impl Engine {
             .is_some_and(|(due, _)| due == job.due)
     }
 
+    /// The instant the job's message is for: now, or its due instant when the scheduler
+    /// handed it over ahead of it (`Job::not_before`) — what the text says ("正在进行",
+    /// "今天") and whether quiet hours apply are decided for the instant it is posted at,
+    /// as `herald check` renders it.
+    fn posted_at(&self, job: &Job) -> DateTime<Utc> {
+        self.clock.now().max(job.due)
+    }
+
     /// Render the job for every (platform, format) among `channels`.
     pub fn render_all(
         &self,
@@ -133,7 +141,7 @@ impl Engine {
         job: &Job,
         channels: &[ChannelSpec],
     ) -> HashMap<(Platform, Format), Result<Arc<Message>, String>> {
-        let now = self.clock.now();
+        let now = self.posted_at(job);
         let mut out = HashMap::new();
         for ch in channels {
             out.entry((ch.platform, ch.format)).or_insert_with(|| {
@@ -306,7 +314,7 @@ impl Engine {
             let stopping = tokio::select! {
                 biased;
                 () = self.hub.stopped() => true,
-                () = start.wait() => false,
+                open = start.wait() => !open,
             };
             if stopping {
                 self.release_unposted(id, key, part).await;
@@ -368,7 +376,7 @@ impl Engine {
         if job.deferrable
             && let Some(quiet) = ch.quiet_hours
         {
-            let now = self.clock.now();
+            let now = self.posted_at(job);
             let at = quiet.defer(now, job.deadline);
             if at > now {
                 let until = LocalTime::new(at, quiet.zone);

@@ -324,7 +324,8 @@ impl Scheduler {
             plan::schedule(rule, event).map(|(_, deadline)| deadline)
         };
         for entry in self.queue.pop_due(now + self.ahead(), deadline) {
-            if entry.deadline <= now {
+            // Handed over ahead, a job is judged at its due instant.
+            if entry.deadline <= now.max(entry.due) {
                 self.record_missed(entry);
                 continue;
             }

@@ -25,11 +25,12 @@ impl StartGate {
         StartGate(Some(rx))
     }
 
-    /// Resolves once the gate is open (at once if it is).
-    pub async fn wait(&self) {
-        if let Some(rx) = &self.0 {
-            // The timer task gone without opening (the runtime is stopping): open.
-            let _ = rx.clone().wait_for(|open| *open).await;
+    /// Resolves once the gate is open (at once if it is): `true`; `false` if its timer is
+    /// gone without opening it (the runtime is stopping), so nothing may be posted.
+    pub async fn wait(&self) -> bool {
+        match &self.0 {
+            None => true,
+            Some(rx) => rx.clone().wait_for(|open| *open).await.is_ok(),
         }
     }
 }
@@ -47,7 +48,7 @@ mod tests {
             .map(|_| {
                 let gate = gate.clone();
                 tokio::spawn(async move {
-                    gate.wait().await;
+                    assert!(gate.wait().await);
                     Instant::now()
                 })
             })
@@ -59,8 +60,8 @@ mod tests {
 
     #[tokio::test]
     async fn without_an_instant_it_is_open() {
-        tokio::time::timeout(Duration::from_secs(5), StartGate::at(None).wait())
-            .await
-            .expect("open at once");
+        let gate = StartGate::at(None);
+        let open = tokio::time::timeout(Duration::from_secs(5), gate.wait());
+        assert!(open.await.expect("open at once"));
     }
 }

@@ -11,7 +11,7 @@ use std::fmt;
 use std::str::FromStr;
 use tz::{LocalTimeType, TimeZoneRef};
 
-/// A zone of the tz database, by its index in `tzdb_data::TZ_NAMES` (sorted).
+/// A zone of the tz database, by its index in `tzdb_data::TZ_NAMES`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Zone(u16);
 
@@ -48,9 +48,10 @@ impl Zone {
     /// significant, and the zone keeps the database's spelling.
     pub fn parse(name: &str) -> Result<Zone, UnknownZone> {
         let names = tzdb_data::TZ_NAMES;
+        // The list is sorted without regard to case, so it is searched in order (600 names).
         let index = names
-            .binary_search(&name)
-            .ok()
+            .iter()
+            .position(|n| *n == name)
             .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(name)))
             .ok_or(UnknownZone)?;
         u16::try_from(index).map(Zone).map_err(|_| UnknownZone)

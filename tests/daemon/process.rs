@@ -253,8 +253,8 @@ fn hold_and_release_are_honoured_by_a_running_daemon_at_once() {
     daemon.wait().unwrap();
 }
 
-/// On the real clock a job is handed over ahead of its due instant: rendered, its holds read
-/// and its part claimed before the instant, posted at it — never before it.
+/// On the real clock a job is handed over ahead of its due instant: rendered (for its instant),
+/// its holds read and its part claimed before the instant, posted at it — never before it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_due_post_is_claimed_ahead_and_arrives_at_its_instant_not_before() {
     use crate::util::fake::{Fake, Spec};
@@ -312,6 +312,9 @@ async fn a_due_post_is_claimed_ahead_and_arrives_at_its_instant_not_before() {
     daemon.wait().unwrap();
     let arrived = fake.record(|r| r.arrived.clone());
     assert_eq!(arrived.len(), 1);
+    // Rendered ahead, the text is still the one for its instant: the event has started.
+    let body = fake.record(|r| r.accepted[0].to_string());
+    assert!(body.contains("活动正在进行"), "{body}");
     assert!(
         arrived[0] >= due,
         "posted {} before its due instant",
