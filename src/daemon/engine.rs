@@ -36,9 +36,6 @@ pub struct Job {
     /// A late catch-up or a change notice: it waits out the channel's quiet hours when its
     /// deadline allows.
     pub deferrable: bool,
-    /// Handed over before its due instant (the scheduler prepares ahead on the real clock):
-    /// claimed at once, posted from this instant on (`StartGate`).
-    pub not_before: Option<tokio::time::Instant>,
 }
 
 impl Job {
@@ -127,9 +124,8 @@ impl Engine {
     }
 
     /// The instant the job's message is for: now, or its due instant when the scheduler
-    /// handed it over ahead of it (`Job::not_before`) — what the text says ("正在进行",
-    /// "今天") and whether quiet hours apply are decided for the instant it is posted at,
-    /// as `herald check` renders it.
+    /// handed it over ahead of it — what the text says ("正在进行", "今天") and whether quiet
+    /// hours apply are decided for the instant it is posted at, as `herald check` renders it.
     fn posted_at(&self, job: &Job) -> DateTime<Utc> {
         self.clock.now().max(job.due)
     }
@@ -174,7 +170,10 @@ impl Engine {
         let rendered = self.render_all(renderer, &job, &channels);
         let checked = checked(&rendered, &channels);
         let holds = self.holds_now(&job).await;
-        let start = StartGate::at(job.not_before);
+        // Handed over ahead of its due instant (the scheduler prepares on the real clock):
+        // claimed now, posted from the instant on.
+        let ahead = job.due > self.clock.now();
+        let start = StartGate::at(ahead.then(|| self.clock.instant_at(job.due)));
         let mut tasks = tokio::task::JoinSet::new();
         for (i, (ch, message)) in channels.into_iter().zip(checked).enumerate() {
             let (engine, job, holds, start) =
@@ -748,7 +747,6 @@ mod tests {
             deadline: now + chrono::TimeDelta::hours(1),
             digest: Vec::new(),
             deferrable: false,
-            not_before: None,
         };
         let renderer = Renderer::new(None).unwrap();
         let reports = engine.deliver(&renderer, Arc::new(job), channels).await;

@@ -111,7 +111,6 @@ pub async fn send(engine: Arc<Engine>, ws: Arc<Workspace>, resolved: Resolved) -
             deadline: now + MANUAL_DEADLINE,
             digest: Vec::new(),
             deferrable: false,
-            not_before: None,
         };
         let reports = engine.deliver(&ws.renderer, Arc::new(job), channels).await;
         sent.extend(reports);

@@ -342,7 +342,6 @@ impl Scheduler {
                 info!(event = %job.event.id, rule = %job.origin.ledger_rule(&job.subject), late_s = late.num_seconds(), "firing late (herald was down or busy)");
             }
             job.deferrable = late > plan::LATE_AFTER || matches!(entry.job, Job::Notice(_));
-            job.not_before = (entry.due > now).then(|| self.engine.clock.instant_at(entry.due));
             let (engine, ws) = (self.engine.clone(), self.ws.clone());
             self.in_flight.spawn(async move {
                 engine.deliver(&ws.renderer, Arc::new(job), channels).await;
@@ -519,7 +518,6 @@ fn job(
         deadline: entry.deadline,
         digest,
         deferrable: false,
-        not_before: None,
     }
 }
 

@@ -66,6 +66,18 @@ impl Setup {
         self.dir.path().join("herald.toml")
     }
 
+    /// `herald run` on this setup as its own process, output discarded.
+    pub fn spawn_daemon(&self) -> std::process::Child {
+        std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+            .arg("--config")
+            .arg(self.config())
+            .arg("run")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    }
+
     pub fn write_event(&self, id: &str, text: &str) {
         std::fs::write(
             self.dir.path().join("events").join(format!("{id}.toml")),

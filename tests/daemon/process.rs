@@ -54,16 +54,7 @@ async fn kill_9_while_parts_wait_for_the_budget_leaves_no_false_ambiguous_rows()
     use super::FANOUT_EVENTS as EVENTS;
     // Every announcement falls due 3 s from now; the deadline (the start) is a minute later.
     let (fake, setup) = super::budget_fanout("ledger = \"herald.db\"", 3).await;
-    let spawn = || {
-        Command::new(env!("CARGO_BIN_EXE_herald"))
-            .arg("--config")
-            .arg(setup.config())
-            .arg("run")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
+    let spawn = || setup.spawn_daemon();
     let accepted = || fake.record(|r| r.accepted.len());
     let wait = |what: &str, ok: &dyn Fn() -> bool| {
         let started = std::time::Instant::now();
@@ -132,14 +123,7 @@ async fn a_forwarded_send_waiting_for_the_budget_says_what_it_waits_for() {
     )
     .unwrap();
     setup.write_event("ch99", super::EVENT);
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("--config")
-        .arg(setup.config())
-        .arg("run")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon = setup.spawn_daemon();
     let send = |kind: &str| {
         Command::new(env!("CARGO_BIN_EXE_herald"))
             .env("HERALD_LOG", "warn")
@@ -211,14 +195,7 @@ fn hold_and_release_are_honoured_by_a_running_daemon_at_once() {
             .output()
             .unwrap()
     };
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("--config")
-        .arg(setup.config())
-        .arg("run")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon = setup.spawn_daemon();
     let started = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(started.elapsed() < std::time::Duration::from_secs(10));
@@ -267,17 +244,12 @@ async fn a_due_post_is_claimed_ahead_and_arrives_at_its_instant_not_before() {
     .await;
     let setup = Setup::new(&[]);
     std::fs::write(
-        setup.dir.path().join("robot.url"),
-        fake.webhook("fake-token-123"),
-    )
-    .unwrap();
-    std::fs::write(
         setup.config(),
         "[herald]\ntimezone = \"Asia/Shanghai\"\nledger = \"herald.db\"\nquiet_hours = \"off\"\n\
-         [[channels]]\nname = \"robot\"\nplatform = \"dingtalk\"\nwebhook = \"file:robot.url\"\n\
          [[rules]]\nname = \"at-start\"\nkind = \"remind\"\nanchor = \"start\"\noffset = \"0\"\ndeadline = \"start+10m\"\n",
     )
     .unwrap();
+    setup.add_robot(&fake, Platform::Dingtalk);
     // Due 3 s from now, at a millisecond that is not a whole second.
     let due = (Utc::now() + TimeDelta::seconds(3))
         .duration_trunc(TimeDelta::milliseconds(1))
@@ -290,14 +262,7 @@ async fn a_due_post_is_claimed_ahead_and_arrives_at_its_instant_not_before() {
         "e01",
         &format!("title = \"SOFA 准点\"\nstart = {start}\nend = 2099-01-01T00:00:00\n"),
     );
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .arg("--config")
-        .arg(setup.config())
-        .arg("run")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut daemon = setup.spawn_daemon();
     tokio::task::block_in_place(|| {
         let started = std::time::Instant::now();
         while fake.record(|r| r.accepted.len()) == 0 {
