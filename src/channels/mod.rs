@@ -8,12 +8,14 @@ mod console;
 mod forward;
 mod payload;
 mod sign;
+mod warm;
 
 pub use budget::TokioClock;
 pub use classify::{Hint, reply as classify_reply};
 pub use console::ConsoleSink;
 pub use forward::{Forwarded, forward_send, poke_holds};
 pub use sign::{dingtalk as dingtalk_sign, feishu as feishu_sign};
+pub use warm::Warm;
 
 use crate::model::{
     ChannelSpec, Clock, Format, Message, Outcome, OutcomeClass, Platform, SystemClock,
@@ -138,7 +140,7 @@ struct Inner {
     settings: HubSettings,
     console: ConsoleSink,
     clock: Arc<dyn Clock>,
-    permits: Semaphore,
+    permits: Arc<Semaphore>,
     /// Set when herald stops: waits end, requests already sent finish.
     stopping: watch::Sender<bool>,
 }
@@ -168,6 +170,7 @@ impl Hub {
             .pool_max_idle_per_host(settings.idle_connections)
             .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
             .user_agent(concat!("herald/", env!("CARGO_PKG_VERSION")))
+            .connector_layer(warm::Layer)
             .build()
             .map_err(|e| ChannelError::Client(e.without_url().to_string()))?;
         let hub = Hub {
@@ -177,7 +180,7 @@ impl Hub {
                 settings,
                 console,
                 clock,
-                permits: Semaphore::new(settings.max_concurrency.max(1)),
+                permits: Arc::new(Semaphore::new(settings.max_concurrency.max(1))),
                 stopping: watch::Sender::new(false),
             }),
         };
@@ -240,6 +243,51 @@ impl Hub {
         deadline: Instant,
         gate: &impl Gate,
     ) -> PostReport {
+        self.post(channel, message, index, deadline, gate, None)
+            .await
+    }
+
+    /// Open a connection to `channel`'s webhook now, for a post at an instant still ahead
+    /// ([`Hub::post_part_warm`]). `None` where there is nothing to gain or no room: the console,
+    /// the connection pool on (`[send].idle_connections`), every concurrency permit taken,
+    /// or the connect failed (the post connects again, and retries as usual).
+    pub async fn warm(&self, channel: &str) -> Option<Warm> {
+        if self.inner.settings.idle_connections > 0 {
+            return None;
+        }
+        let robot = self.robot(channel)?;
+        let webhook = robot.spec.webhook.as_ref()?.expose_secret().to_string();
+        let permit = self.inner.permits.clone().try_acquire_owned().ok()?;
+        // A GET without a body: it is stopped before it is written, and would post nothing
+        // anywhere if it ever were.
+        let request = self.inner.client.get(&webhook).send();
+        warm::warm_up(webhook, permit, request).await
+    }
+
+    /// [`Hub::post_part`], its first request on `warm`'s connection if there is one (made by
+    /// [`Hub::warm`]).
+    pub async fn post_part_warm(
+        &self,
+        warm: Option<Warm>,
+        channel: &str,
+        message: &Message,
+        index: usize,
+        deadline: Instant,
+        gate: &impl Gate,
+    ) -> PostReport {
+        self.post(channel, message, index, deadline, gate, warm)
+            .await
+    }
+
+    async fn post(
+        &self,
+        channel: &str,
+        message: &Message,
+        index: usize,
+        deadline: Instant,
+        gate: &impl Gate,
+        warm: Option<Warm>,
+    ) -> PostReport {
         let Some(robot) = self.robot(channel) else {
             return report(
                 permanent(format!("channel `{channel}` is not configured")),
@@ -251,7 +299,7 @@ impl Hub {
         {
             return report(permanent(e.to_string()), 0);
         }
-        self.attempt_until(&robot, message, index, deadline, gate)
+        self.attempt_until(&robot, message, index, deadline, gate, warm)
             .await
     }
 
@@ -262,6 +310,7 @@ impl Hub {
         index: usize,
         deadline: Instant,
         gate: &impl Gate,
+        mut warm: Option<Warm>,
     ) -> PostReport {
         let settings = &self.inner.settings;
         let (mut attempts, mut resigned, mut backoff) = (0, false, settings.base_backoff);
@@ -280,15 +329,21 @@ impl Hub {
                 });
                 return report(outcome, attempts);
             }
-            let permit = tokio::select! {
-                biased;
-                () = self.stopped() => return interrupted(attempts),
-                p = self.inner.permits.acquire() => p.expect("semaphore never closed"),
+            let warm_permit = warm.as_mut().and_then(Warm::take_permit);
+            let permit = match warm_permit {
+                Some(p) => p,
+                None => tokio::select! {
+                    biased;
+                    () = self.stopped() => return interrupted(attempts),
+                    p = self.inner.permits.clone().acquire_owned() => p.expect("semaphore never closed"),
+                },
             };
             let (outcome, hint, on_wire) = match gate.on_wire().await {
                 Ok(()) => {
                     attempts += 1;
-                    let (outcome, hint) = self.send_once(robot, message, index).await;
+                    // The warm connection serves the first request only.
+                    let warm = warm.take();
+                    let (outcome, hint) = self.send_once(robot, message, index, warm).await;
                     debug!(channel = %robot.spec.name, attempt = attempts, outcome = %outcome, "posted");
                     (outcome, hint, true)
                 }
@@ -336,14 +391,20 @@ impl Hub {
     }
 
     /// One request to the robot: the console sink writes the part, a webhook gets it signed.
-    async fn send_once(&self, robot: &Robot, message: &Message, index: usize) -> (Outcome, Hint) {
+    async fn send_once(
+        &self,
+        robot: &Robot,
+        message: &Message,
+        index: usize,
+        warm: Option<Warm>,
+    ) -> (Outcome, Hint) {
         if robot.spec.platform == Platform::Console {
             return match self.inner.console.write(&robot.spec.name, message, index) {
                 Ok(()) => (Outcome::delivered(), Hint::None),
                 Err(e) => (permanent(format!("console: {e}")), Hint::None),
             };
         }
-        self.send_webhook(robot, message, index).await
+        self.send_webhook(robot, message, index, warm).await
     }
 
     /// One HTTP request, freshly signed.
@@ -352,6 +413,7 @@ impl Hub {
         robot: &Robot,
         message: &Message,
         index: usize,
+        warm: Option<Warm>,
     ) -> (Outcome, Hint) {
         let spec = &robot.spec;
         let now = self.inner.clock.now();
@@ -359,11 +421,8 @@ impl Hub {
             Ok(b) => b,
             Err(e) => return (permanent(e.to_string()), Hint::None),
         };
-        let mut url = spec
-            .webhook
-            .as_ref()
-            .map(|w| w.expose_secret().to_string())
-            .unwrap_or_default();
+        let webhook = spec.webhook.as_ref().map_or("", |w| w.expose_secret());
+        let mut url = webhook.to_string();
         if let (Platform::Dingtalk, Some(secret)) = (spec.platform, &spec.secret) {
             let ts = now.timestamp_millis();
             url.push_str(&format!(
@@ -371,7 +430,11 @@ impl Hub {
                 sign::dingtalk(ts, secret.expose_secret())
             ));
         }
-        let sent = self.inner.client.post(url).json(&body).send().await;
+        let request = self.inner.client.post(url).json(&body).send();
+        let sent = match &warm {
+            Some(warm) => warm.carry(webhook, request).await,
+            None => request.await,
+        };
         match sent {
             Ok(resp) => {
                 let status = resp.status().as_u16();

@@ -309,7 +309,11 @@ impl Engine {
                     );
                 }
             };
-            // Claimed ahead of its due instant: posted from it on.
+            // Claimed ahead of its due instant: connected ahead too, posted from it on.
+            let warm = match start.is_open() {
+                false => self.hub.warm(&ch.name).await,
+                true => None,
+            };
             let stopping = tokio::select! {
                 biased;
                 () = self.hub.stopped() => true,
@@ -323,10 +327,10 @@ impl Engine {
                 store: &self.store,
                 id,
             };
-            let posted = self
+            let post = self
                 .hub
-                .post_part(&ch.name, message, part - 1, deadline, &gate)
-                .await;
+                .post_part_warm(warm, &ch.name, message, part - 1, deadline, &gate);
+            let posted = post.await;
             if posted.interrupted {
                 self.release_unposted(id, key, part).await;
                 return (sent, ChannelOutcome::Interrupted(Interruption::Shutdown));

@@ -543,7 +543,7 @@ fn next_digest(rule: &Rule, index: usize, after: DateTime<Utc>) -> Option<Entry>
 }
 
 /// See `Scheduler::ahead`.
-const PREPARE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::milliseconds(100);
+const PREPARE_AHEAD: chrono::TimeDelta = chrono::TimeDelta::milliseconds(500);
 
 /// Sleep until `at`: to the microsecond on the real clock (`timer`), on tokio's (paused in
 /// tests) otherwise.

@@ -25,6 +25,11 @@ impl StartGate {
         StartGate(Some(rx))
     }
 
+    /// Whether posting may start now.
+    pub fn is_open(&self) -> bool {
+        self.0.as_ref().is_none_or(|rx| *rx.borrow())
+    }
+
     /// Resolves once the gate is open (at once if it is): `true`; `false` if its timer is
     /// gone without opening it (the runtime is stopping), so nothing may be posted.
     pub async fn wait(&self) -> bool {

@@ -6,6 +6,7 @@ mod budget;
 mod faults;
 mod preview;
 mod redaction;
+mod warm;
 
 use crate::util::fake::{Fake, Spec};
 use chrono::DateTime;

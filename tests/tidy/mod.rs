@@ -88,7 +88,9 @@ fn every_source_file_says_what_it_owns() {
 
 #[test]
 fn only_channels_makes_http_requests() {
-    only_in("reqwest", &["channels"]);
+    for needle in ["reqwest", "hyper::"] {
+        only_in(needle, &["channels"]);
+    }
 }
 
 #[test]

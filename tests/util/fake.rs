@@ -14,6 +14,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -71,6 +72,8 @@ pub struct Record {
     pub throttled: usize,
     /// (errcode, errmsg) of every rejection.
     pub rejected: Vec<(i64, String)>,
+    /// TCP connections accepted.
+    pub connections: usize,
 }
 
 struct Shared {
@@ -81,6 +84,9 @@ struct Shared {
     /// DingTalk: after a throttle the robot refuses everything until this instant.
     penalty_until: Mutex<Option<Instant>>,
     record: Mutex<Record>,
+    /// Close the next connection as soon as it is accepted, as a server that drops idle
+    /// connections does.
+    close_next: std::sync::atomic::AtomicBool,
 }
 
 pub struct Fake {
@@ -99,12 +105,15 @@ impl Fake {
             window: Mutex::default(),
             penalty_until: Mutex::default(),
             record: Mutex::default(),
+            close_next: Default::default(),
         });
         let app = axum::Router::new()
             .route("/robot/send", post(dingtalk))
             .route("/cgi-bin/webhook/send", post(wecom))
             .route("/open-apis/bot/v2/hook/{token}", post(feishu))
             .with_state(shared.clone());
+        let tap = shared.clone();
+        let listener = axum::serve::ListenerExt::tap_io(listener, move |io| tap.accepted(io));
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Fake { base, shared }
     }
@@ -124,6 +133,20 @@ impl Fake {
 
     pub fn record<T>(&self, f: impl FnOnce(&Record) -> T) -> T {
         f(&self.shared.record.lock().unwrap())
+    }
+
+    /// The next connection accepted is closed before anything is read from it.
+    pub fn close_next_connection(&self) {
+        self.shared.close_next.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Shared {
+    fn accepted(&self, io: &mut tokio::net::TcpStream) {
+        self.record.lock().unwrap().connections += 1;
+        if self.close_next.swap(false, Ordering::SeqCst) {
+            rustix::net::shutdown(&*io, rustix::net::Shutdown::Both).unwrap();
+        }
     }
 }
 

@@ -1,0 +1,173 @@
+//! Connections opened ahead (`Hub::warm`): the warm-up writes nothing, the post that follows
+//! goes out on that connection, a connection the server closed meanwhile is replaced (never
+//! an unclear outcome), a warm connection counts against the concurrency limit, and a reload
+//! that moves the robot sends the post to its new address.
+
+use super::{channel, clock, fake, far, sample, settings};
+use crate::util::fake::Fake;
+use herald::channels::{ConsoleSink, Hub, HubSettings, NoGate};
+use herald::model::{ChannelSpec, Clock, MessageKind, OutcomeClass, Platform};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The connection pool off, as `[send]` has it by default.
+fn unpooled(max_concurrency: usize) -> HubSettings {
+    HubSettings {
+        idle_connections: 0,
+        max_concurrency,
+        ..settings()
+    }
+}
+
+fn hub_with(channels: Vec<ChannelSpec>, settings: HubSettings, clock: Arc<dyn Clock>) -> Hub {
+    Hub::with_clock(channels, settings, ConsoleSink::discard(), clock).unwrap()
+}
+
+/// Wait (a while of tokio time) until the fake has accepted `n` connections.
+async fn connections(fake: &Fake, n: usize) {
+    for _ in 0..200 {
+        if fake.record(|r| r.connections) >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    panic!(
+        "the fake accepted {} connections, not {n}",
+        fake.record(|r| r.connections)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_post_goes_out_on_the_connection_opened_ahead_and_the_warm_up_writes_nothing() {
+    for platform in [Platform::Dingtalk, Platform::Wecom, Platform::Feishu] {
+        let clock = clock();
+        let signed = platform != Platform::Wecom;
+        let fake = fake(platform, signed, &clock).await;
+        let format = platform.default_format();
+        let robot = channel(&fake, "robot", platform, format, signed);
+        let hub = hub_with(vec![robot], unpooled(64), clock);
+        let message = sample(MessageKind::Announce, platform, format);
+
+        let warm = hub.warm("robot").await.expect("a warm connection");
+        connections(&fake, 1).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            fake.record(|r| r.requests),
+            0,
+            "{platform}: the warm-up wrote a request"
+        );
+
+        let report = hub
+            .post_part_warm(Some(warm), "robot", &message, 0, far(), &NoGate)
+            .await;
+        assert_eq!(report.outcome.class, OutcomeClass::Delivered, "{platform}");
+        assert_eq!(
+            fake.record(|r| (r.connections, r.requests, r.accepted.len())),
+            (1, 1, 1),
+            "{platform}: the post opened a connection of its own"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_warm_connection_the_server_closed_is_replaced_and_the_post_delivered() {
+    let clock = clock();
+    let fake = fake(Platform::Dingtalk, true, &clock).await;
+    let robot = channel(
+        &fake,
+        "robot",
+        Platform::Dingtalk,
+        Platform::Dingtalk.default_format(),
+        true,
+    );
+    let hub = hub_with(vec![robot], unpooled(64), clock);
+    let message = sample(
+        MessageKind::Announce,
+        Platform::Dingtalk,
+        Platform::Dingtalk.default_format(),
+    );
+
+    fake.close_next_connection();
+    let warm = hub.warm("robot").await.expect("a warm connection");
+    connections(&fake, 1).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    let report = hub
+        .post_part_warm(Some(warm), "robot", &message, 0, far(), &NoGate)
+        .await;
+    // Written onto the closed connection it would fail after sending: ambiguous, not retried.
+    assert_eq!(
+        (report.outcome.class, report.attempts),
+        (OutcomeClass::Delivered, 1),
+        "{:?}",
+        report.outcome.errmsg
+    );
+    assert_eq!(fake.record(|r| (r.connections, r.accepted.len())), (2, 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_warm_connection_holds_a_concurrency_permit_which_its_post_uses() {
+    let clock = clock();
+    let fake = fake(Platform::Wecom, false, &clock).await;
+    let format = Platform::Wecom.default_format();
+    let robots = vec![
+        channel(&fake, "a", Platform::Wecom, format, false),
+        channel(&fake, "b", Platform::Wecom, format, false),
+    ];
+    let hub = hub_with(robots, unpooled(1), clock);
+    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+
+    let warm = hub.warm("a").await.expect("a warm connection");
+    assert!(
+        hub.warm("b").await.is_none(),
+        "a second socket over `concurrency = 1`"
+    );
+    let post = hub.post_part_warm(Some(warm), "a", &message, 0, far(), &NoGate);
+    let report = tokio::time::timeout(Duration::from_secs(60), post)
+        .await
+        .expect("the post waited for a permit its own warm connection holds");
+    assert_eq!(report.outcome.class, OutcomeClass::Delivered);
+    // The permit is back.
+    assert!(hub.warm("b").await.is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn nothing_is_warmed_with_the_pool_on_or_for_the_console() {
+    let clock = clock();
+    let fake = fake(Platform::Wecom, false, &clock).await;
+    let format = Platform::Wecom.default_format();
+    let robot = channel(&fake, "robot", Platform::Wecom, format, false);
+    let pooled = hub_with(vec![robot], settings(), clock.clone());
+    assert!(settings().idle_connections > 0);
+    assert!(pooled.warm("robot").await.is_none());
+    let console = hub_with(vec![ChannelSpec::console("screen")], unpooled(64), clock);
+    assert!(console.warm("screen").await.is_none());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(fake.record(|r| r.connections), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_robot_moved_by_a_reload_gets_the_post_at_its_new_address() {
+    let clock = clock();
+    let (old, new) = (
+        fake(Platform::Wecom, false, &clock).await,
+        fake(Platform::Wecom, false, &clock).await,
+    );
+    let format = Platform::Wecom.default_format();
+    let hub = hub_with(
+        vec![channel(&old, "robot", Platform::Wecom, format, false)],
+        unpooled(64),
+        clock,
+    );
+    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    let warm = hub.warm("robot").await.expect("a warm connection");
+    connections(&old, 1).await;
+    hub.update(vec![channel(&new, "robot", Platform::Wecom, format, false)]);
+
+    let report = hub
+        .post_part_warm(Some(warm), "robot", &message, 0, far(), &NoGate)
+        .await;
+    assert_eq!(report.outcome.class, OutcomeClass::Delivered);
+    assert_eq!(old.record(|r| (r.connections, r.requests)), (1, 0));
+    assert_eq!(new.record(|r| (r.connections, r.accepted.len())), (1, 1));
+}
