@@ -247,21 +247,24 @@ impl Hub {
             .await
     }
 
-    /// Open a connection to `channel`'s webhook now, for a post at an instant still ahead
+    /// Open a connection to `channel`'s webhook now, and build and sign the request posting
+    /// part `index` of `message`, for a post at an instant still ahead
     /// ([`Hub::post_part_warm`]). `None` where there is nothing to gain or no room: the console,
     /// the connection pool on (`[send].idle_connections`), every concurrency permit taken,
     /// or the connect failed (the post connects again, and retries as usual).
-    pub async fn warm(&self, channel: &str) -> Option<Warm> {
+    pub async fn warm(&self, channel: &str, message: &Message, index: usize) -> Option<Warm> {
         if self.inner.settings.idle_connections > 0 {
             return None;
         }
         let robot = self.robot(channel)?;
         let webhook = robot.spec.webhook.as_ref()?.expose_secret().to_string();
+        let request = self.webhook_request(&robot.spec, message, index).ok()?;
         let permit = self.inner.permits.clone().try_acquire_owned().ok()?;
         // A GET without a body: it is stopped before it is written, and would post nothing
         // anywhere if it ever were.
-        let request = self.inner.client.get(&webhook).send();
-        warm::warm_up(webhook, permit, request).await
+        let connect = self.inner.client.get(&webhook).send();
+        let first = warm::Prepared { index, request };
+        warm::warm_up(webhook, first, permit, connect).await
     }
 
     /// [`Hub::post_part`], its first request on `warm`'s connection if there is one (made by
@@ -416,23 +419,16 @@ impl Hub {
         warm: Option<Warm>,
     ) -> (Outcome, Hint) {
         let spec = &robot.spec;
-        let now = self.inner.clock.now();
-        let body = match signed_body(spec, message, index, now.timestamp_millis()) {
-            Ok(b) => b,
-            Err(e) => return (permanent(e.to_string()), Hint::None),
-        };
         let webhook = spec.webhook.as_ref().map_or("", |w| w.expose_secret());
-        let mut url = webhook.to_string();
-        if let (Platform::Dingtalk, Some(secret)) = (spec.platform, &spec.secret) {
-            let ts = now.timestamp_millis();
-            url.push_str(&format!(
-                "&timestamp={ts}&sign={}",
-                sign::dingtalk(ts, secret.expose_secret())
-            ));
-        }
-        let request = self.inner.client.post(url).json(&body).send();
+        // A warm connection to another webhook (a reload moved the robot) is closed.
+        let mut warm = warm.filter(|w| w.is_for(webhook));
+        let ahead = warm.as_mut().and_then(|w| w.take_request(index));
+        let request = match ahead.map_or_else(|| self.webhook_request(spec, message, index), Ok) {
+            Ok(request) => self.inner.client.execute(request),
+            Err(outcome) => return (outcome, Hint::None),
+        };
         let sent = match &warm {
-            Some(warm) => warm.carry(webhook, request).await,
+            Some(warm) => warm.carry(request).await,
             None => request.await,
         };
         match sent {
@@ -448,6 +444,32 @@ impl Hub {
             }
             Err(e) => (classify::transport(&e.without_url()), Hint::None),
         }
+    }
+
+    /// The request posting part `index` to the robot, signed now.
+    fn webhook_request(
+        &self,
+        spec: &ChannelSpec,
+        message: &Message,
+        index: usize,
+    ) -> Result<reqwest::Request, Outcome> {
+        let now = self.inner.clock.now();
+        let body = signed_body(spec, message, index, now.timestamp_millis())
+            .map_err(|e| permanent(e.to_string()))?;
+        let mut url = spec
+            .webhook
+            .as_ref()
+            .map(|w| w.expose_secret().to_string())
+            .unwrap_or_default();
+        if let (Platform::Dingtalk, Some(secret)) = (spec.platform, &spec.secret) {
+            let ts = now.timestamp_millis();
+            url.push_str(&format!(
+                "&timestamp={ts}&sign={}",
+                sign::dingtalk(ts, secret.expose_secret())
+            ));
+        }
+        let request = self.inner.client.post(url).json(&body).build();
+        request.map_err(|e| classify::transport(&e.without_url()))
     }
 
     /// Post a short test message (`render::ping`: text, with a keyword if the robot needs

@@ -51,26 +51,42 @@ impl Slot {
 pub struct Kept;
 
 /// A connection opened ahead for one robot's webhook, with the concurrency permit it holds
-/// (a warm connection is an open socket, so it counts against `[send].concurrency`).
+/// (a warm connection is an open socket, so it counts against `[send].concurrency`) and the
+/// first request, built and signed ahead too, so that at the due instant it is only written.
 pub struct Warm {
     slot: Slot,
     /// The webhook the connection was opened for; a request to any other (a reload changed
-    /// the robot in between) connects afresh.
+    /// the robot in between) is built and connected afresh.
     webhook: String,
+    first: Option<Prepared>,
     permit: Option<OwnedSemaphorePermit>,
 }
 
+/// A request built ahead: the part it posts and the request itself.
+pub struct Prepared {
+    pub index: usize,
+    pub request: reqwest::Request,
+}
+
 impl Warm {
-    /// Run `request` (one reqwest send) on the kept connection if it is for `webhook`.
-    pub async fn carry<F: Future>(&self, webhook: &str, request: F) -> F::Output {
-        if webhook != self.webhook {
-            return request.await;
-        }
+    /// Run `request` (one reqwest send) on the kept connection.
+    pub async fn carry<F: Future>(&self, request: F) -> F::Output {
         let slot = Slot {
             keep: false,
             ..self.slot.clone()
         };
         SLOT.scope(slot, request).await
+    }
+
+    /// Whether the connection was opened for `webhook`.
+    pub fn is_for(&self, webhook: &str) -> bool {
+        self.webhook == webhook
+    }
+
+    /// The request built ahead, if it posts part `index`.
+    pub fn take_request(&mut self, index: usize) -> Option<reqwest::Request> {
+        let first = self.first.take().filter(|p| p.index == index)?;
+        Some(first.request)
     }
 
     /// The permit the warm connection holds, for the request that uses it.
@@ -79,12 +95,13 @@ impl Warm {
     }
 }
 
-/// Make a warm-up: `request` (a reqwest send to `webhook`, never written) run in a keeping
-/// slot. `None` if no connection was kept (the connect failed: the request will try again).
+/// Make a warm-up: `connect` (a reqwest send to `webhook`, never written) run in a keeping
+/// slot. `None` if no connection was kept (the connect failed: the post tries again).
 pub async fn warm_up<F, T, E>(
     webhook: String,
+    first: Prepared,
     permit: OwnedSemaphorePermit,
-    request: F,
+    connect: F,
 ) -> Option<Warm>
 where
     F: Future<Output = Result<T, E>>,
@@ -93,7 +110,7 @@ where
         keep: true,
         conn: Arc::default(),
     };
-    let sent = SLOT.scope(slot.clone(), request).await;
+    let sent = SLOT.scope(slot.clone(), connect).await;
     if sent.is_ok() {
         // Only a connector that is not ours (a pooled connection) lets it through.
         tracing::warn!("a warm-up request was not stopped by the connector layer");
@@ -102,6 +119,7 @@ where
     slot.is_full().then_some(Warm {
         slot,
         webhook,
+        first: Some(first),
         permit: Some(permit),
     })
 }

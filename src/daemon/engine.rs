@@ -311,7 +311,7 @@ impl Engine {
             };
             // Claimed ahead of its due instant: connected ahead too, posted from it on.
             let warm = match start.is_open() {
-                false => self.hub.warm(&ch.name).await,
+                false => self.hub.warm(&ch.name, message, part - 1).await,
                 true => None,
             };
             let stopping = tokio::select! {

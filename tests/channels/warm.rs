@@ -48,7 +48,10 @@ async fn the_post_goes_out_on_the_connection_opened_ahead_and_the_warm_up_writes
         let hub = hub_with(vec![robot], unpooled(64), clock);
         let message = sample(MessageKind::Announce, platform, format);
 
-        let warm = hub.warm("robot").await.expect("a warm connection");
+        let warm = hub
+            .warm("robot", &message, 0)
+            .await
+            .expect("a warm connection");
         connections(&fake, 1).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(
@@ -88,7 +91,10 @@ async fn a_warm_connection_the_server_closed_is_replaced_and_the_post_delivered(
     );
 
     fake.close_next_connection();
-    let warm = hub.warm("robot").await.expect("a warm connection");
+    let warm = hub
+        .warm("robot", &message, 0)
+        .await
+        .expect("a warm connection");
     connections(&fake, 1).await;
     tokio::time::sleep(Duration::from_millis(50)).await;
 
@@ -117,9 +123,9 @@ async fn a_warm_connection_holds_a_concurrency_permit_which_its_post_uses() {
     let hub = hub_with(robots, unpooled(1), clock);
     let message = sample(MessageKind::Announce, Platform::Wecom, format);
 
-    let warm = hub.warm("a").await.expect("a warm connection");
+    let warm = hub.warm("a", &message, 0).await.expect("a warm connection");
     assert!(
-        hub.warm("b").await.is_none(),
+        hub.warm("b", &message, 0).await.is_none(),
         "a second socket over `concurrency = 1`"
     );
     let post = hub.post_part_warm(Some(warm), "a", &message, 0, far(), &NoGate);
@@ -128,7 +134,7 @@ async fn a_warm_connection_holds_a_concurrency_permit_which_its_post_uses() {
         .expect("the post waited for a permit its own warm connection holds");
     assert_eq!(report.outcome.class, OutcomeClass::Delivered);
     // The permit is back.
-    assert!(hub.warm("b").await.is_some());
+    assert!(hub.warm("b", &message, 0).await.is_some());
 }
 
 #[tokio::test(start_paused = true)]
@@ -138,10 +144,11 @@ async fn nothing_is_warmed_with_the_pool_on_or_for_the_console() {
     let format = Platform::Wecom.default_format();
     let robot = channel(&fake, "robot", Platform::Wecom, format, false);
     let pooled = hub_with(vec![robot], settings(), clock.clone());
+    let message = sample(MessageKind::Announce, Platform::Wecom, format);
     assert!(settings().idle_connections > 0);
-    assert!(pooled.warm("robot").await.is_none());
+    assert!(pooled.warm("robot", &message, 0).await.is_none());
     let console = hub_with(vec![ChannelSpec::console("screen")], unpooled(64), clock);
-    assert!(console.warm("screen").await.is_none());
+    assert!(console.warm("screen", &message, 0).await.is_none());
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(fake.record(|r| r.connections), 0);
 }
@@ -160,7 +167,10 @@ async fn a_robot_moved_by_a_reload_gets_the_post_at_its_new_address() {
         clock,
     );
     let message = sample(MessageKind::Announce, Platform::Wecom, format);
-    let warm = hub.warm("robot").await.expect("a warm connection");
+    let warm = hub
+        .warm("robot", &message, 0)
+        .await
+        .expect("a warm connection");
     connections(&old, 1).await;
     hub.update(vec![channel(&new, "robot", Platform::Wecom, format, false)]);
 
