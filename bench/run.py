@@ -768,8 +768,10 @@ def scale_why(label, s):
                 f"The ledger is not the bottleneck: its four calls per robot take {l['store_s']:.2f} s "
                 "through the daemon's `Store` (group commit; "
                 f"{l['direct_s']:.2f} s called one by one, a commit each), and since 2026-11-26 "
-                "the claims are made in the 100 ms before the due instant, so at the instant each "
-                "request waits only for its `posting` mark. Tried on "
+                "the claims, the connections and the signed requests are made in the 500 ms "
+                "before the due instant (in the morning's runs the claims alone, in 100 ms: "
+                "0.66-0.70 s), so at the instant each request waits only for its `posting` mark "
+                "and is written on a connection already open. Tried on "
                 "2026-11-26 and dropped: a two-thread runtime (the burst's CPU rose from about 0.58 to "
                 "0.77 s, threads handing work over, and the wall time did not fall: there was no idle "
                 "core to use) and opt-level 3 for the HTTP crates (no measurable change, 0.3 MB more "
@@ -786,7 +788,8 @@ def scale_why(label, s):
                 "arena, which `malloc_trim` does not shrink (MALLOC_ARENA_MAX=1 and a fixed mmap "
                 "threshold did not change it measurably). Since 2026-11-26 the two buffers a "
                 "fan-out grew mid-burst and kept (the channel-lock map and the ledger queue) are "
-                "freed once empty.")
+                "freed once empty. The figure sits on the goal's edge and moves from run to run: "
+                "1.37 to 1.61 MiB in the medians taken on 2026-11-26 with either concurrency.")
     return "see the raw figures below."
 
 
@@ -801,12 +804,18 @@ SCALE_HOW = [
     "answers each request after 200 ms; due instant to the last reply. RSS before = the largest "
     "sample in the seconds before the due instant; peak and sockets (entries of /proc/PID/fd that "
     "are sockets) are sampled every 20 ms during the burst; after = the largest of five samples "
-    "10 s after the last reply.",
+    "10 s after the last reply. herald's CPU is counted from 1 s before the due instant, so it "
+    "includes the 500 ms before it in which herald claims the 2,000 parts, opens the 2,000 "
+    "connections and builds and signs the 2,000 requests (since 2026-11-26: at the due instant "
+    "each request only waits for its `posting` mark and is written); the fake's replies (its "
+    "`replied_ms`) are the end, so its own lateness in answering, on the same two cores, counts "
+    "against herald.",
     "memory after a burst: herald trims its heap and the ledger's page cache 1 s after the last "
     "delivery ends; what stays above the idle level is mostly code pages the burst touched for "
     "the first time and allocations that outlive it, so the goal reads ≤ 1.5 MiB above the "
     "level before the burst.",
-    "open sockets: a post holds one of `[send].concurrency` permits for its request, and with "
+    "open sockets: a post holds one of `[send].concurrency` permits for its request (and, "
+    "opened ahead, for its connection from then on), and with "
     "`[send].idle_connections = 0` (the default) its connection closes when it ends. Network "
     "sockets = the most socket entries seen during the burst minus those open before it (the "
     "runtime's own signal socket pair).",
@@ -850,8 +859,9 @@ WHY = {
     "memory), to tzdb_data's plain numbers: 3.08 → 2.12 MiB of anonymous memory, 10.6 → 9.6-9.9 "
     "MiB in all from run to run; the file pages move by about 0.3 MiB between runs.",
     "p99_ms": "since 2026-11-26 a send's path after its due instant is only its `posting` "
-    "mark (a ledger commit on the blocking thread, about 0.25 ms), a fresh TCP connection and "
-    "the request: rendering, the holds and the claim are done in the 100 ms before, and the "
+    "mark (a ledger commit on the blocking thread, about 0.25 ms) and writing the request: "
+    "rendering, the holds, the claim and (since the afternoon) the connection and the signed "
+    "request are done in the 500 ms before (the morning: 100 ms, without the last two), and the "
     "due instant wakes herald through a timerfd instead of tokio's millisecond timer (three "
     "runs each before and after, on a machine quieter than during this table's run: p50 "
     "1.7-1.9 → 1.35-1.55 ms, p99 6.8-15 → 2.6-4.8 ms). What is left of the tail is this "

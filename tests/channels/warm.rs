@@ -26,14 +26,14 @@ fn hub_with(channels: Vec<ChannelSpec>, settings: HubSettings, clock: Arc<dyn Cl
 /// Wait (a while of tokio time) until the fake has accepted `n` connections.
 async fn connections(fake: &Fake, n: usize) {
     for _ in 0..200 {
-        if fake.record(|r| r.connections) >= n {
+        if fake.record(|r| r.connected.len()) >= n {
             return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     panic!(
         "the fake accepted {} connections, not {n}",
-        fake.record(|r| r.connections)
+        fake.record(|r| r.connected.len())
     );
 }
 
@@ -65,7 +65,7 @@ async fn the_post_goes_out_on_the_connection_opened_ahead_and_the_warm_up_writes
             .await;
         assert_eq!(report.outcome.class, OutcomeClass::Delivered, "{platform}");
         assert_eq!(
-            fake.record(|r| (r.connections, r.requests, r.accepted.len())),
+            fake.record(|r| (r.connected.len(), r.requests, r.accepted.len())),
             (1, 1, 1),
             "{platform}: the post opened a connection of its own"
         );
@@ -108,7 +108,10 @@ async fn a_warm_connection_the_server_closed_is_replaced_and_the_post_delivered(
         "{:?}",
         report.outcome.errmsg
     );
-    assert_eq!(fake.record(|r| (r.connections, r.accepted.len())), (2, 1));
+    assert_eq!(
+        fake.record(|r| (r.connected.len(), r.accepted.len())),
+        (2, 1)
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -150,7 +153,7 @@ async fn nothing_is_warmed_with_the_pool_on_or_for_the_console() {
     let console = hub_with(vec![ChannelSpec::console("screen")], unpooled(64), clock);
     assert!(console.warm("screen", &message, 0).await.is_none());
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(fake.record(|r| r.connections), 0);
+    assert_eq!(fake.record(|r| r.connected.len()), 0);
 }
 
 #[tokio::test(start_paused = true)]
@@ -178,6 +181,9 @@ async fn a_robot_moved_by_a_reload_gets_the_post_at_its_new_address() {
         .post_part_warm(Some(warm), "robot", &message, 0, far(), &NoGate)
         .await;
     assert_eq!(report.outcome.class, OutcomeClass::Delivered);
-    assert_eq!(old.record(|r| (r.connections, r.requests)), (1, 0));
-    assert_eq!(new.record(|r| (r.connections, r.accepted.len())), (1, 1));
+    assert_eq!(old.record(|r| (r.connected.len(), r.requests)), (1, 0));
+    assert_eq!(
+        new.record(|r| (r.connected.len(), r.accepted.len())),
+        (1, 1)
+    );
 }

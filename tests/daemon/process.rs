@@ -233,7 +233,7 @@ fn hold_and_release_are_honoured_by_a_running_daemon_at_once() {
 /// On the real clock a job is handed over ahead of its due instant: rendered (for its instant),
 /// its holds read and its part claimed before the instant, posted at it — never before it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_due_post_is_claimed_ahead_and_arrives_at_its_instant_not_before() {
+async fn a_due_post_is_claimed_and_connected_ahead_and_arrives_at_its_instant_not_before() {
     use crate::util::fake::{Fake, Spec};
     use chrono::{DurationRound, TimeDelta, Utc};
     use herald::model::{Platform, SystemClock};
@@ -284,6 +284,18 @@ async fn a_due_post_is_claimed_ahead_and_arrives_at_its_instant_not_before() {
         arrived[0] >= due,
         "posted {} before its due instant",
         due - arrived[0]
+    );
+    // Its one connection was opened ahead too.
+    let connected = fake.record(|r| r.connected.clone());
+    assert_eq!(
+        connected.len(),
+        1,
+        "the post opened a connection of its own"
+    );
+    assert!(
+        connected[0] < due,
+        "connected at {}, not ahead of {due}",
+        connected[0]
     );
     let rows = setup.rows();
     let row = rows.iter().find(|r| r.rule == "at-start").unwrap();

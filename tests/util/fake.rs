@@ -72,8 +72,8 @@ pub struct Record {
     pub throttled: usize,
     /// (errcode, errmsg) of every rejection.
     pub rejected: Vec<(i64, String)>,
-    /// TCP connections accepted.
-    pub connections: usize,
+    /// When each TCP connection was accepted, by the fake's clock.
+    pub connected: Vec<chrono::DateTime<chrono::Utc>>,
 }
 
 struct Shared {
@@ -143,7 +143,8 @@ impl Fake {
 
 impl Shared {
     fn accepted(&self, io: &mut tokio::net::TcpStream) {
-        self.record.lock().unwrap().connections += 1;
+        let now = self.clock.now();
+        self.record.lock().unwrap().connected.push(now);
         if self.close_next.swap(false, Ordering::SeqCst) {
             rustix::net::shutdown(&*io, rustix::net::Shutdown::Both).unwrap();
         }
