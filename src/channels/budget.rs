@@ -106,6 +106,12 @@ impl Budget {
         }
     }
 
+    /// Take the robot's next slot if it is free now, without waiting.
+    pub fn try_acquire(&self) -> bool {
+        let paused = *self.paused_until.lock().expect("budget lock");
+        paused.is_none_or(|until| until <= Instant::now()) && self.wait_time().is_none()
+    }
+
     /// Take a slot from every limiter, or say how long until one is free.
     fn wait_time(&self) -> Option<Duration> {
         for limiter in &self.limiters {

@@ -319,8 +319,14 @@ impl Hub {
         let (mut attempts, mut resigned, mut backoff) = (0, false, settings.base_backoff);
         let mut last: Option<Outcome> = None;
         loop {
+            // A warm connection waits for nothing: if the robot's budget is not free now, it
+            // is closed (its socket and permit are not held through a wait).
+            if warm.is_some() && !robot.budget.try_acquire() {
+                warm = None;
+            }
             // The console sink has no platform limit to respect.
             let budget = robot.spec.platform == Platform::Console
+                || warm.is_some()
                 || tokio::select! {
                     biased;
                     () = self.stopped() => return interrupted(attempts),

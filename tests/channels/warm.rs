@@ -1,6 +1,7 @@
 //! Connections opened ahead (`Hub::warm`): the warm-up writes nothing, the post that follows
 //! goes out on that connection, a connection the server closed meanwhile is replaced (never
-//! an unclear outcome), a warm connection counts against the concurrency limit, and a reload
+//! an unclear outcome), a warm connection counts against the concurrency limit but is let go
+//! rather than held through a wait for the robot's budget, and a reload
 //! that moves the robot sends the post to its new address.
 
 use super::{channel, clock, fake, far, sample, settings};
@@ -185,5 +186,48 @@ async fn a_robot_moved_by_a_reload_gets_the_post_at_its_new_address() {
     assert_eq!(
         new.record(|r| (r.connected.len(), r.accepted.len())),
         (1, 1)
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_warm_robot_that_must_wait_for_its_budget_lets_go_of_its_socket_and_permit() {
+    let clock = clock();
+    // Two robots (two webhooks: one budget each).
+    let (fake, other) = (
+        fake(Platform::Wecom, false, &clock).await,
+        fake(Platform::Wecom, false, &clock).await,
+    );
+    let format = Platform::Wecom.default_format();
+    let robots = vec![
+        channel(&fake, "a", Platform::Wecom, format, false),
+        channel(&other, "b", Platform::Wecom, format, false),
+    ];
+    let hub = hub_with(robots, unpooled(1), clock);
+    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    // `a` has just posted: its next slot is seconds away (20 a minute).
+    let first = hub.post_part("a", &message, 0, far(), &NoGate).await;
+    assert_eq!(first.outcome.class, OutcomeClass::Delivered);
+
+    let warm = hub.warm("a", &message, 0).await.expect("a warm connection");
+    let waiting = {
+        let (hub, message) = (hub.clone(), message.clone());
+        tokio::spawn(async move {
+            hub.post_part_warm(Some(warm), "a", &message, 0, far(), &NoGate)
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    // `concurrency = 1`: `b` can post only if `a` gave its permit back while it waits.
+    let b = hub.post_part("b", &message, 0, far(), &NoGate);
+    let b = tokio::time::timeout(Duration::from_secs(1), b)
+        .await
+        .expect("a warm connection kept its permit through a budget wait");
+    assert_eq!(b.outcome.class, OutcomeClass::Delivered);
+    let a = waiting.await.unwrap();
+    assert_eq!(a.outcome.class, OutcomeClass::Delivered);
+    // a, a's warm one (closed unused), a again.
+    assert_eq!(
+        fake.record(|r| (r.connected.len(), r.accepted.len())),
+        (3, 2)
     );
 }
