@@ -106,10 +106,15 @@ impl Budget {
         }
     }
 
+    /// Paused after the platform throttled the robot.
+    pub fn is_paused(&self) -> bool {
+        let paused = *self.paused_until.lock().expect("budget lock");
+        paused.is_some_and(|until| until > Instant::now())
+    }
+
     /// Take the robot's next slot if it is free now, without waiting.
     pub fn try_acquire(&self) -> bool {
-        let paused = *self.paused_until.lock().expect("budget lock");
-        paused.is_none_or(|until| until <= Instant::now()) && self.wait_time().is_none()
+        !self.is_paused() && self.wait_time().is_none()
     }
 
     /// Take a slot from every limiter, or say how long until one is free.

@@ -130,9 +130,10 @@ pub fn server_errors(classified: (Outcome, Hint), choice: ServerErrors) -> (Outc
 /// could not even be built (a bad URL) never will succeed; one that may have reached the
 /// platform (timeout, reset after sending) is ambiguous.
 pub fn transport(err: &reqwest::Error) -> Outcome {
+    let unsent = never_started(err);
     let class = if err.is_builder() {
         OutcomeClass::Permanent
-    } else if err.is_connect() {
+    } else if err.is_connect() || unsent {
         OutcomeClass::Transient
     } else {
         OutcomeClass::Ambiguous
@@ -141,6 +142,8 @@ pub fn transport(err: &reqwest::Error) -> Outcome {
         "timed out"
     } else if err.is_connect() {
         "could not connect"
+    } else if unsent {
+        "not sent: the connection closed first"
     } else {
         "connection failed"
     };
@@ -159,6 +162,21 @@ pub fn transport(err: &reqwest::Error) -> Outcome {
                 .to_string(),
         ),
     }
+}
+
+/// hyper cancels a request it never started to write (the connection closed or was not
+/// ready while the request waited for it): nothing of it reached the platform.
+fn never_started(err: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        if e.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_canceled)
+        {
+            return true;
+        }
+        source = e.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -257,14 +257,16 @@ impl Hub {
             return None;
         }
         let robot = self.robot(channel)?;
-        let webhook = robot.spec.webhook.as_ref()?.expose_secret().to_string();
+        if robot.spec.webhook.is_none() || robot.budget.is_paused() {
+            return None;
+        }
         let request = self.webhook_request(&robot.spec, message, index).ok()?;
         let permit = self.inner.permits.clone().try_acquire_owned().ok()?;
         // A GET without a body: it is stopped before it is written, and would post nothing
         // anywhere if it ever were.
-        let connect = self.inner.client.get(&webhook).send();
+        let connect = self.inner.client.get(request.url().clone()).send();
         let first = warm::Prepared { index, request };
-        warm::warm_up(webhook, first, permit, connect).await
+        warm::warm_up(robot, first, permit, connect).await
     }
 
     /// [`Hub::post_part`], its first request on `warm`'s connection if there is one (made by
@@ -347,16 +349,19 @@ impl Hub {
                     p = self.inner.permits.clone().acquire_owned() => p.expect("semaphore never closed"),
                 },
             };
+            // The warm connection serves the first attempt only, sent or not.
+            let first = warm.take();
             let (outcome, hint, on_wire) = match gate.on_wire().await {
                 Ok(()) => {
                     attempts += 1;
-                    // The warm connection serves the first request only.
-                    let warm = warm.take();
-                    let (outcome, hint) = self.send_once(robot, message, index, warm).await;
+                    let (outcome, hint) = self.send_once(robot, message, index, first).await;
                     debug!(channel = %robot.spec.name, attempt = attempts, outcome = %outcome, "posted");
                     (outcome, hint, true)
                 }
-                Err(why) => (held(&why.to_string()), Hint::None, false),
+                Err(why) => {
+                    drop(first); // its socket goes with the permit, not after the wait
+                    (held(&why.to_string()), Hint::None, false)
+                }
             };
             // A connection the pool does not keep is closed by its own task: let that run
             // before the permit lets another request open a socket (sockets stay bounded).
@@ -425,9 +430,9 @@ impl Hub {
         warm: Option<Warm>,
     ) -> (Outcome, Hint) {
         let spec = &robot.spec;
-        let webhook = spec.webhook.as_ref().map_or("", |w| w.expose_secret());
-        // A warm connection to another webhook (a reload moved the robot) is closed.
-        let mut warm = warm.filter(|w| w.is_for(webhook));
+        // A warm connection made before a reload is closed: the robot may have moved, and
+        // its request was built from the old settings.
+        let mut warm = warm.filter(|w| w.is_for(robot));
         let ahead = warm.as_mut().and_then(|w| w.take_request(index));
         let request = match ahead.map_or_else(|| self.webhook_request(spec, message, index), Ok) {
             Ok(request) => self.inner.client.execute(request),

@@ -55,9 +55,9 @@ pub struct Kept;
 /// first request, built and signed ahead too, so that at the due instant it is only written.
 pub struct Warm {
     slot: Slot,
-    /// The webhook the connection was opened for; a request to any other (a reload changed
-    /// the robot in between) is built and connected afresh.
-    webhook: String,
+    /// The robot the connection was opened for, as the hub had it then (any reload makes a
+    /// new one): kept alive so that its address is not reused.
+    robot: Arc<dyn Any + Send + Sync>,
     first: Option<Prepared>,
     permit: Option<OwnedSemaphorePermit>,
 }
@@ -78,9 +78,9 @@ impl Warm {
         SLOT.scope(slot, request).await
     }
 
-    /// Whether the connection was opened for `webhook`.
-    pub fn is_for(&self, webhook: &str) -> bool {
-        self.webhook == webhook
+    /// Whether the connection was opened for `robot`, as it is now.
+    pub fn is_for<R>(&self, robot: &R) -> bool {
+        std::ptr::addr_eq(Arc::as_ptr(&self.robot), robot)
     }
 
     /// The request built ahead, if it posts part `index`.
@@ -95,10 +95,10 @@ impl Warm {
     }
 }
 
-/// Make a warm-up: `connect` (a reqwest send to `webhook`, never written) run in a keeping
+/// Make a warm-up: `connect` (a reqwest send to `robot`'s webhook, never written) run in a keeping
 /// slot. `None` if no connection was kept (the connect failed: the post tries again).
 pub async fn warm_up<F, T, E>(
-    webhook: String,
+    robot: Arc<dyn Any + Send + Sync>,
     first: Prepared,
     permit: OwnedSemaphorePermit,
     connect: F,
@@ -118,7 +118,7 @@ where
     }
     slot.is_full().then_some(Warm {
         slot,
-        webhook,
+        robot,
         first: Some(first),
         permit: Some(permit),
     })

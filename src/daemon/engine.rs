@@ -311,7 +311,14 @@ impl Engine {
             };
             // Claimed ahead of its due instant: connected ahead too, posted from it on.
             let warm = match start.is_open() {
-                false => self.hub.warm(&ch.name, message, part - 1).await,
+                // A connect still under way when the instant comes is dropped: the post
+                // connects as it would have anyway.
+                false => tokio::select! {
+                    biased;
+                    () = self.hub.stopped() => None,
+                    _ = start.wait() => None,
+                    warm = self.hub.warm(&ch.name, message, part - 1) => warm,
+                },
                 true => None,
             };
             let stopping = tokio::select! {

@@ -56,7 +56,7 @@ async fn the_post_goes_out_on_the_connection_opened_ahead_and_the_warm_up_writes
         connections(&fake, 1).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(
-            fake.record(|r| r.requests),
+            fake.record(|r| r.seen),
             0,
             "{platform}: the warm-up wrote a request"
         );
@@ -66,7 +66,7 @@ async fn the_post_goes_out_on_the_connection_opened_ahead_and_the_warm_up_writes
             .await;
         assert_eq!(report.outcome.class, OutcomeClass::Delivered, "{platform}");
         assert_eq!(
-            fake.record(|r| (r.connected.len(), r.requests, r.accepted.len())),
+            fake.record(|r| (r.connected.len(), r.seen, r.accepted.len())),
             (1, 1, 1),
             "{platform}: the post opened a connection of its own"
         );
@@ -182,7 +182,7 @@ async fn a_robot_moved_by_a_reload_gets_the_post_at_its_new_address() {
         .post_part_warm(Some(warm), "robot", &message, 0, far(), &NoGate)
         .await;
     assert_eq!(report.outcome.class, OutcomeClass::Delivered);
-    assert_eq!(old.record(|r| (r.connected.len(), r.requests)), (1, 0));
+    assert_eq!(old.record(|r| (r.connected.len(), r.seen)), (1, 0));
     assert_eq!(
         new.record(|r| (r.connected.len(), r.accepted.len())),
         (1, 1)
@@ -230,4 +230,27 @@ async fn a_warm_robot_that_must_wait_for_its_budget_lets_go_of_its_socket_and_pe
         fake.record(|r| (r.connected.len(), r.accepted.len())),
         (3, 2)
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reload_that_keeps_the_address_still_closes_the_warm_connection() {
+    let clock = clock();
+    let fake = fake(Platform::Wecom, false, &clock).await;
+    let format = Platform::Wecom.default_format();
+    let robot = channel(&fake, "robot", Platform::Wecom, format, false);
+    let hub = hub_with(vec![robot.clone()], unpooled(64), clock);
+    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    let warm = hub
+        .warm("robot", &message, 0)
+        .await
+        .expect("a warm connection");
+    connections(&fake, 1).await;
+    // Same webhook; anything else may have changed (its request was built from the old).
+    hub.update(vec![robot]);
+
+    let report = hub
+        .post_part_warm(Some(warm), "robot", &message, 0, far(), &NoGate)
+        .await;
+    assert_eq!(report.outcome.class, OutcomeClass::Delivered);
+    assert_eq!(fake.record(|r| (r.connected.len(), r.seen)), (2, 1));
 }

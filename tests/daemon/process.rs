@@ -250,8 +250,9 @@ async fn a_due_post_is_claimed_and_connected_ahead_and_arrives_at_its_instant_no
     )
     .unwrap();
     setup.add_robot(&fake, Platform::Dingtalk);
-    // Due 3 s from now, at a millisecond that is not a whole second.
-    let due = (Utc::now() + TimeDelta::seconds(3))
+    // Due 6 s from now (start-up and the 500 ms of preparing must fit before it, on a busy
+    // machine too), at a millisecond that is not a whole second.
+    let due = (Utc::now() + TimeDelta::seconds(6))
         .duration_trunc(TimeDelta::milliseconds(1))
         .unwrap()
         + TimeDelta::milliseconds(337);

@@ -69,6 +69,8 @@ pub struct Record {
     pub arrived: Vec<chrono::DateTime<chrono::Utc>>,
     /// Every request that reached the handler.
     pub requests: usize,
+    /// Every HTTP request read, whatever its method or path (a GET to a webhook included).
+    pub seen: usize,
     pub throttled: usize,
     /// (errcode, errmsg) of every rejection.
     pub rejected: Vec<(i64, String)>,
@@ -111,6 +113,7 @@ impl Fake {
             .route("/robot/send", post(dingtalk))
             .route("/cgi-bin/webhook/send", post(wecom))
             .route("/open-apis/bot/v2/hook/{token}", post(feishu))
+            .layer(axum::middleware::from_fn_with_state(shared.clone(), seen))
             .with_state(shared.clone());
         let tap = shared.clone();
         let listener = axum::serve::ListenerExt::tap_io(listener, move |io| tap.accepted(io));
@@ -149,6 +152,16 @@ impl Shared {
             rustix::net::shutdown(&*io, rustix::net::Shutdown::Both).unwrap();
         }
     }
+}
+
+/// Counts every request the server reads, before routing.
+async fn seen(
+    State(s): State<Arc<Shared>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    s.record.lock().unwrap().seen += 1;
+    next.run(request).await
 }
 
 fn reject(s: &Shared, code: i64, msg: &str) -> Response {
