@@ -243,7 +243,7 @@ impl Hub {
         deadline: Instant,
         gate: &impl Gate,
     ) -> PostReport {
-        self.post(channel, message, index, deadline, gate, None)
+        self.post_part_warm(None, channel, message, index, deadline, gate)
             .await
     }
 
@@ -279,19 +279,6 @@ impl Hub {
         index: usize,
         deadline: Instant,
         gate: &impl Gate,
-    ) -> PostReport {
-        self.post(channel, message, index, deadline, gate, warm)
-            .await
-    }
-
-    async fn post(
-        &self,
-        channel: &str,
-        message: &Message,
-        index: usize,
-        deadline: Instant,
-        gate: &impl Gate,
-        warm: Option<Warm>,
     ) -> PostReport {
         let Some(robot) = self.robot(channel) else {
             return report(
@@ -421,7 +408,7 @@ impl Hub {
         self.send_webhook(robot, message, index, warm).await
     }
 
-    /// One HTTP request, freshly signed.
+    /// One HTTP request: the one built ahead with a warm connection, else built and signed now.
     async fn send_webhook(
         &self,
         robot: &Robot,

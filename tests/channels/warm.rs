@@ -7,7 +7,7 @@
 use super::{channel, clock, fake, far, sample, settings};
 use crate::util::fake::Fake;
 use herald::channels::{ConsoleSink, Hub, HubSettings, NoGate};
-use herald::model::{ChannelSpec, Clock, MessageKind, OutcomeClass, Platform};
+use herald::model::{ChannelSpec, Clock, Message, MessageKind, OutcomeClass, Platform};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +22,26 @@ fn unpooled(max_concurrency: usize) -> HubSettings {
 
 fn hub_with(channels: Vec<ChannelSpec>, settings: HubSettings, clock: Arc<dyn Clock>) -> Hub {
     Hub::with_clock(channels, settings, ConsoleSink::discard(), clock).unwrap()
+}
+
+/// A WeCom robot named `name` on `fake` (unsigned: WeCom has no signature).
+fn wecom(fake: &Fake, name: &str) -> ChannelSpec {
+    channel(
+        fake,
+        name,
+        Platform::Wecom,
+        Platform::Wecom.default_format(),
+        false,
+    )
+}
+
+/// The sample announcement as a WeCom robot gets it.
+fn wecom_message() -> Message {
+    sample(
+        MessageKind::Announce,
+        Platform::Wecom,
+        Platform::Wecom.default_format(),
+    )
 }
 
 /// Wait (a while of tokio time) until the fake has accepted `n` connections.
@@ -119,13 +139,9 @@ async fn a_warm_connection_the_server_closed_is_replaced_and_the_post_delivered(
 async fn a_warm_connection_holds_a_concurrency_permit_which_its_post_uses() {
     let clock = clock();
     let fake = fake(Platform::Wecom, false, &clock).await;
-    let format = Platform::Wecom.default_format();
-    let robots = vec![
-        channel(&fake, "a", Platform::Wecom, format, false),
-        channel(&fake, "b", Platform::Wecom, format, false),
-    ];
+    let robots = vec![wecom(&fake, "a"), wecom(&fake, "b")];
     let hub = hub_with(robots, unpooled(1), clock);
-    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    let message = wecom_message();
 
     let warm = hub.warm("a", &message, 0).await.expect("a warm connection");
     assert!(
@@ -145,10 +161,9 @@ async fn a_warm_connection_holds_a_concurrency_permit_which_its_post_uses() {
 async fn nothing_is_warmed_with_the_pool_on_or_for_the_console() {
     let clock = clock();
     let fake = fake(Platform::Wecom, false, &clock).await;
-    let format = Platform::Wecom.default_format();
-    let robot = channel(&fake, "robot", Platform::Wecom, format, false);
+    let robot = wecom(&fake, "robot");
     let pooled = hub_with(vec![robot], settings(), clock.clone());
-    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    let message = wecom_message();
     assert!(settings().idle_connections > 0);
     assert!(pooled.warm("robot", &message, 0).await.is_none());
     let console = hub_with(vec![ChannelSpec::console("screen")], unpooled(64), clock);
@@ -164,19 +179,14 @@ async fn a_robot_moved_by_a_reload_gets_the_post_at_its_new_address() {
         fake(Platform::Wecom, false, &clock).await,
         fake(Platform::Wecom, false, &clock).await,
     );
-    let format = Platform::Wecom.default_format();
-    let hub = hub_with(
-        vec![channel(&old, "robot", Platform::Wecom, format, false)],
-        unpooled(64),
-        clock,
-    );
-    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    let hub = hub_with(vec![wecom(&old, "robot")], unpooled(64), clock);
+    let message = wecom_message();
     let warm = hub
         .warm("robot", &message, 0)
         .await
         .expect("a warm connection");
     connections(&old, 1).await;
-    hub.update(vec![channel(&new, "robot", Platform::Wecom, format, false)]);
+    hub.update(vec![wecom(&new, "robot")]);
 
     let report = hub
         .post_part_warm(Some(warm), "robot", &message, 0, far(), &NoGate)
@@ -197,13 +207,9 @@ async fn a_warm_robot_that_must_wait_for_its_budget_lets_go_of_its_socket_and_pe
         fake(Platform::Wecom, false, &clock).await,
         fake(Platform::Wecom, false, &clock).await,
     );
-    let format = Platform::Wecom.default_format();
-    let robots = vec![
-        channel(&fake, "a", Platform::Wecom, format, false),
-        channel(&other, "b", Platform::Wecom, format, false),
-    ];
+    let robots = vec![wecom(&fake, "a"), wecom(&other, "b")];
     let hub = hub_with(robots, unpooled(1), clock);
-    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    let message = wecom_message();
     // `a` has just posted: its next slot is seconds away (20 a minute).
     let first = hub.post_part("a", &message, 0, far(), &NoGate).await;
     assert_eq!(first.outcome.class, OutcomeClass::Delivered);
@@ -236,10 +242,9 @@ async fn a_warm_robot_that_must_wait_for_its_budget_lets_go_of_its_socket_and_pe
 async fn a_reload_that_keeps_the_address_still_closes_the_warm_connection() {
     let clock = clock();
     let fake = fake(Platform::Wecom, false, &clock).await;
-    let format = Platform::Wecom.default_format();
-    let robot = channel(&fake, "robot", Platform::Wecom, format, false);
+    let robot = wecom(&fake, "robot");
     let hub = hub_with(vec![robot.clone()], unpooled(64), clock);
-    let message = sample(MessageKind::Announce, Platform::Wecom, format);
+    let message = wecom_message();
     let warm = hub
         .warm("robot", &message, 0)
         .await
