@@ -126,9 +126,10 @@ pub fn server_errors(classified: (Outcome, Hint), choice: ServerErrors) -> (Outc
     (outcome, hint)
 }
 
-/// Classify a transport failure. A request that never connected can be retried; one that
-/// could not even be built (a bad URL) never will succeed; one that may have reached the
-/// platform (timeout, reset after sending) is ambiguous.
+/// Classify a transport failure. A request that never connected, or that hyper cancelled
+/// before writing any of it, can be retried; one that could not even be built (a bad URL)
+/// never will succeed; one that may have reached the platform (timeout, reset after
+/// sending) is ambiguous.
 pub fn transport(err: &reqwest::Error) -> Outcome {
     let unsent = never_started(err);
     let class = if err.is_builder() {
